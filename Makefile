@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` (a local demo) and `make test` (the whole suite).
+# Both need only Python 3.11: they build a virtualenv in .venv and install what they need.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEMO_ENV := DJANGO_READ_DOT_ENV_FILE=true
+
+.PHONY: install run test lint bench
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+# A local settings file for the demo only, with a fresh random secret key.
+.env:
+	$(PYTHON) -c "import secrets; print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEBUG=true')" > .env
+
+run: $(INSTALLED) .env
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py load_brands --skip-existing
+	$(DEMO_ENV) $(BIN)/python manage.py demo_login
+	$(DEMO_ENV) $(BIN)/honcho start -f Procfile.dev
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(INSTALLED)
+	$(BIN)/python bench/business_time.py

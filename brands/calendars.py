@@ -1,0 +1,70 @@
+"""The bridge from a brand's stored calendar settings to the pure business-time engine."""
+
+import functools
+from datetime import date, datetime
+
+import holidays
+
+from brands.models import Brand, OpeningHours
+from helpdesk.business_time import BusinessCalendar, OpeningSpan
+
+OBSERVED_SUFFIX = " (observed)"
+# Names are checked against this span of years, wide enough to see every named holiday.
+NAME_CHECK_YEARS = range(2020, 2036)
+# A clock runs for days or weeks, so holidays a few years either side of its start suffice.
+CALENDAR_YEARS_BEFORE, CALENDAR_YEARS_AFTER = 1, 5
+
+
+def _base_names(raw_name: str) -> list[str]:
+    # The package joins two holidays on one date with "; " and marks moved dates "(observed)".
+    return [part.removesuffix(OBSERVED_SUFFIX).strip() for part in raw_name.split(";")]
+
+
+@functools.lru_cache(maxsize=32)
+def known_holiday_names(country: str) -> frozenset[str]:
+    """Every holiday name the `holidays` package gives for `country` (empty if unknown)."""
+    try:
+        calendar = holidays.country_holidays(country, years=NAME_CHECK_YEARS)
+    except NotImplementedError:
+        return frozenset()
+    return frozenset(name for raw in calendar.values() for name in _base_names(raw))
+
+
+def holiday_dates(country: str, names: frozenset[str], years: range) -> set[date]:
+    """The dates, observed ones included, on which any of the named holidays falls."""
+    calendar = holidays.country_holidays(country, years=years)
+    return {day for day, raw in calendar.items() if names.intersection(_base_names(raw))}
+
+
+def _opening_spans(row: OpeningHours) -> list[OpeningSpan]:
+    if row.mode == OpeningHours.Mode.ALL_DAY:
+        return [OpeningSpan(0, 1440)]
+    if row.mode == OpeningHours.Mode.CLOSED:
+        return []
+    opens = row.opens_at.hour * 60 + row.opens_at.minute
+    closes = row.closes_at.hour * 60 + row.closes_at.minute
+    return [OpeningSpan(opens, closes)]
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_calendar(brand_id: int, version_key: object, year: int) -> BusinessCalendar:
+    brand = Brand.objects.get(pk=brand_id)
+    weekly = {row.weekday: _opening_spans(row) for row in brand.opening_hours.all()}
+    years = range(year - CALENDAR_YEARS_BEFORE, year + CALENDAR_YEARS_AFTER + 1)
+    names = frozenset(brand.holidays.values_list("name", flat=True))
+    closed = holiday_dates(brand.holiday_country, names, years) if names else set()
+    for closure in brand.closures.all():
+        closed.update(
+            date.fromordinal(n)
+            for n in range(closure.starts_on.toordinal(), closure.ends_on.toordinal() + 1)
+        )
+    return BusinessCalendar(brand.time_zone, weekly, closed)
+
+
+def brand_calendar(brand: Brand, around: datetime) -> BusinessCalendar:
+    """The brand's business calendar for clocks starting at `around`.
+
+    Cached per process and keyed by the policy's last-updated time: every calendar change is a
+    new policy version, so a stale calendar is never served after a change is recorded.
+    """
+    return _cached_calendar(brand.pk, brand.policy_updated_at, around.year)

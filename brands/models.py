@@ -1,0 +1,341 @@
+"""A brand and every policy setting its promises are computed from.
+
+Nothing here holds a number of the policies themselves: the values come from the brand files in
+`brands/config/` or from a brand owner in admin.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown time zone {value!r}.")
+
+
+HOURS = {"max_digits": 7, "decimal_places": 2, "validators": [MinValueValidator(0)]}
+
+
+class Brand(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(unique=True)
+    reference_prefix = models.CharField(
+        max_length=5,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,5}$", "Two to five capital letters.")],
+        help_text="Ticket references read PREFIX-000123.",
+    )
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    default_language = models.CharField(
+        max_length=16, default="en", help_text="Language code the team answers in."
+    )
+    from_email = models.EmailField(help_text="Address outgoing mail is sent from.")
+    from_name = models.CharField(max_length=120, blank=True)
+    holiday_country = models.CharField(
+        max_length=8, default="US", help_text="Country whose holidays the calendar picks from."
+    )
+    # The last ticket number issued; incremented under a row lock.
+    ticket_sequence = models.PositiveIntegerField(default=0, editable=False)
+    policy_updated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the policy last changed."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BrandMembership(models.Model):
+    """Who works for or owns a brand. Agents of tier 2 are the senior team."""
+
+    class Role(models.TextChoices):
+        AGENT = "agent", "Agent"
+        SENIOR = "senior", "Senior agent"
+        OWNER = "owner", "Brand owner"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brand_memberships"
+    )
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "brand", "role"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.brand}"
+
+
+class SupportAddress(models.Model):
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="addresses")
+    email = models.EmailField(unique=True, help_text="Mail to this address opens tickets.")
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "email"]
+        verbose_name_plural = "support addresses"
+
+    def save(self, *args, **kwargs) -> None:
+        # Routing compares addresses case-insensitively; storing them lowercased keeps the
+        # unique constraint meaningful.
+        self.email = self.email.lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class OpeningHours(models.Model):
+    class Mode(models.TextChoices):
+        ALL_DAY = "all_day", "Open all day"
+        HOURS = "hours", "Open these hours"
+        CLOSED = "closed", "Closed"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.ALL_DAY)
+    opens_at = models.TimeField(null=True, blank=True)
+    closes_at = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="A closing time at or before the opening time runs past midnight.",
+    )
+
+    class Meta:
+        ordering = ["weekday"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "weekday"], name="one_opening_per_weekday")
+        ]
+
+    def clean(self) -> None:
+        if self.mode == self.Mode.HOURS:
+            if self.opens_at is None or self.closes_at is None:
+                raise ValidationError("Opening and closing times are required.")
+            if self.opens_at == self.closes_at:
+                raise ValidationError("Use 'Open all day' for a 24-hour day.")
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()}: {self.get_mode_display()}"
+
+
+class BrandHoliday(models.Model):
+    """A holiday picked by the name the `holidays` package gives it; observed dates follow."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="holidays")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "name"], name="unique_brand_holiday")
+        ]
+
+    def clean(self) -> None:
+        from brands.calendars import known_holiday_names
+
+        if self.brand_id and self.name not in known_holiday_names(self.brand.holiday_country):
+            raise ValidationError({"name": f"Unknown holiday name {self.name!r}."})
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Closure(models.Model):
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="closures")
+    name = models.CharField(max_length=120)
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="Last closed day, inclusive.")
+
+    class Meta:
+        ordering = ["starts_on"]
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "Must not be before the start."})
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on} to {self.ends_on})"
+
+
+class PeakPeriod(models.Model):
+    """Sales events and the like: clocks started inside one get more time."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="peak_periods")
+    name = models.CharField(max_length=120)
+    starts_on = models.DateField()
+    ends_on = models.DateField(help_text="Last day of the period, inclusive.")
+    extension_hours = models.DecimalField(default=24, **HOURS)
+
+    class Meta:
+        ordering = ["starts_on"]
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": "Must not be before the start."})
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on} to {self.ends_on})"
+
+
+class SlaPolicy(models.Model):
+    """The response promises. Hours are business hours unless a clock field says otherwise."""
+
+    class Clock(models.TextChoices):
+        BUSINESS = "business", "Business hours"
+        CALENDAR = "calendar", "Calendar hours"
+
+    brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="policy")
+    first_response_target_hours = models.DecimalField(
+        help_text="A warning fires when this much time has passed without a reply.", **HOURS
+    )
+    first_response_latest_hours = models.DecimalField(
+        help_text="The promise is breached after this much time.", **HOURS
+    )
+    urgent_latest_hours = models.DecimalField(**HOURS)
+    urgent_clock = models.CharField(max_length=8, choices=Clock.choices, default=Clock.BUSINESS)
+    warning_percent = models.PositiveSmallIntegerField(
+        default=75,
+        validators=[MinValueValidator(1)],
+        help_text="Where a promise gives one number, warn when this share of it has elapsed.",
+    )
+    update_reminder_business_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Remind the agent when no update went out for this long."
+    )
+    update_latest_business_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Breach when no update went out for this long."
+    )
+    notify_customer_on_status_change = models.BooleanField(default=False)
+    complaint_proposal_latest_hours = models.DecimalField(
+        null=True, blank=True, help_text="Propose a resolution to a complaint within.", **HOURS
+    )
+    language_extension_hours = models.DecimalField(
+        default=24, help_text="Added for languages other than the brand's.", **HOURS
+    )
+
+    class Meta:
+        verbose_name_plural = "SLA policies"
+
+    def clean(self) -> None:
+        errors = {}
+        if (
+            self.first_response_target_hours is not None
+            and self.first_response_latest_hours is not None
+            and self.first_response_target_hours > self.first_response_latest_hours
+        ):
+            errors["first_response_target_hours"] = "Must not exceed the latest time."
+        reminder, latest = self.update_reminder_business_days, self.update_latest_business_days
+        if reminder is not None and latest is not None and reminder > latest:
+            errors["update_reminder_business_days"] = "Must not exceed the latest update."
+        if self.warning_percent is not None and self.warning_percent > 100:
+            errors["warning_percent"] = "At most 100."
+        if errors:
+            raise ValidationError(errors)
+
+    def __str__(self) -> str:
+        return f"SLA policy of {self.brand}"
+
+
+class Category(models.Model):
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="categories")
+    slug = models.SlugField()
+    name = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_urgent = models.BooleanField(default=False)
+    requires_order_number = models.BooleanField(default=False)
+    is_complaint = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["brand", "position", "name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "slug"], name="unique_category_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UrgentReason(models.Model):
+    """A situation the policy calls urgent, recognised in a message by its phrases."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="urgent_reasons")
+    name = models.CharField(max_length=120)
+    phrases = models.TextField(help_text="One phrase per line, matched case-insensitively.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "name"], name="unique_urgent_reason")
+        ]
+
+    def phrase_list(self) -> list[str]:
+        return [line.strip() for line in self.phrases.splitlines() if line.strip()]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationTier(models.Model):
+    """Tier 1 answers within the first-response promise; higher tiers have their own window."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="tiers")
+    level = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    name = models.CharField(max_length=120)
+    response_target_hours = models.DecimalField(null=True, blank=True, **HOURS)
+    response_latest_hours = models.DecimalField(null=True, blank=True, **HOURS)
+
+    class Meta:
+        ordering = ["brand", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "level"], name="unique_tier_level")
+        ]
+
+    def clean(self) -> None:
+        target, latest = self.response_target_hours, self.response_latest_hours
+        if target is not None and latest is not None and target > latest:
+            raise ValidationError({"response_target_hours": "Must not exceed the latest time."})
+
+    def __str__(self) -> str:
+        return f"Tier {self.level}: {self.name}"
+
+
+class PolicyVersion(models.Model):
+    """A saved state of a brand's policy settings, and what changed from the one before."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="policy_versions")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    source = models.CharField(max_length=200, help_text="Admin, or the file it was loaded from.")
+    snapshot = models.JSONField()
+    changes = models.JSONField(help_text="Setting: [before, after] for every changed setting.")
+
+    class Meta:
+        ordering = ["brand", "-number"]
+        get_latest_by = "number"
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "number"], name="unique_policy_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} policy v{self.number}"

@@ -1,0 +1,26 @@
+"""Which brands a user may see: the one place per-brand scoping is decided."""
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from brands.models import Brand, BrandMembership
+
+
+def brands_for_user(user: AbstractBaseUser, roles: tuple[str, ...] | None = None) -> QuerySet[Brand]:
+    """The brands `user` works for or owns (all for superusers), optionally only in `roles`."""
+    if not user.is_active:
+        return Brand.objects.none()
+    if user.is_superuser:
+        return Brand.objects.all()
+    memberships = BrandMembership.objects.filter(user=user)
+    if roles is not None:
+        memberships = memberships.filter(role__in=roles)
+    return Brand.objects.filter(pk__in=memberships.values("brand_id"))
+
+
+def owned_brands(user: AbstractBaseUser) -> QuerySet[Brand]:
+    return brands_for_user(user, roles=(BrandMembership.Role.OWNER,))
+
+
+def staffed_brands(user: AbstractBaseUser) -> QuerySet[Brand]:
+    return brands_for_user(user, roles=(BrandMembership.Role.AGENT, BrandMembership.Role.SENIOR))

@@ -1,0 +1,115 @@
+"""Policy versions: every saved change to a brand's settings, who made it and what changed."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from brands.models import Brand, OpeningHours, PolicyVersion, SlaPolicy
+
+WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+POLICY_FIELDS = [
+    f.name
+    for f in SlaPolicy._meta.concrete_fields
+    if f.name not in ("id", "brand")
+]
+BRAND_FIELDS = [
+    "name",
+    "reference_prefix",
+    "time_zone",
+    "default_language",
+    "from_email",
+    "from_name",
+    "holiday_country",
+]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def opening_hours_text(row: OpeningHours) -> str:
+    if row.mode == OpeningHours.Mode.HOURS:
+        return f"{row.opens_at:%H:%M}-{row.closes_at:%H:%M}"
+    return "all day" if row.mode == OpeningHours.Mode.ALL_DAY else "closed"
+
+
+def policy_snapshot(brand: Brand) -> dict[str, Any]:
+    """Every policy setting of the brand as plain JSON values, keyed by a readable path."""
+    snapshot: dict[str, Any] = {f"brand.{f}": _plain(getattr(brand, f)) for f in BRAND_FIELDS}
+    snapshot["brand.support_addresses"] = [a.email for a in brand.addresses.all()]
+    snapshot["calendar.holidays"] = sorted(h.name for h in brand.holidays.all())
+    hours = {row.weekday: opening_hours_text(row) for row in brand.opening_hours.all()}
+    for weekday, name in enumerate(WEEKDAY_NAMES):
+        snapshot[f"calendar.opening_hours.{name}"] = hours.get(weekday, "closed")
+    for closure in brand.closures.all():
+        snapshot[f"calendar.closures.{closure.name}"] = (
+            f"{closure.starts_on.isoformat()} to {closure.ends_on.isoformat()}"
+        )
+    for peak in brand.peak_periods.all():
+        snapshot[f"calendar.peak_periods.{peak.name}"] = (
+            f"{peak.starts_on.isoformat()} to {peak.ends_on.isoformat()}, "
+            f"+{_plain(peak.extension_hours)} business hours"
+        )
+    policy = SlaPolicy.objects.filter(brand=brand).first()
+    for field in POLICY_FIELDS:
+        snapshot[f"policy.{field}"] = _plain(getattr(policy, field)) if policy else None
+    for category in brand.categories.all():
+        for field in ("name", "position", "is_urgent", "requires_order_number", "is_complaint"):
+            snapshot[f"categories.{category.slug}.{field}"] = getattr(category, field)
+    for reason in brand.urgent_reasons.all():
+        snapshot[f"urgent_reasons.{reason.name}"] = reason.phrase_list()
+    for tier in brand.tiers.all():
+        for field in ("name", "response_target_hours", "response_latest_hours"):
+            snapshot[f"tiers.{tier.level}.{field}"] = _plain(getattr(tier, field))
+    return snapshot
+
+
+def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Setting path: [value before, value after] for each setting that differs."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key)
+    }
+
+
+def policy_version_record(
+    brand: Brand, *, source: str, author: AbstractBaseUser | None = None
+) -> PolicyVersion | None:
+    """Store a new version if the brand's settings differ from its latest version.
+
+    Comparing snapshots, rather than trusting callers to say what they changed, means a save
+    that changes nothing records nothing and every path (file, admin, shell) is covered alike.
+    """
+    with transaction.atomic():
+        # The row lock serialises concurrent saves so version numbers never collide.
+        locked = Brand.objects.select_for_update().get(pk=brand.pk)
+        latest = locked.policy_versions.order_by("-number").first()
+        snapshot = policy_snapshot(locked)
+        before = latest.snapshot if latest else {}
+        if snapshot == before:
+            return None
+        now = timezone.now()
+        version = PolicyVersion.objects.create(
+            brand=locked,
+            number=latest.number + 1 if latest else 1,
+            created_at=now,
+            author=author if author is not None and author.is_authenticated else None,
+            source=source,
+            snapshot=snapshot,
+            changes=snapshot_diff(before, snapshot),
+        )
+        Brand.objects.filter(pk=locked.pk).update(policy_updated_at=now)
+        brand.policy_updated_at = now
+        return version
+
+
+def policy_version_current(brand: Brand) -> PolicyVersion | None:
+    return brand.policy_versions.order_by("-number").first()

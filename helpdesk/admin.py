@@ -1,0 +1,145 @@
+from zoneinfo import ZoneInfo
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+
+from brands.selectors import staffed_brands
+from helpdesk.models import Attachment, Message, SlaClock, Ticket
+from helpdesk.selectors import tickets_for_user, with_first_response_due
+
+
+class AgentPermissions:
+    """Ticket work is for the agents of the ticket's brand (and superusers)."""
+
+    def _allowed(self, request: HttpRequest, obj=None) -> bool:
+        brands = staffed_brands(request.user)
+        if isinstance(obj, Attachment):
+            obj = obj.message
+        ticket = obj.ticket if isinstance(obj, Message | SlaClock) else obj
+        if isinstance(ticket, Ticket):
+            return brands.filter(pk=ticket.brand_id).exists()
+        return brands.exists()
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self._allowed(request, obj)
+
+    has_change_permission = has_view_permission
+
+
+class MessageInline(AgentPermissions, admin.StackedInline):
+    model = Message
+    extra = 0
+    fields = ["kind", "created_at", "sender_email", "author", "body_text", "message_id"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        return super().get_queryset(request).select_related("author")
+
+
+class SlaClockInline(AgentPermissions, admin.TabularInline):
+    model = SlaClock
+    extra = 0
+    fields = [
+        "kind", "tier", "mode", "state", "started_at", "target_at", "latest_at",
+        "warned_at", "breached_at", "stopped_at",
+    ]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "first response"
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [("due_soon", "Due soon (past target)"), ("breached", "Breached (past latest)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        now = timezone.now()
+        live = SlaClock.objects.filter(ticket=OuterRef("pk")).exclude(
+            state=SlaClock.State.STOPPED
+        )
+        if self.value() == "breached":
+            return queryset.filter(Exists(live.filter(latest_at__lte=now)))
+        if self.value() == "due_soon":
+            return queryset.filter(Exists(live.filter(target_at__lte=now, latest_at__gt=now)))
+        return queryset
+
+
+@admin.register(Ticket)
+class TicketAdmin(AgentPermissions, admin.ModelAdmin):
+    list_display = [
+        "reference", "brand", "subject", "status", "is_urgent", "tier", "assignee",
+        "first_response_due",
+    ]
+    list_filter = ["brand", "status", "is_urgent", "tier", OverdueFilter]
+    list_select_related = ["brand", "assignee"]
+    search_fields = ["reference", "customer_email", "order_number"]
+    readonly_fields = [
+        "brand", "reference", "received_at", "created_at", "updated_at", "policy_version",
+        "first_responded_at", "resolved_at", "closed_at",
+    ]
+    fields = [
+        "brand", "reference", "subject", "customer_email", "customer_name", "category",
+        "order_number", "status", "is_urgent", "language", "needs_translation", "tier",
+        "assignee", "policy_version", "received_at", "first_responded_at", "resolved_at",
+        "closed_at", "created_at", "updated_at",
+    ]
+    inlines = [SlaClockInline, MessageInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
+        tickets = tickets_for_user(request.user).select_related("brand", "assignee")
+        return with_first_response_due(tickets)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Tickets come from customers (mail, API, contact form), never typed in by hand.
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "category":
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                brand__in=staffed_brands(request.user)
+            ).select_related("brand")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="First response due", ordering="first_response_due_at")
+    def first_response_due(self, ticket: Ticket) -> str:
+        due = ticket.first_response_due_at
+        if due is None:
+            return "—"
+        now = timezone.now()
+        local = timezone.localtime(due, timezone=ZoneInfo(ticket.brand.time_zone))
+        label = f"{local:%a %d %b %H:%M %Z}"
+        if due <= now:
+            return format_html('<strong class="sla-breached">{} · breached</strong>', label)
+        if ticket.first_response_target_at and ticket.first_response_target_at <= now:
+            return format_html('<strong class="sla-due-soon">{} · due soon</strong>', label)
+        return label
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(AgentPermissions, admin.ModelAdmin):
+    list_display = ["filename", "content_type", "size", "message"]
+    list_select_related = ["message__ticket"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
+        return super().get_queryset(request).filter(
+            message__ticket__brand__in=staffed_brands(request.user)
+        )

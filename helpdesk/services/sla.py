@@ -1,0 +1,212 @@
+"""SLA clocks: what each promise gives a ticket, and how clocks start, pause, resume and stop."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from brands.calendars import brand_calendar
+from brands.models import Brand, Category, SlaPolicy
+from helpdesk.business_time import add_business_time, add_calendar_time, business_time_between
+from helpdesk.models import SlaClock, Ticket
+
+
+@dataclass(frozen=True)
+class ClockTerms:
+    """A clock as it would start: its durations, with every extension, and its due instants."""
+
+    kind: str
+    mode: str
+    started_at: datetime
+    target_seconds: int
+    latest_seconds: int
+    target_at: datetime
+    latest_at: datetime
+    is_urgent: bool
+    language_extension_hours: Decimal
+    peak_extension_hours: Decimal
+
+
+def hours_to_seconds(hours: Decimal) -> int:
+    return int(Decimal(hours) * 3600)
+
+
+def language_is_foreign(brand: Brand, language: str) -> bool:
+    """True when `language` differs from the one the brand answers in ("en-US" counts as "en")."""
+    primary = language.strip().lower().split("-")[0].split("_")[0]
+    return bool(primary) and primary != brand.default_language.lower().split("-")[0]
+
+
+def peak_extension_hours(brand: Brand, at: datetime) -> Decimal:
+    """The extension of the peak period `at` falls in, by the brand's local date (0 if none).
+
+    Overlapping periods do not stack: the largest extension applies.
+    """
+    local_day = at.astimezone(ZoneInfo(brand.time_zone)).date()
+    extensions = [
+        peak.extension_hours
+        for peak in brand.peak_periods.all()
+        if peak.starts_on <= local_day <= peak.ends_on
+    ]
+    return max(extensions, default=Decimal(0))
+
+
+def clock_deadline(brand: Brand, mode: str, start: datetime, seconds: int) -> datetime:
+    duration = timedelta(seconds=seconds)
+    if mode == SlaClock.Mode.CALENDAR:
+        return add_calendar_time(start, duration)
+    return add_business_time(brand_calendar(brand, start), start, duration)
+
+
+def clock_open_seconds(brand: Brand, mode: str, start: datetime, end: datetime) -> int:
+    """The time that counts towards a clock between two instants."""
+    if end <= start:
+        return 0
+    if mode == SlaClock.Mode.CALENDAR:
+        return int((end - start).total_seconds())
+    elapsed = business_time_between(brand_calendar(brand, start), start, end)
+    return int(elapsed.total_seconds())
+
+
+def _terms(
+    brand: Brand,
+    *,
+    kind: str,
+    mode: str,
+    start: datetime,
+    target_hours: Decimal,
+    latest_hours: Decimal,
+    is_urgent: bool = False,
+    language: str = "",
+) -> ClockTerms:
+    language_extension = (
+        brand.policy.language_extension_hours if language_is_foreign(brand, language) else Decimal(0)
+    )
+    peak_extension = peak_extension_hours(brand, start)
+    extension = language_extension + peak_extension
+    target_seconds = hours_to_seconds(target_hours + extension)
+    latest_seconds = hours_to_seconds(latest_hours + extension)
+    return ClockTerms(
+        kind=kind,
+        mode=mode,
+        started_at=start,
+        target_seconds=target_seconds,
+        latest_seconds=latest_seconds,
+        target_at=clock_deadline(brand, mode, start, target_seconds),
+        latest_at=clock_deadline(brand, mode, start, latest_seconds),
+        is_urgent=is_urgent,
+        language_extension_hours=language_extension,
+        peak_extension_hours=peak_extension,
+    )
+
+
+def warning_hours(policy: SlaPolicy, latest_hours: Decimal) -> Decimal:
+    """Where a promise gives one number, the warning fires at a share of it."""
+    return latest_hours * policy.warning_percent / 100
+
+
+def first_response_terms(
+    brand: Brand,
+    *,
+    received_at: datetime,
+    is_urgent: bool = False,
+    language: str = "",
+    category: Category | None = None,
+) -> ClockTerms:
+    """The first-response clock a ticket received at `received_at` gets under the brand's policy.
+
+    Ticket creation and `sla_preview` both call this, so a preview is what a ticket would get.
+    """
+    policy = brand.policy
+    urgent = is_urgent or bool(category and category.is_urgent)
+    if urgent:
+        latest = policy.urgent_latest_hours
+        target, mode = warning_hours(policy, latest), policy.urgent_clock
+    else:
+        latest = policy.first_response_latest_hours
+        target, mode = policy.first_response_target_hours, SlaClock.Mode.BUSINESS
+    return _terms(
+        brand,
+        kind=SlaClock.Kind.FIRST_RESPONSE,
+        mode=mode,
+        start=received_at,
+        target_hours=target,
+        latest_hours=latest,
+        is_urgent=urgent,
+        language=language,
+    )
+
+
+def _next_check_at(clock: SlaClock) -> datetime | None:
+    if clock.state != SlaClock.State.RUNNING:
+        return None
+    pending = []
+    if clock.warned_at is None:
+        pending.append(clock.target_at)
+    if clock.breached_at is None:
+        pending.append(clock.latest_at)
+    return min(pending, default=None)
+
+
+def clock_start(ticket: Ticket, terms: ClockTerms, *, tier: int | None = None) -> SlaClock:
+    clock = SlaClock(
+        ticket=ticket,
+        kind=terms.kind,
+        tier=tier,
+        mode=terms.mode,
+        started_at=terms.started_at,
+        running_since=terms.started_at,
+        target_seconds=terms.target_seconds,
+        latest_seconds=terms.latest_seconds,
+        target_at=terms.target_at,
+        latest_at=terms.latest_at,
+    )
+    clock.next_check_at = _next_check_at(clock)
+    clock.save()
+    return clock
+
+
+def clock_pause(clock: SlaClock, at: datetime) -> None:
+    """Stop counting: bank the open time used so far; the sweep ignores the clock meanwhile."""
+    if clock.state != SlaClock.State.RUNNING:
+        return
+    brand = clock.ticket.brand
+    clock.elapsed_seconds += clock_open_seconds(brand, clock.mode, clock.running_since, at)
+    clock.state = SlaClock.State.PAUSED
+    clock.running_since = None
+    clock.next_check_at = None
+    clock.save(update_fields=["elapsed_seconds", "state", "running_since", "next_check_at"])
+
+
+def clock_resume(clock: SlaClock, at: datetime) -> None:
+    """Count again from `at` with the open time that was left before each deadline.
+
+    A deadline already passed keeps its instant: its warning or breach has happened or is due.
+    """
+    if clock.state != SlaClock.State.PAUSED:
+        return
+    brand = clock.ticket.brand
+    for seconds_field, at_field in (("target_seconds", "target_at"), ("latest_seconds", "latest_at")):
+        left = getattr(clock, seconds_field) - clock.elapsed_seconds
+        if left > 0:
+            setattr(clock, at_field, clock_deadline(brand, clock.mode, at, left))
+    clock.state = SlaClock.State.RUNNING
+    clock.running_since = at
+    clock.next_check_at = _next_check_at(clock)
+    clock.save(update_fields=["target_at", "latest_at", "state", "running_since", "next_check_at"])
+
+
+def clock_stop(clock: SlaClock, at: datetime) -> None:
+    if clock.state == SlaClock.State.STOPPED:
+        return
+    clock.state = SlaClock.State.STOPPED
+    clock.stopped_at = at
+    clock.running_since = None
+    clock.next_check_at = None
+    clock.save(update_fields=["state", "stopped_at", "running_since", "next_check_at"])
+
+
+def live_clocks(ticket: Ticket) -> QuerySet[SlaClock]:
+    return ticket.clocks.exclude(state=SlaClock.State.STOPPED).select_related("ticket__brand")
