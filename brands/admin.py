@@ -22,8 +22,13 @@ from brands.services import policy_version_record
 
 def _owns(request: HttpRequest, brand: Brand | None) -> bool:
     """Brand settings are the owners' to edit: any owned brand for lists, this one for objects."""
-    brands = owned_brands(request.user)
-    return brands.filter(pk=brand.pk).exists() if brand is not None else brands.exists()
+    # Admin asks a dozen times per page (sidebar, buttons, each inline): look up once.
+    if not hasattr(request, "_owned_brand_ids"):
+        brands = owned_brands(request.user).values_list("pk", flat=True)
+        request._owned_brand_ids = frozenset(brands)
+    if brand is None:
+        return bool(request._owned_brand_ids)
+    return brand.pk in request._owned_brand_ids
 
 
 class OwnerPermissions:
@@ -137,7 +142,8 @@ class BrandAdmin(OwnerPermissions, admin.ModelAdmin):
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(OwnerPermissions, admin.ModelAdmin):
     list_display = ["brand", "number", "created_at", "author", "source"]
-    list_filter = ["brand"]
+    # Only the owner's brands: other brands are not theirs to see, even by name.
+    list_filter = [("brand", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["brand", "author"]
     readonly_fields = ["brand", "number", "created_at", "author", "source", "changes", "snapshot"]
 

@@ -55,8 +55,16 @@ class BrandSpec:
 
 
 BRAND_KEYS = {
-    "name", "slug", "reference_prefix", "time_zone", "default_language", "from_email",
-    "from_name", "support_addresses",
+    "name",
+    "slug",
+    "reference_prefix",
+    "time_zone",
+    "default_language",
+    "from_email",
+    "from_name",
+    "support_addresses",
+    "reopen_window_days",
+    "acknowledgements_per_hour",
 }
 SECTIONS = {"brand", "calendar", "policy", "categories", "urgent_reasons", "tiers"}
 
@@ -96,7 +104,11 @@ class _Reader:
 
 
 def _model_values(
-    reader: _Reader, model: type[models.Model], values: dict, prefix: str, extra: set[str] = frozenset()
+    reader: _Reader,
+    model: type[models.Model],
+    values: dict,
+    prefix: str,
+    extra: set[str] = frozenset(),
 ) -> dict[str, Any]:
     names = {f.name for f in model._meta.concrete_fields} - {"id", "brand"}
     result = {}
@@ -114,12 +126,19 @@ def _model_values(
 
 
 def _opening_hours(reader: _Reader, calendar: dict) -> list[dict[str, Any]]:
-    table = reader.table(calendar, "opening_hours", "calendar.opening_hours", allowed=set(WEEKDAY_NAMES))
+    table = reader.table(
+        calendar, "opening_hours", "calendar.opening_hours", allowed=set(WEEKDAY_NAMES)
+    )
     rows = []
     for weekday, name in enumerate(WEEKDAY_NAMES):
         setting = f"calendar.opening_hours.{name}"
         text = str(table.get(name, "closed")).strip().lower()
-        row = {"weekday": weekday, "mode": OpeningHours.Mode.CLOSED, "opens_at": None, "closes_at": None}
+        row = {
+            "weekday": weekday,
+            "mode": OpeningHours.Mode.CLOSED,
+            "opens_at": None,
+            "closes_at": None,
+        }
         if text == "all day":
             row["mode"] = OpeningHours.Mode.ALL_DAY
         elif text != "closed":
@@ -141,7 +160,9 @@ def _dated_rows(reader: _Reader, calendar: dict, key: str, model: type[models.Mo
             raise reader.fail(setting, "must be a table")
         values = _model_values(reader, model, item, setting)
         for day_field in ("starts_on", "ends_on"):
-            if isinstance(values.get(day_field), datetime) or not isinstance(values.get(day_field), date):
+            if isinstance(values.get(day_field), datetime) or not isinstance(
+                values.get(day_field), date
+            ):
                 raise reader.fail(f"{setting}.{day_field}", "must be a date (YYYY-MM-DD)")
         reader.check(model(**values), setting, exclude=["brand"])
         rows.append(values)
@@ -173,7 +194,9 @@ def brand_file_read(path: Path) -> BrandSpec:
 
     brand_table = reader.table(data, "brand", "brand", allowed=BRAND_KEYS)
     calendar = reader.table(
-        data, "calendar", "calendar",
+        data,
+        "calendar",
+        "calendar",
         allowed={"holiday_country", "holidays", "opening_hours", "closures", "peak_periods"},
     )
     brand_values = _model_values(reader, Brand, brand_table, "brand", extra={"support_addresses"})
@@ -198,11 +221,15 @@ def brand_file_read(path: Path) -> BrandSpec:
             raise reader.fail(f"calendar.holidays[{index}]", f"unknown holiday name {name!r}")
         holiday_rows.append({"name": name})
 
-    policy_values = _model_values(reader, SlaPolicy, reader.table(data, "policy", "policy"), "policy")
+    policy_values = _model_values(
+        reader, SlaPolicy, reader.table(data, "policy", "policy"), "policy"
+    )
     reader.check(SlaPolicy(**policy_values), "policy", exclude=["brand"])
 
     category_rows = []
-    for position, (setting, _, values) in enumerate(_listed_rows(reader, data, "categories", Category)):
+    for position, (setting, _, values) in enumerate(
+        _listed_rows(reader, data, "categories", Category)
+    ):
         values.setdefault("position", position)
         reader.check(Category(**values), setting, exclude=["brand"])
         category_rows.append(values)
@@ -210,7 +237,9 @@ def brand_file_read(path: Path) -> BrandSpec:
     reason_rows = []
     for setting, item, values in _listed_rows(reader, data, "urgent_reasons", UrgentReason):
         phrases = item.get("phrases")
-        if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+        if not isinstance(phrases, list) or not all(
+            isinstance(p, str) and p.strip() for p in phrases
+        ):
             raise reader.fail(f"{setting}.phrases", "must be a list of phrases")
         values["phrases"] = "\n".join(p.strip() for p in phrases)
         reader.check(UrgentReason(**values), setting, exclude=["brand"])
@@ -231,9 +260,13 @@ def brand_file_read(path: Path) -> BrandSpec:
             "addresses": Children(SupportAddress, ("email",), address_rows),
             "opening_hours": Children(OpeningHours, ("weekday",), _opening_hours(reader, calendar)),
             "holidays": Children(BrandHoliday, ("name",), holiday_rows),
-            "closures": Children(Closure, ("name", "starts_on"), _dated_rows(reader, calendar, "closures", Closure)),
+            "closures": Children(
+                Closure, ("name", "starts_on"), _dated_rows(reader, calendar, "closures", Closure)
+            ),
             "peak_periods": Children(
-                PeakPeriod, ("name", "starts_on"), _dated_rows(reader, calendar, "peak_periods", PeakPeriod)
+                PeakPeriod,
+                ("name", "starts_on"),
+                _dated_rows(reader, calendar, "peak_periods", PeakPeriod),
             ),
             "categories": Children(Category, ("slug",), category_rows),
             "urgent_reasons": Children(UrgentReason, ("name",), reason_rows),
@@ -301,7 +334,9 @@ def brand_files_load(paths: list[Path], *, skip_existing: bool = False) -> list[
         for key in ("slug", "reference_prefix"):
             value = spec.brand[key]
             if (key, value) in seen:
-                raise BrandFileError(spec.path, f"brand.{key}", f"{value!r} is also used by {seen[(key, value)]}")
+                raise BrandFileError(
+                    spec.path, f"brand.{key}", f"{value!r} is also used by {seen[(key, value)]}"
+                )
             seen[(key, value)] = spec.path
     results = []
     with transaction.atomic():
@@ -309,5 +344,7 @@ def brand_files_load(paths: list[Path], *, skip_existing: bool = False) -> list[
             if skip_existing and Brand.objects.filter(slug=spec.brand["slug"]).exists():
                 results.append((spec.brand["slug"], "skipped"))
                 continue
-            results.append((spec.brand["slug"], brand_spec_apply(spec, source=f"file {spec.path.name}")))
+            results.append(
+                (spec.brand["slug"], brand_spec_apply(spec, source=f"file {spec.path.name}"))
+            )
     return results

@@ -38,6 +38,14 @@ class Brand(models.Model):
     holiday_country = models.CharField(
         max_length=8, default="US", help_text="Country whose holidays the calendar picks from."
     )
+    reopen_window_days = models.PositiveSmallIntegerField(
+        default=14,
+        help_text="A customer reply this many days after resolution reopens the ticket; "
+        "later, or after closing, it opens a new ticket linked to the old one.",
+    )
+    acknowledgements_per_hour = models.PositiveSmallIntegerField(
+        default=5, help_text="Most automatic acknowledgements one sender gets in an hour."
+    )
     # The last ticket number issued; incremented under a row lock.
     ticket_sequence = models.PositiveIntegerField(default=0, editable=False)
     policy_updated_at = models.DateTimeField(
@@ -304,9 +312,7 @@ class EscalationTier(models.Model):
 
     class Meta:
         ordering = ["brand", "level"]
-        constraints = [
-            models.UniqueConstraint(fields=["brand", "level"], name="unique_tier_level")
-        ]
+        constraints = [models.UniqueConstraint(fields=["brand", "level"], name="unique_tier_level")]
 
     def clean(self) -> None:
         target, latest = self.response_target_hours, self.response_latest_hours

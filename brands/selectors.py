@@ -6,7 +6,9 @@ from django.db.models import QuerySet
 from brands.models import Brand, BrandMembership
 
 
-def brands_for_user(user: AbstractBaseUser, roles: tuple[str, ...] | None = None) -> QuerySet[Brand]:
+def brands_for_user(
+    user: AbstractBaseUser, roles: tuple[str, ...] | None = None
+) -> QuerySet[Brand]:
     """The brands `user` works for or owns (all for superusers), optionally only in `roles`."""
     if not user.is_active:
         return Brand.objects.none()

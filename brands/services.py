@@ -10,11 +10,7 @@ from django.utils import timezone
 from brands.models import Brand, OpeningHours, PolicyVersion, SlaPolicy
 
 WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-POLICY_FIELDS = [
-    f.name
-    for f in SlaPolicy._meta.concrete_fields
-    if f.name not in ("id", "brand")
-]
+POLICY_FIELDS = [f.name for f in SlaPolicy._meta.concrete_fields if f.name not in ("id", "brand")]
 BRAND_FIELDS = [
     "name",
     "reference_prefix",
@@ -23,6 +19,8 @@ BRAND_FIELDS = [
     "from_email",
     "from_name",
     "holiday_country",
+    "reopen_window_days",
+    "acknowledgements_per_hour",
 ]
 
 

@@ -44,6 +44,20 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         help_text="The policy the ticket's clocks were computed under.",
     )
+    is_incomplete = models.BooleanField(
+        default=False, help_text="Waiting for details the category needs, such as an order number."
+    )
+    linked_ticket = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_ups",
+        help_text="The closed ticket this one continues.",
+    )
+    escalation_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the customer asked for a senior review."
+    )
     received_at = models.DateTimeField(help_text="When the customer's first message arrived.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,7 +86,17 @@ class Message(models.Model):
         OUTBOUND = "outbound", "To the customer"
         NOTE = "note", "Internal note"
 
+    class Delivery(models.TextChoices):
+        NONE = "", "—"
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        BOUNCED = "bounced", "Bounced"
+        FAILED = "failed", "Failed"
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # Denormalised from the ticket so one constraint can deduplicate Message-IDs per brand.
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=8, choices=Kind.choices)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -81,11 +105,34 @@ class Message(models.Model):
     sender_name = models.CharField(max_length=200, blank=True)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True, help_text="Sanitised HTML, for display only.")
+    new_text = models.TextField(
+        blank=True, help_text="The reply without the quoted history, for display."
+    )
     message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    esp_message_id = models.CharField(
+        max_length=998, blank=True, db_index=True, help_text="The ID the ESP gave the mail."
+    )
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    references = models.TextField(blank=True)
+    inbound_email = models.ForeignKey(
+        "InboundEmail", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    delivery_status = models.CharField(
+        max_length=10, choices=Delivery.choices, default=Delivery.NONE, blank=True
+    )
+    delivery_detail = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            # ESPs retry deliveries: the same Message-ID arriving twice at a brand is one message.
+            models.UniqueConstraint(
+                fields=["brand", "message_id"],
+                condition=Q(kind="inbound") & ~Q(message_id=""),
+                name="unique_inbound_message_id_per_brand",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} at {self.created_at:%Y-%m-%d %H:%M}"
@@ -165,3 +212,118 @@ class SlaClock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+class SlaEvent(models.Model):
+    """A warning, breach or escalation, fired once: unique per clock, kind and due instant."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Warning"
+        BREACH = "breach", "Breach"
+        ESCALATION = "escalation", "Escalation"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_events")
+    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_at = models.DateTimeField()
+    tier = models.PositiveSmallIntegerField(help_text="The ticket's tier when it fired.")
+    created_at = models.DateTimeField()
+    detail = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["clock", "kind", "due_at"], name="unique_sla_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.clock} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class InboundEmail(models.Model):
+    """A received message exactly as it arrived, stored before anything else happens to it."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received, not processed yet"
+        PROCESSED = "processed", "Processed"
+        DUPLICATE = "duplicate", "Duplicate of a processed message"
+        UNROUTED = "unrouted", "No brand has this address"
+        FAILED = "failed", "Failed"
+
+    raw = models.BinaryField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveBigIntegerField()
+    source = models.CharField(max_length=40, help_text="The webhook or command it came through.")
+    envelope_recipient = models.CharField(max_length=320, blank=True)
+    envelope_sender = models.CharField(max_length=320, blank=True)
+    message_id = models.CharField(max_length=998, blank=True)
+    from_email = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    brand = models.ForeignKey(
+        Brand,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="Set by hand to route an unrouted message.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject or '(no subject)'} from {self.from_email or '?'}"
+
+
+class OutboundEmail(models.Model):
+    """A mail to send: the outbox row is the promise that it goes out once, and only once."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+        REPLY = "reply", "Agent reply"
+        STATUS_NOTICE = "status_notice", "Status change notice"
+        ESCALATION_NOTICE = "escalation_notice", "Escalation notice"
+        STAFF_ALERT = "staff_alert", "Alert to staff"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="outbox")
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
+    )
+    ticket_message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="outbound_email"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What makes two requests the same mail (e.g. the acknowledgement of one ticket).
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    from_email = models.CharField(max_length=320)
+    to = models.JSONField()
+    subject = models.CharField(max_length=998)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict)
+    message_id = models.CharField(max_length=998)
+    esp_message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject}"

@@ -88,8 +88,45 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 BRANDS_CONFIG_DIR = env.path("BRANDS_CONFIG_DIR", default=str(BASE_DIR / "brands" / "config"))
 
 # Celery: Redis in production; without REDIS_URL an embedded filesystem broker so a demo needs
-# no server.
+# no server. Work to do is always a database row first (outbox, inbound store, clock due
+# times), so a broker outage delays work but never loses it.
 REDIS_URL = env("REDIS_URL", default="")
+CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(BASE_DIR / ".broker")))
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Enqueueing must not hang a web request when the broker is down: fail fast, the row waits.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TIMEZONE = "UTC"
+SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
+SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
+STUCK_WORK_MINUTES = env.int("STUCK_WORK_MINUTES", default=5)
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {"task": "helpdesk.tasks.sla_sweep", "schedule": SLA_SWEEP_SECONDS},
+    "requeue-stuck-work": {
+        "task": "helpdesk.tasks.requeue_stuck_work",
+        "schedule": env.float("REQUEUE_SECONDS", default=120.0),
+    },
+}
+# Outbound mail that keeps failing at the ESP is given up (and shown as failed) after this.
+OUTBOUND_MAX_ATTEMPTS = env.int("OUTBOUND_MAX_ATTEMPTS", default=8)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")

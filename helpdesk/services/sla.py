@@ -9,7 +9,12 @@ from django.db.models import QuerySet
 
 from brands.calendars import brand_calendar
 from brands.models import Brand, Category, SlaPolicy
-from helpdesk.business_time import add_business_time, add_calendar_time, business_time_between
+from helpdesk.business_time import (
+    add_business_days,
+    add_business_time,
+    add_calendar_time,
+    business_time_between,
+)
 from helpdesk.models import SlaClock, Ticket
 
 
@@ -82,7 +87,9 @@ def _terms(
     language: str = "",
 ) -> ClockTerms:
     language_extension = (
-        brand.policy.language_extension_hours if language_is_foreign(brand, language) else Decimal(0)
+        brand.policy.language_extension_hours
+        if language_is_foreign(brand, language)
+        else Decimal(0)
     )
     peak_extension = peak_extension_hours(brand, start)
     extension = language_extension + peak_extension
@@ -139,7 +146,75 @@ def first_response_terms(
     )
 
 
-def _next_check_at(clock: SlaClock) -> datetime | None:
+def complaint_proposal_terms(
+    brand: Brand, *, start: datetime, language: str = ""
+) -> ClockTerms | None:
+    """Propose a resolution to a complaint within the policy's time (None: no such promise)."""
+    policy = brand.policy
+    latest = policy.complaint_proposal_latest_hours
+    if latest is None:
+        return None
+    return _terms(
+        brand,
+        kind=SlaClock.Kind.COMPLAINT_PROPOSAL,
+        mode=SlaClock.Mode.BUSINESS,
+        start=start,
+        target_hours=warning_hours(policy, latest),
+        latest_hours=latest,
+        language=language,
+    )
+
+
+def tier_response_terms(
+    brand: Brand, *, tier: int, start: datetime, language: str = ""
+) -> ClockTerms | None:
+    """The response window of escalation tier `tier` (None when the tier has none)."""
+    found = brand.tiers.filter(level=tier).first()
+    if found is None or found.response_latest_hours is None:
+        return None
+    latest = found.response_latest_hours
+    target = found.response_target_hours
+    if target is None:
+        target = warning_hours(brand.policy, latest)
+    return _terms(
+        brand,
+        kind=SlaClock.Kind.TIER_RESPONSE,
+        mode=SlaClock.Mode.BUSINESS,
+        start=start,
+        target_hours=target,
+        latest_hours=latest,
+        language=language,
+    )
+
+
+def periodic_update_terms(brand: Brand, *, start: datetime) -> ClockTerms | None:
+    """Remind after the policy's minimum business days without an update; breach after the
+    maximum. Counted in whole business days (same time of day), then held as business time
+    so a pause works as for every other clock. None when the brand has no cadence."""
+    policy = brand.policy
+    latest_days = policy.update_latest_business_days
+    if latest_days is None:
+        return None
+    reminder_days = policy.update_reminder_business_days or latest_days
+    calendar = brand_calendar(brand, start)
+    target_at = add_business_days(calendar, start, reminder_days)
+    latest_at = add_business_days(calendar, start, latest_days)
+    return ClockTerms(
+        kind=SlaClock.Kind.PERIODIC_UPDATE,
+        mode=SlaClock.Mode.BUSINESS,
+        started_at=start,
+        target_seconds=int(business_time_between(calendar, start, target_at).total_seconds()),
+        latest_seconds=int(business_time_between(calendar, start, latest_at).total_seconds()),
+        target_at=target_at,
+        latest_at=latest_at,
+        is_urgent=False,
+        language_extension_hours=Decimal(0),
+        peak_extension_hours=Decimal(0),
+    )
+
+
+def next_check_at(clock: SlaClock) -> datetime | None:
+    """The earliest deadline of a running clock that has not fired yet."""
     if clock.state != SlaClock.State.RUNNING:
         return None
     pending = []
@@ -163,9 +238,18 @@ def clock_start(ticket: Ticket, terms: ClockTerms, *, tier: int | None = None) -
         target_at=terms.target_at,
         latest_at=terms.latest_at,
     )
-    clock.next_check_at = _next_check_at(clock)
+    clock.next_check_at = next_check_at(clock)
     clock.save()
     return clock
+
+
+def clock_restart(ticket: Ticket, terms: ClockTerms | None, *, tier: int | None = None) -> None:
+    """Stop the live clock of this kind, if any, and start a new one from `terms`."""
+    if terms is None:
+        return
+    for clock in live_clocks(ticket).filter(kind=terms.kind):
+        clock_stop(clock, terms.started_at)
+    clock_start(ticket, terms, tier=tier)
 
 
 def clock_pause(clock: SlaClock, at: datetime) -> None:
@@ -188,13 +272,16 @@ def clock_resume(clock: SlaClock, at: datetime) -> None:
     if clock.state != SlaClock.State.PAUSED:
         return
     brand = clock.ticket.brand
-    for seconds_field, at_field in (("target_seconds", "target_at"), ("latest_seconds", "latest_at")):
+    for seconds_field, at_field in (
+        ("target_seconds", "target_at"),
+        ("latest_seconds", "latest_at"),
+    ):
         left = getattr(clock, seconds_field) - clock.elapsed_seconds
         if left > 0:
             setattr(clock, at_field, clock_deadline(brand, clock.mode, at, left))
     clock.state = SlaClock.State.RUNNING
     clock.running_since = at
-    clock.next_check_at = _next_check_at(clock)
+    clock.next_check_at = next_check_at(clock)
     clock.save(update_fields=["target_at", "latest_at", "state", "running_since", "next_check_at"])
 
 

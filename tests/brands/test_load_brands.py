@@ -29,8 +29,15 @@ SIX_MAJOR_HOLIDAYS = {
     "Christmas Day",
 }
 ALL_MODELS = [
-    Brand, SlaPolicy, SupportAddress, OpeningHours, BrandHoliday, Category, UrgentReason,
-    EscalationTier, PolicyVersion,
+    Brand,
+    SlaPolicy,
+    SupportAddress,
+    OpeningHours,
+    BrandHoliday,
+    Category,
+    UrgentReason,
+    EscalationTier,
+    PolicyVersion,
 ]
 
 
@@ -59,8 +66,15 @@ def test_it_loads_kendrascottes_policy_as_written(shipped_brands):
     assert policy.warning_percent == 75
     assert set(brand.holidays.values_list("name", flat=True)) == SIX_MAJOR_HOLIDAYS
     modes = dict(brand.opening_hours.values_list("weekday", "mode"))
-    assert modes == {0: "all_day", 1: "all_day", 2: "all_day", 3: "all_day", 4: "all_day",
-                     5: "closed", 6: "closed"}
+    assert modes == {
+        0: "all_day",
+        1: "all_day",
+        2: "all_day",
+        3: "all_day",
+        4: "all_day",
+        5: "closed",
+        6: "closed",
+    }
     tier2 = brand.tiers.get(level=2)
     assert (tier2.response_target_hours, tier2.response_latest_hours) == (24, 48)
     assert brand.categories.count() == 7
@@ -150,15 +164,19 @@ def test_a_bad_value_is_refused_naming_file_and_setting_and_nothing_is_written(
 
 
 def test_the_command_exits_non_zero_on_a_bad_file(tmp_path):
-    bad = brand_file_with(tmp_path, "first_response_latest_hours = 48",
-                          "first_response_latest_hours = -48")
+    bad = brand_file_with(
+        tmp_path, "first_response_latest_hours = 48", "first_response_latest_hours = -48"
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "load_brands", str(bad)],
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
-        env={"DJANGO_SETTINGS_MODULE": "config.settings.test", "PATH": "/usr/bin:/bin",
-             "DATABASE_URL": "sqlite:///:memory:"},
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_URL": "sqlite:///:memory:",
+        },
     )
     assert result.returncode == 1
     assert "policy.first_response_latest_hours" in result.stderr

@@ -18,8 +18,13 @@ def preview(capsys, *args: str) -> list[dict]:
 @pytest.mark.django_db
 def test_it_prints_one_json_line_per_instant(capsys, shipped_brands):
     rows = preview(
-        capsys, "--brand", "kendrascottes",
-        "--at", "2026-11-25T10:00:00-06:00", "--at", "2026-11-27T16:00:00Z",
+        capsys,
+        "--brand",
+        "kendrascottes",
+        "--at",
+        "2026-11-25T10:00:00-06:00",
+        "--at",
+        "2026-11-27T16:00:00Z",
     )
     assert [row["received_at"] for row in rows] == [
         "2026-11-25T10:00:00-06:00",
@@ -55,8 +60,12 @@ def test_it_predicts_exactly_what_ticket_creation_gives(capsys, kendrascottes):
     from datetime import datetime
 
     ticket = ticket_create(
-        kendrascottes, customer_email="a@b.example", subject="s", body="b",
-        language="es", received_at=datetime.fromisoformat(at),
+        kendrascottes,
+        customer_email="a@b.example",
+        subject="s",
+        body="b",
+        language="es",
+        received_at=datetime.fromisoformat(at),
     )
     clock = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
     assert datetime.fromisoformat(row["first_response_due"]) == clock.latest_at
@@ -74,7 +83,9 @@ def test_an_unknown_brand_is_a_usage_error(shipped_brands):
 def test_a_bad_instant_exits_2_with_a_clear_message():
     result = subprocess.run(
         [sys.executable, "manage.py", "sla_preview", "--brand", "crocso", "--at", "yesterday"],
-        cwd=settings.BASE_DIR, capture_output=True, text=True,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
         env={"DJANGO_SETTINGS_MODULE": "config.settings.test", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 2

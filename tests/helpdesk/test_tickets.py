@@ -86,11 +86,16 @@ def test_a_regional_variant_of_the_brand_language_is_not_foreign(kendrascottes):
 @pytest.mark.django_db
 def test_a_peak_period_extends_clocks_started_inside_it(crocso):
     PeakPeriod.objects.create(
-        brand=crocso, name="Black Friday sale", starts_on="2026-11-24", ends_on="2026-11-30",
+        brand=crocso,
+        name="Black Friday sale",
+        starts_on="2026-11-24",
+        ends_on="2026-11-30",
         extension_hours=24,
     )
     inside = first_response(open_ticket(crocso))
-    after = first_response(open_ticket(crocso, received_at=datetime(2026, 12, 1, 9, 0, tzinfo=DENVER)))
+    after = first_response(
+        open_ticket(crocso, received_at=datetime(2026, 12, 1, 9, 0, tzinfo=DENVER))
+    )
     assert inside.latest_at == datetime(2026, 12, 1, 9, 0, tzinfo=DENVER)
     assert after.latest_at == datetime(2026, 12, 3, 9, 0, tzinfo=DENVER)
 
@@ -99,7 +104,9 @@ def test_a_peak_period_extends_clocks_started_inside_it(crocso):
 def test_waiting_on_the_customer_pauses_and_replying_resumes_with_the_time_left(kendrascottes):
     monday = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
     ticket = open_ticket(kendrascottes, received_at=monday)
-    ticket_set_status(ticket, Ticket.Status.WAITING, at=datetime(2026, 11, 9, 16, 0, tzinfo=CHICAGO))
+    ticket_set_status(
+        ticket, Ticket.Status.WAITING, at=datetime(2026, 11, 9, 16, 0, tzinfo=CHICAGO)
+    )
     paused = first_response(ticket)
     assert paused.state == "paused"
     assert paused.elapsed_seconds == 6 * 3600
@@ -117,7 +124,9 @@ def test_waiting_on_the_customer_pauses_and_replying_resumes_with_the_time_left(
 def test_a_pause_over_a_weekend_gives_back_no_more_than_was_left(kendrascottes):
     friday = datetime(2026, 11, 13, 12, 0, tzinfo=CHICAGO)
     ticket = open_ticket(kendrascottes, received_at=friday)
-    ticket_set_status(ticket, Ticket.Status.WAITING, at=datetime(2026, 11, 14, 9, 0, tzinfo=CHICAGO))
+    ticket_set_status(
+        ticket, Ticket.Status.WAITING, at=datetime(2026, 11, 14, 9, 0, tzinfo=CHICAGO)
+    )
     ticket_set_status(ticket, Ticket.Status.OPEN, at=datetime(2026, 11, 15, 20, 0, tzinfo=CHICAGO))
     clock = first_response(ticket)
     # 12 hours used on Friday, so 12 of the target's 24 are left from Monday 00:00.
@@ -128,7 +137,9 @@ def test_a_pause_over_a_weekend_gives_back_no_more_than_was_left(kendrascottes):
 @pytest.mark.django_db
 def test_resolving_stops_every_clock(kendrascottes):
     ticket = open_ticket(kendrascottes)
-    ticket_set_status(ticket, Ticket.Status.RESOLVED, at=datetime(2026, 11, 25, 12, 0, tzinfo=CHICAGO))
+    ticket_set_status(
+        ticket, Ticket.Status.RESOLVED, at=datetime(2026, 11, 25, 12, 0, tzinfo=CHICAGO)
+    )
     clock = first_response(ticket)
     assert (clock.state, clock.next_check_at) == ("stopped", None)
     ticket.refresh_from_db()
