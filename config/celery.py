@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -7,3 +8,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def create_filesystem_broker_folders(sender: Celery, **kwargs) -> None:
+    # The embedded (filesystem) broker needs its folders to exist before anyone publishes.
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        if sender.conf.broker_url == "filesystem://" and options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -1,27 +1,38 @@
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
+from brands.models import BrandMembership
 from brands.selectors import staffed_brands
 from helpdesk.models import Attachment, Message, SlaClock, Ticket
 from helpdesk.selectors import tickets_for_user, with_first_response_due
+
+
+def _staffed_brand_ids(request: HttpRequest) -> frozenset[int]:
+    # Admin asks for permissions a dozen times per page (sidebar, buttons, each inline); look
+    # the user's brands up once per request rather than once per question.
+    if not hasattr(request, "_staffed_brand_ids"):
+        brands = staffed_brands(request.user).values_list("pk", flat=True)
+        request._staffed_brand_ids = frozenset(brands)
+    return request._staffed_brand_ids
 
 
 class AgentPermissions:
     """Ticket work is for the agents of the ticket's brand (and superusers)."""
 
     def _allowed(self, request: HttpRequest, obj=None) -> bool:
-        brands = staffed_brands(request.user)
+        brand_ids = _staffed_brand_ids(request)
         if isinstance(obj, Attachment):
             obj = obj.message
         ticket = obj.ticket if isinstance(obj, Message | SlaClock) else obj
         if isinstance(ticket, Ticket):
-            return brands.filter(pk=ticket.brand_id).exists()
-        return brands.exists()
+            return ticket.brand_id in brand_ids
+        return bool(brand_ids)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self._allowed(request)
@@ -86,7 +97,10 @@ class TicketAdmin(AgentPermissions, admin.ModelAdmin):
         "reference", "brand", "subject", "status", "is_urgent", "tier", "assignee",
         "first_response_due",
     ]
-    list_filter = ["brand", "status", "is_urgent", "tier", OverdueFilter]
+    # Only brands with tickets the user can see: other brands are not theirs, even by name.
+    list_filter = [
+        ("brand", admin.RelatedOnlyFieldListFilter), "status", "is_urgent", "tier", OverdueFilter,
+    ]
     list_select_related = ["brand", "assignee"]
     search_fields = ["reference", "customer_email", "order_number"]
     readonly_fields = [
@@ -111,6 +125,23 @@ class TicketAdmin(AgentPermissions, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
+
+    def get_form(self, request: HttpRequest, obj: Ticket | None = None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        fields = form.base_fields
+        if obj is not None and "category" in fields:
+            # A category of another brand would give the ticket the wrong promises.
+            fields["category"].queryset = fields["category"].queryset.filter(brand=obj.brand_id)
+        if obj is not None and "assignee" in fields:
+            # Whom ticket_assign accepts: the brand's agents and seniors, or a superuser. The
+            # current assignee stays listed so saving another field does not unassign them.
+            roles = (BrandMembership.Role.AGENT, BrandMembership.Role.SENIOR)
+            agents = Q(brand_memberships__brand=obj.brand_id, brand_memberships__role__in=roles)
+            eligible = Q(is_active=True) & (agents | Q(is_superuser=True))
+            fields["assignee"].queryset = (
+                get_user_model().objects.filter(eligible | Q(pk=obj.assignee_id)).distinct()
+            )
+        return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "category":

@@ -1,10 +1,14 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from celery import Celery
 from django.conf import settings
 
 from brands.loader import brand_files_load
 from brands.models import Brand
+from config.celery import app as celery_app
 
 SHIPPED_BRAND_FILES = sorted(Path(settings.BRANDS_CONFIG_DIR).glob("*.toml"))
 
@@ -24,3 +28,36 @@ def kendrascottes(shipped_brands) -> Brand:
 @pytest.fixture
 def crocso(shipped_brands) -> Brand:
     return shipped_brands["crocso"]
+
+
+@pytest.fixture(autouse=True)
+def anymail_test_backend(settings) -> None:
+    """Django's test setup swaps in its locmem backend; anymail's test backend behaves like an
+    ESP (it reports a message ID at send time), which the outbox code records."""
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+
+
+@contextmanager
+def celery_broker(url: str, *, eager: bool = False, **conf) -> Iterator[Celery]:
+    """Point the project's Celery app at another broker for one test, then restore it.
+
+    The app caches its connection pools per broker, so they are dropped on both ends.
+    """
+    keys = ("broker_url", "task_always_eager", "broker_transport_options", *conf)
+    saved = {key: celery_app.conf[key] for key in keys}
+
+    def reset_pools() -> None:
+        if celery_app._pool is not None:
+            celery_app._pool.force_close_all()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    reset_pools()
+    celery_app.conf.update(
+        broker_url=url, task_always_eager=eager, broker_transport_options={}, **conf
+    )
+    try:
+        yield celery_app
+    finally:
+        reset_pools()
+        celery_app.conf.update(saved)

@@ -1,7 +1,13 @@
-"""Tickets: creation with a per-brand reference and a first-response clock, status changes."""
+"""Tickets: creation, the customer's and the agents' messages, status, assignment, escalation.
 
+Every change to a ticket that moves a clock goes through here, so the clocks cannot drift from
+what happened on the ticket.
+"""
+
+import re
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -9,10 +15,19 @@ from django.utils import timezone
 from brands.models import Brand, Category
 from brands.services import policy_version_current
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Message, Ticket
+from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services import sla
+from helpdesk.services.notifications import staff_alert
+from helpdesk.services.outbound import email_queue, promise_text
 
 REFERENCE_DIGITS = 6
+CLOSED_STATES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+# A customer's reply asking for a senior review escalates the ticket (once), as the policies
+# promise. Matched on the reply's new text, not the quoted history.
+ESCALATION_REQUEST = re.compile(
+    r"\b(escalat\w*|senior (team|representative|member|agent)|supervisor|manager)\b",
+    re.IGNORECASE,
+)
 
 
 def ticket_reference(brand: Brand, number: int) -> str:
@@ -26,8 +41,18 @@ def _next_ticket_number(brand: Brand) -> int:
     return Brand.objects.values_list("ticket_sequence", flat=True).get(pk=brand.pk)
 
 
+def _order_number_missing(category: Category | None, order_number: str) -> bool:
+    return bool(category and category.requires_order_number and not order_number.strip())
+
+
 def _validate_new_ticket(
-    brand: Brand, *, customer_email: str, subject: str, category: Category | None, order_number: str
+    brand: Brand,
+    *,
+    customer_email: str,
+    subject: str,
+    category: Category | None,
+    order_number: str,
+    incomplete_ok: bool,
 ) -> None:
     errors = {}
     if not customer_email.strip():
@@ -36,7 +61,7 @@ def _validate_new_ticket(
         errors["subject"] = "A subject is required."
     if category is not None and category.brand_id != brand.pk:
         errors["category"] = "This category does not belong to the brand."
-    elif category is not None and category.requires_order_number and not order_number.strip():
+    elif not incomplete_ok and _order_number_missing(category, order_number):
         errors["order_number"] = f"An order number is required for {category.name}."
     if errors:
         raise ApplicationError("The ticket could not be created.", errors)
@@ -54,16 +79,23 @@ def ticket_create(
     language: str = "",
     order_number: str = "",
     received_at: datetime | None = None,
-    message_id: str = "",
-    body_html: str = "",
+    incomplete_ok: bool = False,
+    linked_ticket: Ticket | None = None,
+    message_fields: dict | None = None,
 ) -> Ticket:
-    """Open a ticket with the customer's first message and its first-response clock."""
+    """Open a ticket with the customer's first message and its clocks.
+
+    `incomplete_ok` is for mail, where nobody can be asked to fill a form field: a missing
+    order number marks the ticket incomplete instead of refusing it. `message_fields` are
+    extra fields of the first Message (Message-ID, HTML, the inbound email it came from).
+    """
     _validate_new_ticket(
         brand,
         customer_email=customer_email,
         subject=subject,
         category=category,
         order_number=order_number,
+        incomplete_ok=incomplete_ok,
     )
     received_at = received_at or timezone.now()
     terms = sla.first_response_terms(
@@ -75,7 +107,7 @@ def ticket_create(
             brand=brand,
             number=number,
             reference=ticket_reference(brand, number),
-            subject=subject.strip(),
+            subject=subject.strip()[:255],
             customer_email=customer_email.strip().lower(),
             customer_name=customer_name.strip(),
             category=category,
@@ -83,33 +115,214 @@ def ticket_create(
             language=language,
             needs_translation=sla.language_is_foreign(brand, language),
             order_number=order_number.strip(),
+            is_incomplete=_order_number_missing(category, order_number),
+            linked_ticket=linked_ticket,
             policy_version=policy_version_current(brand),
             received_at=received_at,
         )
         Message.objects.create(
             ticket=ticket,
+            brand=brand,
             kind=Message.Kind.INBOUND,
             sender_email=ticket.customer_email,
             sender_name=ticket.customer_name,
             body_text=body,
-            body_html=body_html,
-            message_id=message_id,
             created_at=received_at,
+            **(message_fields or {}),
         )
         sla.clock_start(ticket, terms)
+        if category is not None and category.is_complaint:
+            sla.clock_restart(
+                ticket, sla.complaint_proposal_terms(brand, start=received_at, language=language)
+            )
+    return ticket
+
+
+def customer_notice(
+    ticket: Ticket, *, kind: str, dedupe_key: str, template: str, context: dict
+) -> OutboundEmail:
+    """An automatic mail to the customer, kept on the ticket's thread (once per key)."""
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            brand=ticket.brand,
+            kind=Message.Kind.OUTBOUND,
+            sender_email=ticket.brand.from_email,
+            sender_name=ticket.brand.from_name,
+            created_at=timezone.now(),
+        )
+        outbound = email_queue(
+            brand=ticket.brand,
+            kind=kind,
+            dedupe_key=dedupe_key,
+            to=[ticket.customer_email],
+            template=template,
+            context={"ticket": ticket, **context},
+            ticket=ticket,
+            ticket_message=message,
+        )
+        if outbound.ticket_message_id != message.pk:
+            message.delete()  # sent before: the thread keeps the one that went out
+        else:
+            message.body_text = outbound.body_text
+            message.save(update_fields=["body_text"])
+    return outbound
+
+
+def ticket_acknowledge(ticket: Ticket) -> OutboundEmail:
+    """Tell the customer we have their request and when they will hear back (once a ticket)."""
+    clock = ticket.clocks.filter(kind=SlaClock.Kind.FIRST_RESPONSE).order_by("id").first()
+    return customer_notice(
+        ticket,
+        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
+        dedupe_key=f"acknowledgement:{ticket.pk}",
+        template="acknowledgement",
+        context={
+            "reply_by": promise_text(clock.latest_at, ticket.brand.time_zone) if clock else "",
+            "needs_order_number": ticket.is_incomplete,
+        },
+    )
+
+
+def ticket_customer_reply(
+    ticket: Ticket,
+    *,
+    body: str,
+    received_at: datetime | None = None,
+    new_text: str = "",
+    message_fields: dict | None = None,
+) -> Message:
+    """Add the customer's reply: resumes paused clocks, reopens a resolved ticket, and
+    escalates when the customer asks for a senior review."""
+    received_at = received_at or timezone.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("brand").get(pk=ticket.pk)
+        message = Message.objects.create(
+            ticket=ticket,
+            brand=ticket.brand,
+            kind=Message.Kind.INBOUND,
+            sender_email=ticket.customer_email,
+            sender_name=ticket.customer_name,
+            body_text=body,
+            new_text=new_text,
+            created_at=received_at,
+            **(message_fields or {}),
+        )
+        if ticket.status == Ticket.Status.WAITING:
+            ticket_set_status(ticket, Ticket.Status.OPEN, at=received_at)
+        elif ticket.status in CLOSED_STATES:
+            _reopen(ticket, received_at)
+        if ESCALATION_REQUEST.search(new_text or body):
+            ticket_escalate(ticket, at=received_at, by_customer=True, quiet=True)
+    return message
+
+
+def _reopen(ticket: Ticket, at: datetime) -> None:
+    """A reply to a resolved ticket needs an answer like a new request does."""
+    ticket.status = Ticket.Status.OPEN
+    ticket.resolved_at = None
+    ticket.save(update_fields=["status", "resolved_at", "updated_at"])
+    sla.clock_restart(
+        ticket,
+        sla.first_response_terms(
+            ticket.brand, received_at=at, is_urgent=ticket.is_urgent, language=ticket.language
+        ),
+    )
+
+
+def ticket_reply(
+    ticket: Ticket,
+    *,
+    author: AbstractBaseUser,
+    body: str,
+    status: str = Ticket.Status.OPEN,
+    proposes_resolution: bool = False,
+    at: datetime | None = None,
+) -> Message:
+    """An agent's reply to the customer, sent by mail, then the ticket moves to `status`.
+
+    It answers the first-response and tier windows, restarts the periodic-update clock, and,
+    on a complaint, `proposes_resolution` answers the resolution-proposal promise.
+    """
+    if not body.strip():
+        raise ApplicationError("The reply is empty.", {"body": "Write a reply."})
+    if status not in (Ticket.Status.OPEN, Ticket.Status.WAITING, Ticket.Status.RESOLVED):
+        raise ApplicationError("Unknown status.", {"status": "Open, waiting or resolved."})
+    at = at or timezone.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("brand").get(pk=ticket.pk)
+        message = Message.objects.create(
+            ticket=ticket,
+            brand=ticket.brand,
+            kind=Message.Kind.OUTBOUND,
+            author=author,
+            sender_email=ticket.brand.from_email,
+            sender_name=ticket.brand.from_name,
+            body_text=body,
+            created_at=at,
+        )
+        email_queue(
+            brand=ticket.brand,
+            kind=OutboundEmail.Kind.REPLY,
+            dedupe_key=f"reply:{message.pk}",
+            to=[ticket.customer_email],
+            template="reply",
+            context={"ticket": ticket, "body": body, "author": author},
+            ticket=ticket,
+            ticket_message=message,
+            automatic=False,
+        )
+        answered = [SlaClock.Kind.FIRST_RESPONSE, SlaClock.Kind.TIER_RESPONSE]
+        if proposes_resolution:
+            answered.append(SlaClock.Kind.COMPLAINT_PROPOSAL)
+        for clock in sla.live_clocks(ticket).filter(kind__in=answered):
+            sla.clock_stop(clock, at)
+        if ticket.first_responded_at is None:
+            ticket.first_responded_at = at
+        if ticket.status == Ticket.Status.NEW:
+            ticket.status = Ticket.Status.OPEN
+        ticket.save(update_fields=["first_responded_at", "status", "updated_at"])
+        sla.clock_restart(ticket, sla.periodic_update_terms(ticket.brand, start=at))
+        ticket_set_status(ticket, status, at=at, notify=False)
+    return message
+
+
+def ticket_add_note(ticket: Ticket, *, author: AbstractBaseUser, body: str) -> Message:
+    """An internal note: never mailed, never shown to the customer, moves no clock."""
+    if not body.strip():
+        raise ApplicationError("The note is empty.", {"body": "Write a note."})
+    return Message.objects.create(
+        ticket=ticket,
+        brand_id=ticket.brand_id,
+        kind=Message.Kind.NOTE,
+        author=author,
+        sender_email=author.email,
+        body_text=body,
+        created_at=timezone.now(),
+    )
+
+
+def ticket_assign(ticket: Ticket, assignee: AbstractBaseUser | None) -> Ticket:
+    from brands.selectors import staffed_brands
+
+    if assignee is not None and not staffed_brands(assignee).filter(pk=ticket.brand_id).exists():
+        raise ApplicationError(
+            "The assignee does not work for this brand.",
+            {"assignee": "Choose an agent of the ticket's brand."},
+        )
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, updated_at=timezone.now())
+    ticket.assignee = assignee
     return ticket
 
 
 def ticket_set_status(
-    ticket: Ticket,
-    status: str,
-    *,
-    at: datetime | None = None,
+    ticket: Ticket, status: str, *, at: datetime | None = None, notify: bool = True
 ) -> Ticket:
     """Move a ticket to `status`, pausing, resuming or stopping its clocks to match.
 
     Waiting on the customer pauses every clock; leaving that state resumes them with the time
-    that was left; resolving or closing stops them for good.
+    that was left; resolving or closing stops them for good. Brands that promise to keep the
+    customer informed "at each step" get a notice of the change (`notify`).
     """
     if status not in Ticket.Status.values:
         raise ApplicationError("Unknown status.", {"status": f"{status!r} is not a status."})
@@ -120,7 +333,7 @@ def ticket_set_status(
         if previous == status:
             return ticket
         for clock in sla.live_clocks(ticket):
-            if status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+            if status in CLOSED_STATES:
                 sla.clock_stop(clock, at)
             elif status == Ticket.Status.WAITING:
                 sla.clock_pause(clock, at)
@@ -135,4 +348,101 @@ def ticket_set_status(
             ticket.closed_at = at
             update.append("closed_at")
         ticket.save(update_fields=update)
+        if notify and ticket.brand.policy.notify_customer_on_status_change:
+            _status_notice(ticket, previous)
     return ticket
+
+
+def _status_notice(ticket: Ticket, previous: str) -> None:
+    customer_notice(
+        ticket,
+        kind=OutboundEmail.Kind.STATUS_NOTICE,
+        dedupe_key=f"status:{ticket.pk}:{previous}>{ticket.status}:{timezone.now().isoformat()}",
+        template="status_notice",
+        context={"previous": Ticket.Status(previous).label},
+    )
+
+
+def ticket_escalate(
+    ticket: Ticket,
+    *,
+    at: datetime | None = None,
+    by_customer: bool = False,
+    actor: AbstractBaseUser | None = None,
+    quiet: bool = False,
+) -> bool:
+    """Move the ticket to the next tier and start that tier's response window.
+
+    A customer may ask once (by reply, API or through an agent); a second request is refused,
+    or ignored when `quiet` (a reply repeating the wish). Returns whether it escalated.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("brand").get(pk=ticket.pk)
+        if by_customer and ticket.escalation_requested_at is not None:
+            if quiet:
+                return False
+            raise ApplicationError(
+                "Escalation was already requested.",
+                {"ticket": f"{ticket.reference} was escalated on request before."},
+            )
+        next_tier = ticket.tier + 1
+        if not ticket.brand.tiers.filter(level=next_tier).exists():
+            if quiet:
+                return False
+            raise ApplicationError(
+                "There is no higher tier.", {"ticket": f"{ticket.reference} is at the top tier."}
+            )
+        if by_customer:
+            ticket.escalation_requested_at = at
+        ticket_move_to_tier(ticket, next_tier, at=at, reason="on request" if by_customer else "")
+        if by_customer:
+            _escalation_notice(ticket)
+    return True
+
+
+def ticket_move_to_tier(ticket: Ticket, tier: int, *, at: datetime, reason: str) -> SlaClock | None:
+    """Hand a locked ticket to `tier`: its response window starts and its group is told."""
+    ticket.tier = tier
+    ticket.assignee = None
+    if ticket.status in CLOSED_STATES:
+        ticket.status = Ticket.Status.OPEN
+    ticket.save(
+        update_fields=["tier", "assignee", "status", "escalation_requested_at", "updated_at"]
+    )
+    terms = sla.tier_response_terms(ticket.brand, tier=tier, start=at, language=ticket.language)
+    if terms is None:
+        return None
+    sla.clock_restart(ticket, terms, tier=tier)
+    clock = sla.live_clocks(ticket).get(kind=SlaClock.Kind.TIER_RESPONSE)
+    SlaEvent.objects.get_or_create(
+        clock=clock,
+        kind=SlaEvent.Kind.ESCALATION,
+        due_at=at,
+        defaults={"ticket": ticket, "tier": tier, "created_at": at, "detail": reason},
+    )
+    staff_alert(
+        ticket,
+        tier=tier,
+        dedupe_key=f"escalated:{clock.pk}",
+        template="staff_escalation",
+        context={
+            "reason": reason,
+            "due": promise_text(clock.latest_at, ticket.brand.time_zone),
+        },
+    )
+    return clock
+
+
+def _escalation_notice(ticket: Ticket) -> None:
+    clock = sla.live_clocks(ticket).filter(kind=SlaClock.Kind.TIER_RESPONSE).first()
+    customer_notice(
+        ticket,
+        kind=OutboundEmail.Kind.ESCALATION_NOTICE,
+        dedupe_key=f"escalation-notice:{ticket.pk}",
+        template="escalation_notice",
+        context={
+            "tier": ticket.brand.tiers.get(level=ticket.tier),
+            "reply_by": promise_text(clock.latest_at, ticket.brand.time_zone) if clock else "",
+        },
+    )

@@ -1,0 +1,256 @@
+"""Outgoing mail: every mail is an outbox row first, sent once by a task after commit."""
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from email.utils import formataddr, make_msgid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import select_template
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from brands.models import Brand
+from helpdesk.models import Message, OutboundEmail, Ticket
+
+logger = logging.getLogger(__name__)
+
+# How many earlier Message-IDs go into References; mail clients need only the chain's ends.
+REFERENCES_KEPT = 20
+# A row still "sending" after this long was interrupted mid-send; it is not retried blindly
+# because the ESP may have accepted it, and a duplicate is worse than a visible failure.
+INTERRUPTED_SEND_MINUTES = 15
+
+
+def promise_text(moment: datetime, time_zone: str) -> str:
+    """A due time in the customer's words: "Monday 30 November, 3:00 PM CST"."""
+    local = moment.astimezone(ZoneInfo(time_zone))
+    hour = local.strftime("%I").lstrip("0")
+    return f"{local:%A} {local.day} {local:%B}, {hour}:{local:%M %p %Z}"
+
+
+def email_render(brand: Brand, name: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """Subject, text and HTML of the email `name`, preferring the brand's own templates."""
+    context = {"brand": brand, **context}
+    rendered = []
+    for part in ("subject.txt", "body.txt", "body.html"):
+        template = select_template([f"emails/{brand.slug}/{name}/{part}", f"emails/{name}/{part}"])
+        rendered.append(template.render(context))
+    subject, text, html = rendered
+    return " ".join(subject.split()), text.strip() + "\n", html
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2] or "localhost"
+
+
+def thread_headers(ticket: Ticket) -> dict[str, str]:
+    """In-Reply-To and References so the customer's mail client threads our mail."""
+    ids = [
+        message_id
+        for message_id in ticket.messages.exclude(kind=Message.Kind.NOTE)
+        .exclude(message_id="")
+        .values_list("message_id", flat=True)
+    ]
+    if not ids:
+        return {}
+    return {"In-Reply-To": ids[-1], "References": " ".join(ids[-REFERENCES_KEPT:])}
+
+
+def email_build(
+    *,
+    brand: Brand,
+    kind: str,
+    dedupe_key: str,
+    to: Sequence[str],
+    template: str,
+    context: dict[str, Any],
+    ticket: Ticket | None = None,
+    ticket_message: Message | None = None,
+    automatic: bool = True,
+) -> OutboundEmail:
+    """Render a mail into an unsaved outbox row.
+
+    Mail on a ticket's thread (`ticket_message`) carries In-Reply-To/References. Automatic
+    mail says so (Auto-Submitted, RFC 3834) so auto-responders on the other side do not
+    answer it and start a loop.
+    """
+    subject, text, html = email_render(brand, template, context)
+    message_id = make_msgid(domain=_domain(brand.from_email))
+    headers = {"Message-ID": message_id}
+    if ticket_message is not None:
+        headers.update(thread_headers(ticket_message.ticket))
+    if automatic:
+        headers["Auto-Submitted"] = "auto-replied" if ticket_message else "auto-generated"
+    return OutboundEmail(
+        brand=brand,
+        ticket=ticket,
+        ticket_message=ticket_message,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        from_email=brand.from_email,
+        to=list(to),
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        headers=headers,
+        message_id=message_id,
+        created_at=timezone.now(),
+    )
+
+
+def email_queue(**build_arguments: Any) -> OutboundEmail:
+    """Put a mail in the outbox, once per `dedupe_key`, and send it after the commit.
+
+    Takes the arguments of `email_build`; returns the existing row if the key was used.
+    """
+    existing = OutboundEmail.objects.filter(dedupe_key=build_arguments["dedupe_key"]).first()
+    if existing is not None:
+        return existing
+    outbound = email_build(**build_arguments)
+    message = outbound.ticket_message
+    if message is not None:
+        message.message_id = outbound.message_id
+        message.in_reply_to = outbound.headers.get("In-Reply-To", "")
+        message.references = outbound.headers.get("References", "")
+        message.delivery_status = Message.Delivery.QUEUED
+        message.save(update_fields=["message_id", "in_reply_to", "references", "delivery_status"])
+    outbound.save()
+    enqueue_on_commit("send_outbound_emails", [outbound.pk])
+    return outbound
+
+
+def emails_queue_many(rows: Sequence[OutboundEmail]) -> list[int]:
+    """Store many built mails in two queries (rows whose key exists are skipped) and send
+    them with one task after the commit. For mail without a thread message (staff alerts)."""
+    if not rows:
+        return []
+    OutboundEmail.objects.bulk_create(rows, ignore_conflicts=True)
+    ids = list(
+        OutboundEmail.objects.filter(
+            dedupe_key__in=[row.dedupe_key for row in rows], status=OutboundEmail.Status.QUEUED
+        ).values_list("pk", flat=True)
+    )
+    enqueue_on_commit("send_outbound_emails", ids)
+    return ids
+
+
+def enqueue_on_commit(task_name: str, *args: Any) -> None:
+    """Hand work to Celery once the rows it reads are committed.
+
+    A broker outage is logged, not raised: the row is already stored and the beat's
+    requeue of stuck work sends it when the broker is back.
+    """
+
+    def publish() -> None:
+        from helpdesk import tasks
+
+        try:
+            getattr(tasks, task_name).delay(*args)
+        except (OperationalError, OSError):
+            logger.warning("Broker unavailable; %s waits for the requeue", task_name)
+
+    transaction.on_commit(publish)
+
+
+def outbound_send(outbound_id: int) -> str:
+    """Send one outbox row if it is still queued; returns its status afterwards.
+
+    The conditional UPDATE claims the row, so two workers (or a retried task) cannot both
+    send it. An ESP error puts the row back in the queue, where the requeue retries it with
+    a growing delay, until OUTBOUND_MAX_ATTEMPTS.
+    """
+    claimed = OutboundEmail.objects.filter(
+        pk=outbound_id, status=OutboundEmail.Status.QUEUED
+    ).update(
+        status=OutboundEmail.Status.SENDING,
+        attempts=F("attempts") + 1,
+        last_attempt_at=timezone.now(),
+    )
+    outbound = OutboundEmail.objects.select_related("brand").filter(pk=outbound_id).first()
+    if not claimed or outbound is None:
+        return outbound.status if outbound else "missing"
+    mail = EmailMultiAlternatives(
+        subject=outbound.subject,
+        body=outbound.body_text,
+        from_email=formataddr((outbound.brand.from_name, outbound.from_email)),
+        to=outbound.to,
+        headers=outbound.headers,
+    )
+    if outbound.body_html:
+        mail.attach_alternative(outbound.body_html, "text/html")
+    try:
+        mail.send()
+    except Exception as error:  # any ESP or network failure: keep the row, retry later
+        give_up = outbound.attempts >= settings.OUTBOUND_MAX_ATTEMPTS
+        outbound.status = OutboundEmail.Status.FAILED if give_up else OutboundEmail.Status.QUEUED
+        outbound.last_error = f"{type(error).__name__}: {error}"
+        outbound.save(update_fields=["status", "last_error"])
+        logger.warning("Sending outbound %s failed: %s", outbound.pk, outbound.last_error)
+        if give_up:
+            _mirror_delivery(outbound, Message.Delivery.FAILED, outbound.last_error)
+        return outbound.status
+    status = getattr(mail, "anymail_status", None)
+    # Some ESPs (Amazon SES) replace our Message-ID; replies will quote theirs.
+    outbound.esp_message_id = (status.message_id if status else "") or ""
+    outbound.status = OutboundEmail.Status.SENT
+    outbound.sent_at = timezone.now()
+    outbound.save(update_fields=["esp_message_id", "status", "sent_at"])
+    _mirror_delivery(outbound, Message.Delivery.SENT, "")
+    return outbound.status
+
+
+def outbound_send_many(outbound_ids: Sequence[int]) -> int:
+    """Send each row; returns how many went out."""
+    return sum(outbound_send(pk) == OutboundEmail.Status.SENT for pk in outbound_ids)
+
+
+def _mirror_delivery(outbound: OutboundEmail, status: str, detail: str) -> None:
+    if outbound.ticket_message_id is None:
+        return
+    Message.objects.filter(pk=outbound.ticket_message_id).update(
+        delivery_status=status, delivery_detail=detail, esp_message_id=outbound.esp_message_id
+    )
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2**attempts, 60))
+
+
+def outbox_requeue_stuck(now: datetime | None = None) -> int:
+    """Re-enqueue queued mail the broker lost or the ESP refused (after a growing delay);
+    mark interrupted sends failed. Returns how many were re-enqueued."""
+    now = now or timezone.now()
+    OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.SENDING,
+        last_attempt_at__lt=now - timedelta(minutes=INTERRUPTED_SEND_MINUTES),
+    ).update(
+        status=OutboundEmail.Status.FAILED,
+        last_error="Interrupted while sending; not retried in case it went out. Retry by hand.",
+    )
+    candidates = OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.QUEUED,
+        created_at__lt=now - timedelta(minutes=settings.STUCK_WORK_MINUTES),
+    ).values_list("pk", "attempts", "last_attempt_at")[:1000]
+    ids = [
+        pk
+        for pk, attempts, last_attempt in candidates
+        if last_attempt is None or last_attempt + _retry_delay(attempts) <= now
+    ]
+    if ids:
+        enqueue_on_commit("send_outbound_emails", ids)
+    return len(ids)
+
+
+def outbox_retry(outbound_ids: Sequence[int]) -> int:
+    """Put failed mail back in the queue (an agent's decision after checking it)."""
+    count = OutboundEmail.objects.filter(
+        pk__in=outbound_ids, status=OutboundEmail.Status.FAILED
+    ).update(status=OutboundEmail.Status.QUEUED, last_error="")
+    enqueue_on_commit("send_outbound_emails", list(outbound_ids))
+    return count

@@ -1,0 +1,474 @@
+"""Ticket admin: one queue per agent's brands, with SLA due columns, filters and the thread."""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import formats, timezone
+
+from brands.models import Brand, BrandMembership
+from helpdesk.models import Message, SlaClock, Ticket
+from helpdesk.services.sla import first_response_terms
+from helpdesk.services.tickets import ticket_add_note, ticket_create, ticket_set_status
+from tests.factories import UserFactory, admin_form_data, agent_of
+
+TICKETS_URL = "/admin/helpdesk/ticket/"
+
+
+def change_url(ticket: Ticket) -> str:
+    return f"{TICKETS_URL}{ticket.pk}/change/"
+
+
+def received_for(brand: Brand, state: str) -> datetime:
+    """A receipt time whose first-response clock is `state` now, by the brand's own calendar.
+
+    Searching rather than using a fixed "three days ago" keeps the tests true on any weekday,
+    across weekends and holidays.
+    """
+    now = timezone.now()
+    for hours in range(6, 24 * 40, 6):
+        at = now - timedelta(hours=hours)
+        terms = first_response_terms(brand, received_at=at)
+        if state == "due_soon" and terms.target_at <= now < terms.latest_at:
+            return at
+        if state == "breached" and terms.latest_at <= now:
+            return at
+    raise AssertionError(f"no receipt time gives a {state} clock")
+
+
+def open_ticket(brand: Brand, **fields) -> Ticket:
+    values = {
+        "customer_email": "ann@customer.example",
+        "subject": "Where is my order?",
+        "body": "Hello, my order has not arrived.",
+        "received_at": timezone.now() - timedelta(minutes=5),
+    }
+    return ticket_create(brand, **(values | fields))
+
+
+def listed(response) -> list[str]:
+    return sorted(ticket.reference for ticket in response.context["cl"].result_list)
+
+
+def row_of(response, reference: str) -> str:
+    """The changelist row that shows `reference`, as HTML."""
+    rows = re.findall(r"<tr>.*?</tr>", response.content.decode(), flags=re.S)
+    (row,) = [row for row in rows if f">{reference}<" in row]
+    return row
+
+
+def shown_datetime(value: datetime) -> str:
+    """How admin prints a read-only date and time."""
+    return formats.localize(timezone.template_localtime(value))
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+@pytest.fixture
+def cr_agent(crocso):
+    return agent_of(crocso)
+
+
+def many_tickets(brands: list[Brand], count: int) -> list[Ticket]:
+    """`count` tickets spread over the brands, with assignees, categories, urgency and tiers."""
+    assignees = {}
+    for brand in brands:
+        assignees[brand.pk] = [
+            BrandMembership.objects.get_or_create(
+                brand=brand,
+                role=BrandMembership.Role.AGENT,
+                user=UserFactory(username=f"agent{i}-{brand.slug}"),
+            )[0].user
+            for i in range(3)
+        ]
+    tickets = []
+    for i in range(count):
+        brand = brands[i % len(brands)]
+        categories = list(brand.categories.filter(requires_order_number=False))
+        ticket = open_ticket(
+            brand,
+            customer_email=f"customer{i}@customer.example",
+            category=categories[i % len(categories)],
+            is_urgent=i % 4 == 0,
+            received_at=timezone.now() - timedelta(hours=i * 7),
+        )
+        ticket.assignee = assignees[brand.pk][i % 3]
+        ticket.tier = 1 + i % 2
+        ticket.save(update_fields=["assignee", "tier"])
+        tickets.append(ticket)
+    return tickets
+
+
+def changelist_queries(client, rows: int) -> int:
+    """Queries of one changelist page, after checking it showed `rows` tickets."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(TICKETS_URL)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == rows
+    assert response.content.decode().count('class="field-first_response_due"') == rows
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_changelist_query_count_does_not_grow_with_the_rows(client, superuser, shipped_brands):
+    client.force_login(superuser)
+    brands = list(shipped_brands.values())
+    many_tickets(brands, 3)
+    few = changelist_queries(client, rows=3)
+
+    many_tickets(brands, 27)
+    many = changelist_queries(client, rows=30)
+
+    assert many == few
+    # Session, user, the user's brands (staffed, owned), two counts (filtered and total), the
+    # rows, and the brand and tier filters' choices: 9 today.
+    assert many <= 10
+
+
+@pytest.mark.django_db
+def test_an_agents_changelist_query_count_does_not_grow_with_the_rows(client, crocso):
+    agent = agent_of(crocso, username="counted")
+    client.force_login(agent)
+    many_tickets([crocso], 3)
+    few = changelist_queries(client, rows=3)
+    many_tickets([crocso], 30)
+    many = changelist_queries(client, rows=33)
+
+    assert many == few
+    # As for a superuser, plus Django's two model-permission lookups for the sidebar: 11.
+    assert many <= 12
+
+
+@pytest.mark.django_db
+def test_the_changelist_shows_the_queue_columns(client, superuser, kendrascottes):
+    client.force_login(superuser)
+    ticket = open_ticket(kendrascottes, is_urgent=True, subject="Ring arrived broken")
+    ticket.assignee = agent_of(kendrascottes, username="kim")
+    ticket.save(update_fields=["assignee"])
+
+    response = client.get(TICKETS_URL)
+
+    content = response.content.decode()
+    for column in (
+        "reference", "brand", "subject", "status", "is_urgent", "tier", "assignee",
+        "first_response_due",
+    ):
+        assert f"column-{column}" in content, column
+    assert "First response due" in content
+    row = row_of(response, ticket.reference)
+    assert ">Kendrascottes<" in row
+    assert ">Ring arrived broken<" in row
+    assert ">New<" in row
+    assert 'alt="True"' in row  # the urgency icon
+    assert ">kim<" in row
+    due = first_response_terms(kendrascottes, received_at=ticket.received_at, is_urgent=True)
+    local_due = due.latest_at.astimezone(ZoneInfo(kendrascottes.time_zone))
+    assert f"{local_due:%a %d %b %H:%M}" in row
+    assert "due soon" not in row and "breached" not in row
+
+
+@pytest.mark.django_db
+def test_a_ticket_past_its_target_shows_due_soon_and_past_its_latest_shows_breached(
+    client, superuser, kendrascottes, crocso
+):
+    client.force_login(superuser)
+    due_soon = open_ticket(kendrascottes, received_at=received_for(kendrascottes, "due_soon"))
+    breached = open_ticket(crocso, received_at=received_for(crocso, "breached"))
+    on_time = open_ticket(kendrascottes)
+    answered = open_ticket(crocso, received_at=received_for(crocso, "breached"))
+    ticket_set_status(answered, Ticket.Status.RESOLVED, notify=False)
+
+    response = client.get(TICKETS_URL)
+
+    assert "sla-due-soon" in row_of(response, due_soon.reference)
+    assert "· due soon" in row_of(response, due_soon.reference)
+    assert "breached" not in row_of(response, due_soon.reference)
+    assert "· breached" in row_of(response, breached.reference)
+    assert "sla-breached" in row_of(response, breached.reference)
+    assert "due soon" not in row_of(response, on_time.reference)
+    assert "breached" not in row_of(response, on_time.reference)
+    # A resolved ticket's clock has stopped: nothing is due.
+    assert ">—<" in row_of(response, answered.reference)
+
+
+@pytest.fixture
+def queue(kendrascottes, crocso) -> dict[str, Ticket]:
+    """A small queue over both brands with one distinguishing trait per ticket."""
+    tickets = {
+        "ks_new": open_ticket(kendrascottes, customer_email="nina@customer.example"),
+        "ks_urgent": open_ticket(kendrascottes, is_urgent=True),
+        "ks_tier2": open_ticket(kendrascottes),
+        "ks_due_soon": open_ticket(
+            kendrascottes, received_at=received_for(kendrascottes, "due_soon")
+        ),
+        "cr_order": open_ticket(
+            crocso,
+            order_number="CR-ORDER-778",
+            category=crocso.categories.filter(requires_order_number=True).first(),
+        ),
+        "cr_breached": open_ticket(crocso, received_at=received_for(crocso, "breached")),
+        "cr_waiting": open_ticket(crocso),
+    }
+    Ticket.objects.filter(pk=tickets["ks_tier2"].pk).update(tier=2)
+    ticket_set_status(tickets["cr_waiting"], Ticket.Status.WAITING, notify=False)
+    return {name: Ticket.objects.get(pk=ticket.pk) for name, ticket in tickets.items()}
+
+
+def refs(queue: dict[str, Ticket], *names: str) -> list[str]:
+    return sorted(queue[name].reference for name in names)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("brand__id__exact={crocso}", ["cr_order", "cr_breached", "cr_waiting"]),
+        ("status__exact=waiting", ["cr_waiting"]),
+        ("is_urgent__exact=1", ["ks_urgent"]),
+        ("tier=2", ["ks_tier2"]),
+        ("sla=breached", ["cr_breached"]),
+        ("sla=due_soon", ["ks_due_soon"]),
+        ("q=nina@customer.example", ["ks_new"]),
+        ("q=CR-ORDER-778", ["cr_order"]),
+    ],
+)
+def test_filters_and_search_return_the_right_tickets(
+    client, superuser, queue, crocso, query, expected
+):
+    client.force_login(superuser)
+
+    response = client.get(f"{TICKETS_URL}?{query.format(crocso=crocso.pk)}")
+
+    assert response.status_code == 200
+    assert listed(response) == refs(queue, *expected)
+
+
+@pytest.mark.django_db
+def test_search_finds_a_ticket_by_its_reference(client, superuser, queue):
+    client.force_login(superuser)
+    reference = queue["ks_tier2"].reference
+
+    response = client.get(TICKETS_URL, {"q": reference})
+
+    assert listed(response) == [reference]
+
+
+@pytest.mark.django_db
+def test_the_change_page_shows_the_thread_and_the_sla_clocks(client, cr_agent, crocso):
+    client.force_login(cr_agent)
+    ticket = open_ticket(crocso, body="My clogs are the wrong size.")
+    ticket_add_note(ticket, author=cr_agent, body="Check the warehouse pick list.")
+    Message.objects.create(
+        ticket=ticket,
+        brand=crocso,
+        kind=Message.Kind.OUTBOUND,
+        author=cr_agent,
+        body_text="We are sending the right size today.",
+        created_at=timezone.now(),
+    )
+    clock = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
+
+    response = client.get(change_url(ticket))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    for body in (
+        "My clogs are the wrong size.",
+        "Check the warehouse pick list.",
+        "We are sending the right size today.",
+    ):
+        assert body in content
+    assert "Internal note" in content and "To the customer" in content
+    assert "First response" in content
+    assert shown_datetime(clock.target_at) in content
+    assert shown_datetime(clock.latest_at) in content
+    # Messages come in thread order.
+    assert content.index("wrong size") < content.index("pick list") < content.index("right size")
+
+
+@pytest.mark.django_db
+def test_a_crocso_agent_sees_only_crocso_tickets(client, cr_agent, queue):
+    client.force_login(cr_agent)
+
+    response = client.get(TICKETS_URL)
+
+    assert response.status_code == 200
+    assert listed(response) == refs(queue, "cr_order", "cr_breached", "cr_waiting")
+    assert "KS-" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_crocso_agent_is_sent_away_from_a_kendrascottes_ticket(client, cr_agent, queue):
+    client.force_login(cr_agent)
+    ticket = queue["ks_new"]
+
+    response = client.get(change_url(ticket))
+
+    # Outside the agent's queryset the ticket does not exist for them: Django redirects to the
+    # admin index with a "doesn't exist" message rather than showing the form.
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    followed = client.get(response["Location"])
+    assert ticket.subject not in followed.content.decode()
+    assert "exist. Perhaps it was deleted?" in followed.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_crocso_agent_cannot_change_a_kendrascottes_ticket_by_posting(client, cr_agent, queue):
+    client.force_login(cr_agent)
+    ticket = queue["ks_new"]
+
+    response = client.post(change_url(ticket), {"subject": "hijacked", "status": "closed"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.status) == ("Where is my order?", "new")
+
+
+@pytest.mark.django_db
+def test_a_crocso_agent_is_offered_only_crocso_in_the_brand_filter(client, cr_agent, queue):
+    client.force_login(cr_agent)
+
+    response = client.get(TICKETS_URL)
+
+    # One brand leaves nothing to choose, so Django leaves the brand filter out altogether.
+    assert "brand" not in [spec.title for spec in response.context["cl"].filter_specs]
+    assert "Kendrascottes" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_superuser_is_offered_every_brand_in_the_brand_filter(client, queue, superuser):
+    client.force_login(superuser)
+
+    response = client.get(TICKETS_URL)
+
+    (brand_filter,) = [f for f in response.context["cl"].filter_specs if f.title == "brand"]
+    assert [name for _pk, name in brand_filter.lookup_choices] == ["Crocso", "Kendrascottes"]
+
+
+@pytest.mark.django_db
+def test_a_brand_owner_who_is_not_an_agent_cannot_see_tickets(client, kendrascottes, queue):
+    owner = agent_of(kendrascottes, role=BrandMembership.Role.OWNER)
+    client.force_login(owner)
+
+    assert client.get(TICKETS_URL).status_code == 403
+    assert client.get(change_url(queue["ks_new"])).status_code == 403
+    index = client.get("/admin/").content.decode()
+    assert TICKETS_URL not in index
+
+
+@pytest.mark.django_db
+def test_a_superuser_sees_every_brands_tickets(client, superuser, queue):
+    client.force_login(superuser)
+
+    response = client.get(TICKETS_URL)
+
+    assert listed(response) == refs(queue, *queue)
+    assert client.get(change_url(queue["ks_new"])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_category_dropdown_lists_only_the_tickets_brand_categories(
+    client, cr_agent, kendrascottes, crocso
+):
+    client.force_login(cr_agent)
+    ticket = open_ticket(crocso)
+
+    response = client.get(change_url(ticket))
+
+    field = response.context["adminform"].form.fields["category"]
+    assert set(field.queryset) == set(crocso.categories.all())
+    assert not set(field.queryset) & set(kendrascottes.categories.all())
+
+
+@pytest.mark.django_db
+def test_an_agent_of_both_brands_gets_only_the_tickets_own_brand_categories_and_agents(
+    client, kendrascottes, crocso
+):
+    agent = agent_of(crocso, username="both")
+    BrandMembership.objects.create(user=agent, brand=kendrascottes, role="agent")
+    ks_agent = agent_of(kendrascottes, username="kim")
+    ks_senior = agent_of(kendrascottes, role=BrandMembership.Role.SENIOR, username="sam")
+    agent_of(kendrascottes, role=BrandMembership.Role.OWNER, username="olive")
+    UserFactory(username="stranger")
+    root = UserFactory(username="root", is_superuser=True)
+    client.force_login(agent)
+    ticket = open_ticket(crocso)
+
+    form = client.get(change_url(ticket)).context["adminform"].form
+
+    assert set(form.fields["category"].queryset) == set(crocso.categories.all())
+    # The same people ticket_assign accepts: the brand's agents and seniors, and superusers.
+    assert set(form.fields["assignee"].queryset) == {agent, root}
+    ks_form = client.get(change_url(open_ticket(kendrascottes))).context["adminform"].form
+    assert set(ks_form.fields["assignee"].queryset) == {agent, ks_agent, ks_senior, root}
+
+
+@pytest.mark.django_db
+def test_an_assignee_who_left_the_brand_stays_selected_on_the_change_form(client, crocso):
+    agent = agent_of(crocso, username="carl")
+    leaver = agent_of(crocso, username="lee")
+    ticket = open_ticket(crocso)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=leaver)
+    BrandMembership.objects.filter(user=leaver).delete()
+    client.force_login(agent)
+
+    page = client.get(change_url(ticket))
+    response = client.post(change_url(ticket), admin_form_data(page, {"subject": "Sizes"}))
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.assignee) == ("Sizes", leaver)
+
+
+@pytest.mark.django_db
+def test_an_agent_assigns_a_colleague_through_the_change_form(client, crocso):
+    agent = agent_of(crocso, username="carl")
+    colleague = agent_of(crocso, role=BrandMembership.Role.SENIOR, username="cleo")
+    client.force_login(agent)
+    ticket = open_ticket(crocso)
+
+    data = admin_form_data(client.get(change_url(ticket)), {"assignee": colleague.pk})
+
+    response = client.post(change_url(ticket), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ticket.refresh_from_db()
+    assert ticket.assignee == colleague
+
+
+@pytest.mark.django_db
+def test_a_kendrascottes_category_cannot_be_posted_onto_a_crocso_ticket(
+    client, kendrascottes, crocso
+):
+    agent = agent_of(crocso, username="both")
+    BrandMembership.objects.create(user=agent, brand=kendrascottes, role="agent")
+    client.force_login(agent)
+    ticket = open_ticket(crocso)
+    foreign = kendrascottes.categories.first()
+
+    data = admin_form_data(client.get(change_url(ticket)), {"category": foreign.pk})
+
+    response = client.post(change_url(ticket), data)
+
+    assert response.status_code == 200
+    assert "category" in response.context["adminform"].form.errors
+    ticket.refresh_from_db()
+    assert ticket.category is None
+
+
+@pytest.mark.django_db
+def test_clocks_of_other_brands_do_not_leak_into_the_sla_filter(client, cr_agent, queue):
+    client.force_login(cr_agent)
+    assert SlaClock.objects.filter(ticket__brand__slug="kendrascottes").exists()
+
+    response = client.get(TICKETS_URL, {"sla": "due_soon"})
+
+    assert listed(response) == []

@@ -1,0 +1,270 @@
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.db import connection, connections
+
+from brands.models import BrandMembership
+from helpdesk.errors import ApplicationError
+from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
+from helpdesk.services.sweep import sla_sweep
+from helpdesk.services.tickets import (
+    ticket_create,
+    ticket_customer_reply,
+    ticket_escalate,
+    ticket_reply,
+    ticket_set_status,
+)
+from tests.factories import agent_of
+
+CHICAGO = ZoneInfo("America/Chicago")
+MONDAY = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
+
+
+@pytest.fixture
+def staff(kendrascottes):
+    return {
+        "agent": agent_of(kendrascottes, email="agent@ks.example"),
+        "senior": agent_of(kendrascottes, BrandMembership.Role.SENIOR, email="senior@ks.example"),
+    }
+
+
+def open_ticket(brand, received_at=MONDAY, **fields) -> Ticket:
+    values = {"customer_email": "ann@customer.example", "subject": "Ring size", "body": "Hi"}
+    return ticket_create(brand, received_at=received_at, **(values | fields))
+
+
+def clock_of(ticket: Ticket, kind: str) -> SlaClock:
+    return ticket.clocks.exclude(state="stopped").get(kind=kind)
+
+
+def sweep(at: datetime, capture) -> int:
+    with capture(execute=True):
+        return sla_sweep(now=at)
+
+
+def sent_to(address: str) -> list:
+    return [message for message in mail.outbox if address in message.to]
+
+
+@pytest.mark.django_db
+def test_the_target_fires_a_warning_to_the_tiers_agents(
+    kendrascottes, staff, django_capture_on_commit_callbacks
+):
+    ticket = open_ticket(kendrascottes)
+    assert sweep(MONDAY + timedelta(hours=23), django_capture_on_commit_callbacks) == 0
+    assert sweep(MONDAY + timedelta(hours=24), django_capture_on_commit_callbacks) == 1
+    event = ticket.sla_events.get()
+    assert (event.kind, event.tier) == ("warning", 1)
+    assert event.due_at == datetime(2026, 11, 10, 10, 0, tzinfo=CHICAGO)
+    (alert,) = sent_to("agent@ks.example")
+    assert alert.subject.startswith(f"[{ticket.reference}] Due soon")
+    assert clock_of(ticket, "first_response").next_check_at == datetime(
+        2026, 11, 11, 10, 0, tzinfo=CHICAGO
+    )
+
+
+@pytest.mark.django_db
+def test_a_warning_goes_to_the_assignee_alone_when_there_is_one(
+    kendrascottes, staff, django_capture_on_commit_callbacks
+):
+    ticket = open_ticket(kendrascottes)
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=staff["agent"])
+    agent_of(kendrascottes, username="other", email="other@ks.example")
+    sweep(MONDAY + timedelta(hours=25), django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox] == [["agent@ks.example"]]
+
+
+@pytest.mark.django_db
+def test_a_breach_escalates_to_the_senior_tier_and_starts_its_window(
+    kendrascottes, staff, django_capture_on_commit_callbacks
+):
+    ticket = open_ticket(kendrascottes)
+    breach_time = datetime(2026, 11, 11, 10, 0, tzinfo=CHICAGO)
+    assert sweep(breach_time, django_capture_on_commit_callbacks) == 2
+    ticket.refresh_from_db()
+    assert ticket.tier == 2
+    kinds = list(ticket.sla_events.order_by("id").values_list("kind", "tier"))
+    assert kinds == [("warning", 1), ("breach", 1), ("escalation", 2)]
+    window = clock_of(ticket, "tier_response")
+    assert (window.tier, window.started_at) == (2, breach_time)
+    assert window.target_at == datetime(2026, 11, 12, 10, 0, tzinfo=CHICAGO)
+    assert window.latest_at == datetime(2026, 11, 13, 10, 0, tzinfo=CHICAGO)
+    (escalation,) = sent_to("senior@ks.example")
+    assert "Escalated to tier 2" in escalation.subject
+    assert "Friday 13 November, 10:00 AM CST" in escalation.body
+
+
+@pytest.mark.django_db
+def test_a_breach_at_the_top_tier_alerts_the_seniors(
+    kendrascottes, staff, django_capture_on_commit_callbacks
+):
+    ticket = open_ticket(kendrascottes)
+    sweep(datetime(2026, 11, 11, 10, 0, tzinfo=CHICAGO), django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    sweep(datetime(2026, 11, 13, 10, 0, tzinfo=CHICAGO), django_capture_on_commit_callbacks)
+    ticket.refresh_from_db()
+    assert ticket.tier == 2
+    subjects = [m.subject for m in sent_to("senior@ks.example")]
+    assert any("Due soon" in s for s in subjects)
+    assert any("Breached: escalation tier response" in s for s in subjects)
+
+
+@pytest.mark.django_db
+def test_sweeping_again_fires_nothing_twice(
+    kendrascottes, staff, django_capture_on_commit_callbacks
+):
+    open_ticket(kendrascottes)
+    late = datetime(2026, 11, 20, 10, 0, tzinfo=CHICAGO)
+    first = sweep(late, django_capture_on_commit_callbacks)
+    mails = len(mail.outbox)
+    assert sweep(late, django_capture_on_commit_callbacks) == 0
+    assert sweep(late + timedelta(minutes=1), django_capture_on_commit_callbacks) == 0
+    assert SlaEvent.objects.count() == first + 1  # plus the escalation event
+    assert len(mail.outbox) == mails
+
+
+@pytest.mark.django_db
+def test_a_paused_clock_does_not_fire(kendrascottes, staff, django_capture_on_commit_callbacks):
+    ticket = open_ticket(kendrascottes)
+    ticket_set_status(ticket, Ticket.Status.WAITING, at=MONDAY + timedelta(hours=1))
+    assert (
+        sweep(datetime(2026, 11, 30, 10, 0, tzinfo=CHICAGO), django_capture_on_commit_callbacks)
+        == 0
+    )
+    assert not SlaEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_sweep_reads_a_fixed_number_of_queries_per_batch(
+    kendrascottes, staff, django_assert_max_num_queries
+):
+    for _ in range(30):
+        open_ticket(kendrascottes)
+    with django_assert_max_num_queries(12):
+        assert sla_sweep(now=MONDAY + timedelta(hours=25)) == 30
+
+
+@pytest.mark.django_db
+def test_an_agent_reply_answers_the_first_response_and_starts_the_update_cadence(
+    kendrascottes, staff
+):
+    ticket = open_ticket(kendrascottes)
+    tuesday = MONDAY + timedelta(days=1)
+    ticket_reply(ticket, author=staff["agent"], body="Looking into it", at=tuesday)
+    ticket.refresh_from_db()
+    assert ticket.first_responded_at == tuesday
+    assert ticket.clocks.get(kind="first_response").state == "stopped"
+    cadence = clock_of(ticket, "periodic_update")
+    assert cadence.target_at == datetime(2026, 11, 13, 10, 0, tzinfo=CHICAGO)  # 3 business days
+    assert cadence.latest_at == datetime(2026, 11, 17, 10, 0, tzinfo=CHICAGO)  # 5 business days
+
+
+@pytest.mark.django_db
+def test_every_reply_restarts_the_update_cadence(kendrascottes, staff):
+    ticket = open_ticket(kendrascottes)
+    ticket_reply(ticket, author=staff["agent"], body="First", at=MONDAY + timedelta(hours=1))
+    thursday = datetime(2026, 11, 12, 15, 0, tzinfo=CHICAGO)
+    ticket_reply(ticket, author=staff["agent"], body="Refund is on its way", at=thursday)
+    cadence = clock_of(ticket, "periodic_update")
+    assert cadence.started_at == thursday
+    assert cadence.target_at == datetime(2026, 11, 17, 15, 0, tzinfo=CHICAGO)
+    assert ticket.clocks.filter(kind="periodic_update").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_update_reminder_goes_to_the_agent(
+    kendrascottes, staff, django_capture_on_commit_callbacks
+):
+    ticket = open_ticket(kendrascottes)
+    ticket_reply(ticket, author=staff["agent"], body="On it", at=MONDAY)
+    mail.outbox.clear()
+    sweep(datetime(2026, 11, 12, 10, 0, 1, tzinfo=CHICAGO), django_capture_on_commit_callbacks)
+    (reminder,) = sent_to("agent@ks.example")
+    assert "An update to the customer is owed" in reminder.subject
+    assert ticket.sla_events.get().clock.kind == "periodic_update"
+
+
+@pytest.mark.django_db
+def test_crocso_has_no_update_cadence_but_tells_the_customer_each_step(crocso):
+    agent = agent_of(crocso, email="agent@cr.example")
+    ticket = open_ticket(crocso)
+    ticket_reply(ticket, author=agent, body="We are checking", at=MONDAY)
+    assert not ticket.clocks.filter(kind="periodic_update").exists()
+    ticket_set_status(ticket, Ticket.Status.RESOLVED, at=MONDAY + timedelta(hours=2))
+    notice = OutboundEmail.objects.get(kind=OutboundEmail.Kind.STATUS_NOTICE)
+    assert notice.to == ["ann@customer.example"]
+
+
+@pytest.mark.django_db
+def test_a_complaint_gets_the_resolution_proposal_clock(kendrascottes):
+    ticket = open_ticket(
+        kendrascottes, category=kendrascottes.categories.get(slug="complaint"), order_number="KS-1"
+    )
+    proposal = clock_of(ticket, "complaint_proposal")
+    assert proposal.latest_at == datetime(2026, 11, 11, 10, 0, tzinfo=CHICAGO)
+    assert proposal.target_at == datetime(2026, 11, 10, 22, 0, tzinfo=CHICAGO)  # 75% of 48
+
+
+@pytest.mark.django_db
+def test_a_reply_proposing_a_resolution_answers_the_complaint_clock(kendrascottes, staff):
+    ticket = open_ticket(
+        kendrascottes, category=kendrascottes.categories.get(slug="complaint"), order_number="KS-1"
+    )
+    ticket_reply(
+        ticket,
+        author=staff["agent"],
+        body="We will replace it",
+        proposes_resolution=True,
+        at=MONDAY + timedelta(hours=3),
+    )
+    assert ticket.clocks.get(kind="complaint_proposal").state == "stopped"
+
+
+@pytest.mark.django_db
+def test_the_customer_asking_for_a_senior_escalates_once(kendrascottes, staff):
+    ticket = open_ticket(kendrascottes)
+    ticket_reply(
+        ticket, author=staff["agent"], body="Here is our offer", at=MONDAY + timedelta(hours=2)
+    )
+    asked = MONDAY + timedelta(hours=5)
+    ticket_customer_reply(ticket, body="Not good enough, please escalate this.", received_at=asked)
+    ticket.refresh_from_db()
+    assert (ticket.tier, ticket.escalation_requested_at) == (2, asked)
+    assert clock_of(ticket, "tier_response").latest_at == asked + timedelta(days=2)
+    notice = OutboundEmail.objects.get(kind=OutboundEmail.Kind.ESCALATION_NOTICE)
+    assert notice.to == ["ann@customer.example"]
+    ticket_customer_reply(ticket, body="Escalate again!", received_at=asked + timedelta(hours=1))
+    ticket.refresh_from_db()
+    assert ticket.tier == 2
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ESCALATION_NOTICE).count() == 1
+    with pytest.raises(ApplicationError):
+        ticket_escalate(ticket, by_customer=True)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL SKIP LOCKED")
+def test_two_sweeps_at_once_fire_each_event_once(kendrascottes):
+    agent_of(kendrascottes, email="agent@ks.example")
+    for _ in range(40):
+        open_ticket(kendrascottes)
+    at = MONDAY + timedelta(hours=25)
+    results, barrier = [], threading.Barrier(2)
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            results.append(sla_sweep(now=at, batch_size=5))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(results) == 40
+    assert SlaEvent.objects.filter(kind="warning").count() == 40
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.STAFF_ALERT).count() == 40
