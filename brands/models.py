@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from rest_framework_api_key.models import AbstractAPIKey
 
 
 def validate_time_zone(value: str) -> None:
@@ -345,3 +346,42 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} policy v{self.number}"
+
+
+class BrandApiKey(AbstractAPIKey):
+    """A storefront's key: it sees and acts on its own brand only. Stored hashed; the prefix
+    is shown so a key can be recognised without revealing it."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="api_keys")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    throttle_rate = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text='Requests allowed, e.g. "120/min"; blank for the default rate.',
+    )
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+
+class EmailTemplate(models.Model):
+    """A brand's own wording of one email, used instead of the shipped template."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="email_templates")
+    name = models.CharField(
+        max_length=60, help_text='The email it replaces, e.g. "acknowledgement".'
+    )
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["brand", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "name"], name="unique_email_template")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand}: {self.name}"

@@ -1,6 +1,7 @@
 """Tickets, their messages and the SLA clocks that measure each promise."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -327,3 +328,57 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+
+class WebhookToken(models.Model):
+    """A signed webhook request already accepted: the same token again is a replay.
+
+    ESPs sign each request with a random token and a timestamp but do not stop a recorded
+    request from being sent again; the unique token refuses the copy in every process.
+    Tokens older than the accepted age can go, since their timestamps are refused anyway.
+    """
+
+    esp = models.CharField(max_length=40)
+    token = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["esp", "token"], name="unique_webhook_token")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.esp} {self.token[:12]}…"
+
+
+class Feedback(models.Model):
+    """The customer's rating of a resolved ticket: one per ticket."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 on {self.ticket_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """A storefront's Idempotency-Key and the ticket its first request created, so a retried
+    POST returns that ticket instead of opening a second one."""
+
+    api_key = models.ForeignKey("brands.BrandApiKey", on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["api_key", "key"], name="unique_idempotency_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

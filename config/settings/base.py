@@ -26,7 +26,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_api_key",
     "django_filters",
+    "drf_spectacular",
     "anymail",
     "brands",
     "helpdesk",
@@ -138,3 +140,36 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# ---------------------------------------------------------------------------------------------
+# Mail: django-anymail with Mailgun as the documented ESP.
+# Sending: MAILGUN_API_KEY (and MAILGUN_SENDER_DOMAIN when it differs from the brands' from
+# domains; MAILGUN_API_URL for the EU region). Receiving: a Mailgun route forwarding to
+# https://<host>/anymail/mailgun/inbound_mime/ (raw MIME, so nothing is lost in Mailgun's own
+# parsing) and the tracking webhooks to .../anymail/mailgun/tracking/, both with the basic-auth
+# credentials of ANYMAIL_WEBHOOK_SECRET ("user:password") in the URL; Mailgun signs each
+# request with MAILGUN_WEBHOOK_SIGNING_KEY. Without an ESP, mail goes to the console and
+# arrives through `manage.py ingest_email`.
+MAILGUN_API_KEY = env("MAILGUN_API_KEY", default="")
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "MAILGUN_API_KEY": MAILGUN_API_KEY,
+        "MAILGUN_SENDER_DOMAIN": env("MAILGUN_SENDER_DOMAIN", default=""),
+        "MAILGUN_API_URL": env("MAILGUN_API_URL", default=""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+    }.items()
+    # An empty key would be used as-is (an empty signing key signs anything): leave it out.
+    if value
+}
+if MAILGUN_API_KEY and "EMAIL_BACKEND" not in env.ENVIRON:
+    EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
+# A signed webhook older than this is refused (with its token never accepted twice), so a
+# captured request cannot be replayed later. Mailgun warns that its own delivery can lag.
+INBOUND_WEBHOOK_MAX_AGE_SECONDS = env.int("INBOUND_WEBHOOK_MAX_AGE_SECONDS", default=600)
+# Attachments larger than this are recorded (name, type, size, a note) but not kept.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=15 * 1024 * 1024)
+# Mailgun posts the raw message as a form field, which Django caps at 2.5 MB by default;
+# mail with attachments needs room (Mailgun accepts messages up to 25 MB, base64 adds a third).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=40 * 1024 * 1024)
