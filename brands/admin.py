@@ -133,6 +133,14 @@ class BrandAdmin(OwnerPermissions, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
         return request.user.is_superuser
 
+    def save_model(self, request: HttpRequest, obj: Brand, form, change: bool) -> None:
+        # Only what the form changed: a full save would write back the ticket counter read
+        # at the start of the request and undo numbers handed out meanwhile.
+        if change:
+            obj.save(update_fields=form.changed_data)
+        else:
+            obj.save()
+
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Recorded after the inlines so one version holds the whole change.

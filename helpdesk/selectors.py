@@ -1,8 +1,11 @@
 """Queries that read tickets, scoped to the brands a user works for."""
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery
+from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
+
+from brands.models import Brand
 from brands.selectors import staffed_brands
 from helpdesk.models import SlaClock, Ticket
 
@@ -22,3 +25,41 @@ def with_first_response_due(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
         ),
         first_response_due_at=Subquery(clock.values("latest_at")[:1], output_field=DateTimeField()),
     )
+
+
+SLA_STATES = ("on_track", "due_soon", "breached", "waiting")
+
+
+def sla_status_counts(brands: QuerySet[Brand], now: datetime) -> dict[str, dict[str, int]]:
+    """Open tickets per brand slug by clock state, in one query.
+
+    Breached: a live clock past its latest time. Due soon: a running clock past its target.
+    Waiting: the clocks are paused on the customer. On track: the rest.
+    """
+    live = SlaClock.objects.filter(ticket=OuterRef("pk")).exclude(state=SlaClock.State.STOPPED)
+    running = Q(state=SlaClock.State.RUNNING)
+    tickets = (
+        Ticket.objects.filter(brand__in=brands)
+        .exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+        .annotate(
+            breached=Exists(
+                live.filter(Q(breached_at__isnull=False) | running & Q(latest_at__lte=now))
+            ),
+            due_soon=Exists(live.filter(running & Q(target_at__lte=now))),
+        )
+    )
+    not_breached = Q(breached=False)
+    rows = tickets.values("brand__slug").annotate(
+        breached_count=Count("pk", filter=Q(breached=True)),
+        due_soon_count=Count("pk", filter=not_breached & Q(due_soon=True)),
+        waiting_count=Count(
+            "pk", filter=not_breached & Q(due_soon=False, status=Ticket.Status.WAITING)
+        ),
+        on_track_count=Count(
+            "pk", filter=not_breached & Q(due_soon=False) & ~Q(status=Ticket.Status.WAITING)
+        ),
+    )
+    counts = {slug: dict.fromkeys(SLA_STATES, 0) for slug in brands.values_list("slug", flat=True)}
+    for row in rows:
+        counts[row["brand__slug"]] = {state: row[f"{state}_count"] for state in SLA_STATES}
+    return counts

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from brands.calendars import brand_calendar
 from brands.models import Brand, Category, SlaPolicy
+from brands.services import policy_version_current
 from helpdesk.business_time import (
     add_business_days,
     add_business_time,
@@ -264,13 +265,11 @@ def clock_pause(clock: SlaClock, at: datetime) -> None:
     clock.save(update_fields=["elapsed_seconds", "state", "running_since", "next_check_at"])
 
 
-def clock_resume(clock: SlaClock, at: datetime) -> None:
-    """Count again from `at` with the open time that was left before each deadline.
+def _deadlines_from(clock: SlaClock, at: datetime) -> None:
+    """Set the due instants that have time left, counting from `at`.
 
-    A deadline already passed keeps its instant: its warning or breach has happened or is due.
+    A deadline already used up keeps its instant: its warning or breach has happened or is due.
     """
-    if clock.state != SlaClock.State.PAUSED:
-        return
     brand = clock.ticket.brand
     for seconds_field, at_field in (
         ("target_seconds", "target_at"),
@@ -279,10 +278,66 @@ def clock_resume(clock: SlaClock, at: datetime) -> None:
         left = getattr(clock, seconds_field) - clock.elapsed_seconds
         if left > 0:
             setattr(clock, at_field, clock_deadline(brand, clock.mode, at, left))
+
+
+def clock_resume(clock: SlaClock, at: datetime) -> None:
+    """Count again from `at` with the open time that was left before each deadline."""
+    if clock.state != SlaClock.State.PAUSED:
+        return
+    _deadlines_from(clock, at)
     clock.state = SlaClock.State.RUNNING
     clock.running_since = at
     clock.next_check_at = next_check_at(clock)
     clock.save(update_fields=["target_at", "latest_at", "state", "running_since", "next_check_at"])
+
+
+def _current_terms(clock: SlaClock) -> ClockTerms | None:
+    """The terms the brand's current policy gives a clock of this kind started when it did."""
+    ticket, start = clock.ticket, clock.started_at
+    if clock.kind == SlaClock.Kind.FIRST_RESPONSE:
+        return first_response_terms(
+            ticket.brand,
+            received_at=start,
+            is_urgent=ticket.is_urgent,
+            language=ticket.language,
+            category=ticket.category,
+        )
+    if clock.kind == SlaClock.Kind.COMPLAINT_PROPOSAL:
+        return complaint_proposal_terms(ticket.brand, start=start, language=ticket.language)
+    if clock.kind == SlaClock.Kind.TIER_RESPONSE:
+        return tier_response_terms(
+            ticket.brand, tier=clock.tier or ticket.tier, start=start, language=ticket.language
+        )
+    return periodic_update_terms(ticket.brand, start=start)
+
+
+def ticket_recompute_clocks(ticket: Ticket, now: datetime) -> int:
+    """Recompute a ticket's live clocks under the brand's current policy.
+
+    Policy changes apply to clocks started afterwards; this is the deliberate exception an
+    agent or owner asks for. Each clock keeps its start and the time it has used; a deadline
+    moved past `now` may warn or breach again at its new instant. Returns clocks changed.
+    """
+    changed = 0
+    for clock in live_clocks(ticket).select_related("ticket__category"):
+        terms = _current_terms(clock)
+        if terms is None:
+            continue
+        clock.mode = terms.mode
+        clock.target_seconds, clock.latest_seconds = terms.target_seconds, terms.latest_seconds
+        clock.target_at, clock.latest_at = terms.target_at, terms.latest_at
+        if clock.state == SlaClock.State.RUNNING:
+            _deadlines_from(clock, clock.running_since)
+        if clock.target_at > now:
+            clock.warned_at = None
+        if clock.latest_at > now:
+            clock.breached_at = None
+        clock.next_check_at = next_check_at(clock)
+        clock.save()
+        changed += 1
+    ticket.policy_version = policy_version_current(ticket.brand)
+    ticket.save(update_fields=["policy_version", "updated_at"])
+    return changed
 
 
 def clock_stop(clock: SlaClock, at: datetime) -> None:

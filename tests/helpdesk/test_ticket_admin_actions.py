@@ -1,0 +1,121 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from brands.models import Brand, BrandMembership, SlaPolicy
+from brands.services import policy_version_record
+from helpdesk.models import SlaClock, SlaEvent, Ticket
+from helpdesk.services.sla import ticket_recompute_clocks
+from helpdesk.services.sweep import sla_sweep
+from helpdesk.services.tickets import ticket_create
+from tests.factories import admin_form_data, agent_of
+
+CHICAGO = ZoneInfo("America/Chicago")
+MONDAY = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
+
+
+def open_ticket(brand, **fields) -> Ticket:
+    values = {"customer_email": "ann@customer.example", "subject": "Ring", "body": "Hi"}
+    return ticket_create(brand, received_at=MONDAY, **(values | fields))
+
+
+def first_response(ticket: Ticket) -> SlaClock:
+    return ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
+
+
+def change_url(ticket: Ticket) -> str:
+    return f"/admin/helpdesk/ticket/{ticket.pk}/change/"
+
+
+@pytest.mark.django_db
+def test_setting_waiting_in_admin_pauses_the_clocks(client, kendrascottes):
+    ticket = open_ticket(kendrascottes)
+    client.force_login(agent_of(kendrascottes))
+    page = client.get(change_url(ticket))
+    response = client.post(change_url(ticket), admin_form_data(page, {"status": "waiting"}))
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "waiting"
+    assert first_response(ticket).state == "paused"
+
+
+@pytest.mark.django_db
+def test_resolving_in_admin_stops_the_clocks_and_tells_a_crocso_customer(
+    client, crocso, django_capture_on_commit_callbacks
+):
+    ticket = open_ticket(crocso)
+    client.force_login(agent_of(crocso))
+    page = client.get(change_url(ticket))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(change_url(ticket), admin_form_data(page, {"status": "resolved"}))
+    assert first_response(ticket).state == "stopped"
+    assert [m.to for m in mail.outbox] == [["ann@customer.example"]]
+    assert "Resolved" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_tier_and_urgency_cannot_be_typed_in(client, kendrascottes):
+    ticket = open_ticket(kendrascottes)
+    client.force_login(agent_of(kendrascottes))
+    page = client.get(change_url(ticket))
+    client.post(change_url(ticket), admin_form_data(page, {"tier": "2", "is_urgent": "on"}))
+    ticket.refresh_from_db()
+    assert (ticket.tier, ticket.is_urgent) == (1, False)
+
+
+@pytest.mark.django_db
+def test_a_policy_change_applies_to_new_tickets_and_leaves_existing_due_times(kendrascottes):
+    before = open_ticket(kendrascottes)
+    SlaPolicy.objects.filter(brand=kendrascottes).update(first_response_latest_hours=36)
+    policy_version_record(kendrascottes, source="test")
+    after = open_ticket(Brand.objects.get(pk=kendrascottes.pk))
+    assert first_response(before).latest_at == MONDAY + timedelta(days=2)
+    assert first_response(after).latest_at == MONDAY + timedelta(hours=36)
+    assert after.policy_version.number == before.policy_version.number + 1
+
+
+@pytest.mark.django_db
+def test_the_recompute_action_applies_the_current_policy_to_chosen_tickets(client, kendrascottes):
+    chosen, other = open_ticket(kendrascottes), open_ticket(kendrascottes)
+    SlaPolicy.objects.filter(brand=kendrascottes).update(first_response_latest_hours=36)
+    version = policy_version_record(kendrascottes, source="test")
+    client.force_login(agent_of(kendrascottes))
+    client.post(
+        "/admin/helpdesk/ticket/",
+        {"action": "recompute_clocks", "_selected_action": [chosen.pk]},
+    )
+    assert first_response(chosen).latest_at == MONDAY + timedelta(hours=36)
+    assert first_response(other).latest_at == MONDAY + timedelta(days=2)
+    chosen.refresh_from_db()
+    assert chosen.policy_version == version
+
+
+@pytest.mark.django_db
+def test_recomputing_a_paused_clock_keeps_the_time_it_used(kendrascottes):
+    from helpdesk.services.tickets import ticket_set_status
+
+    ticket = open_ticket(kendrascottes)
+    ticket_set_status(ticket, "waiting", at=MONDAY + timedelta(hours=6))
+    SlaPolicy.objects.filter(brand=kendrascottes).update(first_response_latest_hours=36)
+    policy_version_record(kendrascottes, source="test")
+    ticket_recompute_clocks(ticket, now=MONDAY + timedelta(hours=7))
+    ticket_set_status(ticket, "open", at=datetime(2026, 11, 11, 10, 0, tzinfo=CHICAGO))
+    # 6 of 36 hours used before the pause: 30 left from Wednesday 10:00.
+    assert first_response(ticket).latest_at == datetime(2026, 11, 12, 16, 0, tzinfo=CHICAGO)
+
+
+@pytest.mark.django_db
+def test_events_show_on_the_ticket_and_in_their_own_list_scoped_by_brand(
+    client, kendrascottes, crocso
+):
+    ks_ticket, cr_ticket = open_ticket(kendrascottes), open_ticket(crocso)
+    sla_sweep(now=MONDAY + timedelta(days=10))
+    assert SlaEvent.objects.filter(ticket=cr_ticket).exists()
+    client.force_login(agent_of(kendrascottes, BrandMembership.Role.SENIOR))
+    page = client.get(change_url(ks_ticket)).content.decode()
+    assert "Breach" in page and "Escalation" in page
+    listing = client.get("/admin/helpdesk/slaevent/?kind=breach").content.decode()
+    assert ks_ticket.reference in listing
+    assert cr_ticket.reference not in listing
