@@ -41,14 +41,15 @@ def anymail_test_backend(settings) -> None:
 def celery_broker(url: str, *, eager: bool = False, **conf) -> Iterator[Celery]:
     """Point the project's Celery app at another broker for one test, then restore it.
 
-    The app caches its connection pools per broker, so they are dropped on both ends.
+    The app caches its connection pool for the broker it first used, so that is dropped on
+    both ends.
     """
     keys = ("broker_url", "task_always_eager", "broker_transport_options", *conf)
     saved = {key: celery_app.conf[key] for key in keys}
 
     def reset_pools() -> None:
-        if celery_app._pool is not None:
-            celery_app._pool.force_close_all()
+        # Only drop the app's references: kombu's process-wide registry hands the same pool to
+        # any later connection to that URL, so closing one here would break later tests.
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
