@@ -1,6 +1,12 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template import TemplateSyntaxError, engines
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from brands.models import (
     Brand,
@@ -8,6 +14,7 @@ from brands.models import (
     BrandMembership,
     Category,
     Closure,
+    EmailTemplate,
     EscalationTier,
     OpeningHours,
     PeakPeriod,
@@ -16,8 +23,36 @@ from brands.models import (
     SupportAddress,
     UrgentReason,
 )
-from brands.selectors import owned_brands
-from brands.services import policy_version_record
+from brands.selectors import brands_for_user, owned_brands
+from brands.services import policy_version_record, snapshot_diff
+
+
+class NotFoundOutsideBrands:
+    """An object of a brand the user has nothing to do with is a 404 for them.
+
+    Django's admin answers a missing object with a redirect to the index and a message; for
+    another brand's object that would still confirm it exists. Objects of the user's own
+    brands that their role does not open (a ticket for an owner who is not an agent) fall
+    through to the permission check and its 403. `brand_path` leads from the model to Brand.
+    """
+
+    brand_path = "brand"
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and not self._in_users_brands(request, object_id, from_field):
+            raise Http404(f"No such {self.opts.verbose_name}.")
+        return obj
+
+    def _in_users_brands(self, request: HttpRequest, object_id: str, from_field) -> bool:
+        field = self.opts.get_field(from_field) if from_field else self.opts.pk
+        try:
+            value = field.to_python(object_id)
+        except (ValidationError, ValueError):
+            return False
+        lookup = "pk__in" if self.brand_path == "pk" else f"{self.brand_path}__in"
+        brands = brands_for_user(request.user)
+        return self.model._default_manager.filter(**{field.name: value, lookup: brands}).exists()
 
 
 def _owns(request: HttpRequest, brand: Brand | None) -> bool:
@@ -93,6 +128,59 @@ class EscalationTierInline(BrandInline):
     model = EscalationTier
 
 
+class EmailTemplateForm(forms.ModelForm):
+    """A brand's wording of one shipped email; refused unless it compiles as a template."""
+
+    name = forms.ChoiceField(
+        choices=lambda: [(name, name.replace("_", " ")) for name in _email_template_names()],
+        help_text="The shipped email this wording replaces.",
+    )
+
+    class Meta:
+        model = EmailTemplate
+        fields = ["name", "subject", "body_text", "body_html"]
+        widgets = {"subject": forms.TextInput(attrs={"size": 80})}
+
+    def _compiles(self, field: str) -> str:
+        source = self.cleaned_data.get(field, "")
+        try:
+            engines["django"].from_string(source)
+        except TemplateSyntaxError as error:
+            raise ValidationError(f"Not a valid template: {error}") from error
+        return source
+
+    def clean_subject(self) -> str:
+        return self._compiles("subject")
+
+    def clean_body_text(self) -> str:
+        return self._compiles("body_text")
+
+    def clean_body_html(self) -> str:
+        return self._compiles("body_html")
+
+
+def _email_template_names() -> list[str]:
+    from helpdesk.services.outbound import email_template_names
+
+    return email_template_names()
+
+
+class EmailTemplateInline(OwnerPermissions, admin.StackedInline):
+    model = EmailTemplate
+    form = EmailTemplateForm
+    extra = 0
+    verbose_name = "own email wording"
+    verbose_name_plural = (
+        "own email wording (Django template syntax: {{ ticket.reference }}, {{ reply_by }}, "
+        "{{ status_url }}, {{ brand.name }}, ...)"
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
+        return _owns(request, obj)
+
+    has_delete_permission = has_add_permission
+
+
 class PolicyVersionInline(BrandInline):
     model = PolicyVersion
     fields = ["number", "created_at", "author", "source", "changes"]
@@ -100,16 +188,20 @@ class PolicyVersionInline(BrandInline):
     can_delete = False
     show_change_link = True
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PolicyVersion]:
+        return super().get_queryset(request).select_related("author")
+
     def has_add_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
         return False
 
 
 @admin.register(Brand)
-class BrandAdmin(OwnerPermissions, admin.ModelAdmin):
+class BrandAdmin(NotFoundOutsideBrands, OwnerPermissions, admin.ModelAdmin):
     """Brand owners edit their own brands' settings; every save records a policy version."""
 
+    brand_path = "pk"
     list_display = ["name", "slug", "reference_prefix", "time_zone", "policy_updated_at"]
-    readonly_fields = ["policy_updated_at"]
+    readonly_fields = ["policy_updated_at", "pages"]
     search_fields = ["name", "slug"]
     inlines = [
         SupportAddressInline,
@@ -121,6 +213,7 @@ class BrandAdmin(OwnerPermissions, admin.ModelAdmin):
         CategoryInline,
         UrgentReasonInline,
         EscalationTierInline,
+        EmailTemplateInline,
         PolicyVersionInline,
     ]
 
@@ -146,14 +239,59 @@ class BrandAdmin(OwnerPermissions, admin.ModelAdmin):
         # Recorded after the inlines so one version holds the whole change.
         policy_version_record(form.instance, source="admin", author=request.user)
 
+    @admin.display(description="Pages")
+    def pages(self, brand: Brand) -> str:
+        if brand.pk is None:
+            return "—"
+        links = [
+            (reverse("public:policy", args=[brand.slug]), "Public policy page"),
+            (reverse("public:contact", args=[brand.slug]), "Contact form"),
+            (
+                reverse("admin:brands_policyversion_changelist") + f"?brand__id__exact={brand.pk}",
+                "Policy history",
+            ),
+            (reverse("helpdesk_report") + f"?brand={brand.slug}", "Report"),
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links)
+
+
+def _changes_table(changes: dict, before: str = "Before", after: str = "After") -> str:
+    if not changes:
+        return format_html("<p>{}</p>", "No settings differ.")
+    rows = format_html_join(
+        "",
+        '<tr><th scope="row"><code>{}</code></th><td class="diff-before">{}</td>'
+        '<td class="diff-after">{}</td></tr>',
+        ((key, _shown(old), _shown(new)) for key, (old, new) in sorted(changes.items())),
+    )
+    return format_html(
+        '<table class="policy-diff"><thead><tr><th>Setting</th><th>{}</th><th>{}</th></tr>'
+        "</thead><tbody>{}</tbody></table>",
+        before,
+        after,
+        rows,
+    )
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "(none)"
+    return str(value)
+
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(OwnerPermissions, admin.ModelAdmin):
-    list_display = ["brand", "number", "created_at", "author", "source"]
+class PolicyVersionAdmin(NotFoundOutsideBrands, OwnerPermissions, admin.ModelAdmin):
+    """The history of a brand's policy: who changed what and when, and a diff of any two."""
+
+    list_display = ["brand", "number", "created_at", "author", "source", "changed_settings"]
     # Only the owner's brands: other brands are not theirs to see, even by name.
     list_filter = [("brand", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["brand", "author"]
-    readonly_fields = ["brand", "number", "created_at", "author", "source", "changes", "snapshot"]
+    fields = ["brand", "number", "created_at", "author", "source", "changes_shown", "compare"]
+    readonly_fields = fields
+    actions = ["compare_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PolicyVersion]:
         return super().get_queryset(request).filter(brand__in=owned_brands(request.user))
@@ -166,6 +304,75 @@ class PolicyVersionAdmin(OwnerPermissions, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
         return False
+
+    @admin.display(description="Changed settings")
+    def changed_settings(self, version: PolicyVersion) -> str:
+        # Sorted here: PostgreSQL's jsonb keeps keys in its own order (shortest first).
+        keys = sorted(version.changes)
+        if version.number == 1:
+            return "First version"
+        shown = ", ".join(keys[:3])
+        return f"{shown} and {len(keys) - 3} more" if len(keys) > 3 else shown
+
+    @admin.display(description="Changes from the version before")
+    def changes_shown(self, version: PolicyVersion) -> str:
+        return _changes_table(version.changes)
+
+    @admin.display(description="Compare")
+    def compare(self, version: PolicyVersion) -> str:
+        others = version.brand.policy_versions.exclude(pk=version.pk).order_by("-number")
+        links = [
+            (reverse("admin:brands_policyversion_compare", args=[other.pk, version.pk]), other)
+            for other in others.only("pk", "number")
+        ]
+        if not links:
+            return "—"
+        return format_html_join(" ", '<a href="{}">with v{}</a>', ((u, o.number) for u, o in links))
+
+    @admin.action(description="Compare the two selected versions")
+    def compare_selected(self, request: HttpRequest, queryset: QuerySet[PolicyVersion]):
+        versions = list(queryset.order_by("number"))
+        if len(versions) != 2 or versions[0].brand_id != versions[1].brand_id:
+            self.message_user(
+                request, "Select exactly two versions of the same brand.", messages.WARNING
+            )
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:brands_policyversion_compare", args=[v.pk for v in versions])
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.compare_view)
+        return [
+            path("compare/<int:a>/<int:b>/", view, name="brands_policyversion_compare"),
+            *super().get_urls(),
+        ]
+
+    def compare_view(self, request: HttpRequest, a: int, b: int) -> HttpResponse:
+        # Another brand's versions are a 404, as on every page; this brand's for a non-owner
+        # a 403.
+        first, second = self.get_object(request, str(a)), self.get_object(request, str(b))
+        if first is None or second is None or not self.has_view_permission(request):
+            raise PermissionDenied
+        if first.brand_id != second.brand_id:
+            raise Http404("The versions belong to different brands.")
+        older, newer = sorted([first, second], key=lambda version: version.number)
+        diff = snapshot_diff(older.snapshot, newer.snapshot)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{older.brand}: policy v{older.number} against v{newer.number}",
+            "older": older,
+            "newer": newer,
+            "diff": diff,
+            "table": _changes_table(diff, f"v{older.number}", f"v{newer.number}"),
+            "between": older.brand.policy_versions.filter(
+                number__gt=older.number, number__lte=newer.number
+            )
+            .order_by("number")
+            .select_related("author"),
+        }
+        return TemplateResponse(request, "admin/brands/policyversion/compare.html", context)
 
 
 @admin.register(BrandMembership)
@@ -180,3 +387,96 @@ class BrandMembershipAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[BrandMembership]:
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.none()
+
+
+# ---------------------------------------------------------------------------------------------
+# Storefront API keys: brand owners create and revoke their own brands' keys. The key is shown
+# once, in the message after saving; only its hash is stored.
+from django import forms  # noqa: E402
+from rest_framework_api_key.admin import APIKeyModelAdmin  # noqa: E402
+from rest_framework_api_key.models import APIKey  # noqa: E402
+
+from brands.models import BrandApiKey  # noqa: E402
+
+# The library's brandless key model is unused here; listing it beside ours would only confuse.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
+
+
+class BrandApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = BrandApiKey
+        fields = ["brand", "name", "throttle_rate", "expiry_date", "revoked"]
+
+    def clean_throttle_rate(self) -> str:
+        from helpdesk.api.throttling import parse_rate
+
+        rate = self.cleaned_data["throttle_rate"].strip()
+        if rate and parse_rate(rate) is None:
+            raise forms.ValidationError('Write it as a number per period, e.g. "120/min".')
+        return rate
+
+
+@admin.register(BrandApiKey)
+class BrandApiKeyAdmin(APIKeyModelAdmin):
+    form = BrandApiKeyForm
+    list_display = [
+        "prefix", "brand", "name", "created", "last_used_at", "expiry_date", "revoked",
+    ]
+    list_filter = [("brand", admin.RelatedOnlyFieldListFilter), "revoked"]
+    list_select_related = ["brand"]
+    search_fields = ["name", "prefix"]
+
+    def get_fields(self, request: HttpRequest, obj: BrandApiKey | None = None) -> list[str]:
+        fields = ["brand", "name", "throttle_rate", "expiry_date", "revoked"]
+        return fields if obj is None else ["prefix", *fields, "created", "last_used_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: BrandApiKey | None = None):
+        if obj is None:
+            return ()
+        # A key stays with the brand it was given for; a revoked key is final.
+        fixed = ("prefix", "brand", "created", "last_used_at")
+        return (*fixed, "name", "throttle_rate", "expiry_date", "revoked") if obj.revoked else fixed
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BrandApiKey]:
+        return super().get_queryset(request).filter(brand__in=owned_brands(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "brand":
+            kwargs["queryset"] = owned_brands(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _owns(request, None)
+
+    def has_view_permission(self, request: HttpRequest, obj: BrandApiKey | None = None) -> bool:
+        return _owns(request, obj.brand if obj is not None else None)
+
+    has_change_permission = has_view_permission
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _owns(request, None)
+
+    def has_delete_permission(self, request: HttpRequest, obj: BrandApiKey | None = None) -> bool:
+        # Revoking keeps the record of the key; deleting is for superusers tidying up.
+        return request.user.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: BrandApiKey, form, change: bool) -> None:
+        from helpdesk.services.api_keys import api_key_forget
+
+        super().save_model(request, obj, form, change)
+        api_key_forget(obj.prefix)  # the API caches keys: a revocation applies at once
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BrandApiKey]) -> None:
+        from helpdesk.services.api_keys import api_key_forget
+
+        prefixes = list(queryset.values_list("prefix", flat=True))
+        super().delete_queryset(request, queryset)
+        for prefix in prefixes:
+            api_key_forget(prefix)
+
+    def delete_model(self, request: HttpRequest, obj: BrandApiKey) -> None:
+        from helpdesk.services.api_keys import api_key_forget
+
+        super().delete_model(request, obj)
+        api_key_forget(obj.prefix)

@@ -66,6 +66,11 @@ def policy_snapshot(brand: Brand) -> dict[str, Any]:
     for tier in brand.tiers.all():
         for field in ("name", "response_target_hours", "response_latest_hours"):
             snapshot[f"tiers.{tier.level}.{field}"] = _plain(getattr(tier, field))
+    # The brand's own wording of its emails: part of what it promises, and a new version is
+    # what tells every process to stop using the wording it has cached.
+    for template in brand.email_templates.all():
+        for field in ("subject", "body_text", "body_html"):
+            snapshot[f"email_templates.{template.name}.{field}"] = getattr(template, field)
     return snapshot
 
 

@@ -1,6 +1,24 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
+
+from helpdesk import webhooks
 
 urlpatterns = [
+    # Admin pages of their own (reports), ahead of the admin site's catch-all.
+    path("admin/reports/", include("helpdesk.admin_reports")),
     path("admin/", admin.site.urls),
+    path("b/", include("helpdesk.public_urls")),
+    path("api/", include("helpdesk.api.urls")),
+    # Mailgun's webhooks with replay protection, ahead of anymail's unprotected routes for them.
+    re_path(
+        r"^anymail/mailgun/inbound(_mime)?/$",
+        webhooks.MailgunInboundView.as_view(),
+        name="mailgun_inbound_webhook",
+    ),
+    path(
+        "anymail/mailgun/tracking/",
+        webhooks.MailgunTrackingView.as_view(),
+        name="mailgun_tracking_webhook",
+    ),
+    path("anymail/", include("anymail.urls")),
 ]

@@ -1,17 +1,30 @@
+"""Admin for the people who work tickets: one queue across their brands, the ticket page with
+its thread and composer, and bulk actions; every change goes through the ticket services."""
+
 from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from brands.admin import NotFoundOutsideBrands
 from brands.models import BrandMembership
 from brands.selectors import staffed_brands
+from helpdesk.admin_views import PAGE_POLICY, AssignForm, TicketWorkViews
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, Message, SlaClock, SlaEvent, Ticket
-from helpdesk.selectors import tickets_for_user, with_first_response_due
+from helpdesk.selectors import (
+    tickets_for_user,
+    tickets_in_queue,
+    with_first_response_due,
+    with_next_due,
+)
 from helpdesk.services.sla import ticket_recompute_clocks
 from helpdesk.services.tickets import ticket_assign, ticket_set_status
 
@@ -44,21 +57,6 @@ class AgentPermissions:
         return self._allowed(request, obj)
 
     has_change_permission = has_view_permission
-
-
-class MessageInline(AgentPermissions, admin.StackedInline):
-    model = Message
-    extra = 0
-    fields = ["kind", "created_at", "sender_email", "author", "body_text", "message_id"]
-    readonly_fields = fields
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
-        return super().get_queryset(request).select_related("author")
 
 
 class SlaClockInline(AgentPermissions, admin.TabularInline):
@@ -97,6 +95,19 @@ class SlaEventInline(AgentPermissions, admin.TabularInline):
         return super().get_queryset(request).select_related("clock")
 
 
+class QueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("mine", "My queue (mine and unassigned at my tier)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        if self.value() == "mine":
+            return tickets_in_queue(queryset, request.user)
+        return queryset
+
+
 class OverdueFilter(admin.SimpleListFilter):
     title = "first response"
     parameter_name = "sla"
@@ -114,8 +125,34 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _due_label(ticket: Ticket, due, target=None) -> str:
+    if due is None:
+        return "—"
+    now = timezone.now()
+    local = timezone.localtime(due, timezone=ZoneInfo(ticket.brand.time_zone))
+    label = f"{local:%a %d %b %H:%M %Z}"
+    if due <= now:
+        return format_html('<strong class="sla-breached">{} · breached</strong>', label)
+    if target is not None and target <= now:
+        return format_html('<strong class="sla-due-soon">{} · due soon</strong>', label)
+    return label
+
+
+def _assignable(brand_ids) -> QuerySet:
+    """Whom ticket_assign accepts for tickets of all these brands: their agents and seniors
+    (working for every one of them), or a superuser."""
+    roles = (BrandMembership.Role.AGENT, BrandMembership.Role.SENIOR)
+    people = get_user_model().objects.filter(is_active=True)
+    staff = people
+    for brand_id in set(brand_ids):
+        staff = staff.filter(
+            pk__in=BrandMembership.objects.filter(brand=brand_id, role__in=roles).values("user")
+        )
+    return people.filter(Q(pk__in=staff.values("pk")) | Q(is_superuser=True)).order_by("username")
+
+
 @admin.register(Ticket)
-class TicketAdmin(AgentPermissions, admin.ModelAdmin):
+class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admin.ModelAdmin):
     list_display = [
         "reference",
         "brand",
@@ -125,9 +162,11 @@ class TicketAdmin(AgentPermissions, admin.ModelAdmin):
         "tier",
         "assignee",
         "first_response_due",
+        "next_due",
     ]
     # Only brands with tickets the user can see: other brands are not theirs, even by name.
     list_filter = [
+        QueueFilter,
         ("brand", admin.RelatedOnlyFieldListFilter),
         "status",
         "is_urgent",
@@ -150,6 +189,7 @@ class TicketAdmin(AgentPermissions, admin.ModelAdmin):
         "tier",
         "is_urgent",
         "needs_translation",
+        "merged_into",
     ]
     fields = [
         "brand",
@@ -165,6 +205,7 @@ class TicketAdmin(AgentPermissions, admin.ModelAdmin):
         "needs_translation",
         "tier",
         "assignee",
+        "merged_into",
         "policy_version",
         "received_at",
         "first_responded_at",
@@ -173,8 +214,33 @@ class TicketAdmin(AgentPermissions, admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [SlaClockInline, SlaEventInline, MessageInline]
-    actions = ["recompute_clocks"]
+    # The thread, the composer and the actions are drawn by the page template (outside the
+    # form, since each posts to its own view); the clocks and their events are inlines.
+    inlines = [SlaClockInline, SlaEventInline]
+    actions = ["assign_to_me", "assign_selected", "resolve_selected", "recompute_clocks"]
+
+    def get_urls(self):
+        return [*self.work_urls(), *super().get_urls()]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
+        tickets = tickets_for_user(request.user).select_related("brand", "assignee")
+        return with_next_due(with_first_response_due(tickets))
+
+    def get_ordering(self, request: HttpRequest):
+        if request.GET.get(QueueFilter.parameter_name) == "mine":
+            # The queue is worked from the deadline nearest (or longest past) down; tickets
+            # owing nothing now (waiting on the customer) come last.
+            return [F("next_due_at").asc(nulls_last=True), "received_at"]
+        return super().get_ordering(request)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        ticket = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if ticket is not None and self.has_view_permission(request, ticket):
+            extra.update(self.ticket_page_context(request, ticket))
+        response = super().change_view(request, object_id, form_url, extra)
+        response["Content-Security-Policy"] = PAGE_POLICY
+        return response
 
     def save_model(self, request: HttpRequest, obj: Ticket, form, change: bool) -> None:
         """Plain fields are saved as they are; status and assignee go through the services,
@@ -191,15 +257,41 @@ class TicketAdmin(AgentPermissions, admin.ModelAdmin):
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
 
+    @admin.action(description="Assign to me")
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        self.bulk_assign(request, queryset, request.user)
+
+    @admin.action(description="Assign to an agent…")
+    def assign_selected(self, request: HttpRequest, queryset: QuerySet[Ticket]):
+        people = _assignable(queryset.values_list("brand_id", flat=True))
+        form = AssignForm(request.POST if "apply" in request.POST else None, people=people)
+        if form.is_bound and form.is_valid():
+            self.bulk_assign(request, queryset, form.cleaned_data["assignee"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Assign tickets",
+            "tickets": queryset,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "selected": queryset.values_list("pk", flat=True),
+        }
+        return TemplateResponse(request, "admin/helpdesk/ticket/assign.html", context)
+
+    @admin.action(description="Resolve")
+    def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        resolved = 0
+        for ticket in queryset.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]):
+            ticket_set_status(ticket, Ticket.Status.RESOLVED)
+            resolved += 1
+        self.message_user(request, f"Resolved {resolved} ticket(s).", messages.SUCCESS)
+
     @admin.action(description="Recompute clocks under the current policy")
     def recompute_clocks(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         now = timezone.now()
         changed = sum(ticket_recompute_clocks(ticket, now) for ticket in queryset)
         self.message_user(request, f"Recomputed {changed} clocks on {queryset.count()} tickets.")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:
-        tickets = tickets_for_user(request.user).select_related("brand", "assignee")
-        return with_first_response_due(tickets)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Tickets come from customers (mail, API, contact form), never typed in by hand.
@@ -217,11 +309,8 @@ class TicketAdmin(AgentPermissions, admin.ModelAdmin):
         if obj is not None and "assignee" in fields:
             # Whom ticket_assign accepts: the brand's agents and seniors, or a superuser. The
             # current assignee stays listed so saving another field does not unassign them.
-            roles = (BrandMembership.Role.AGENT, BrandMembership.Role.SENIOR)
-            agents = Q(brand_memberships__brand=obj.brand_id, brand_memberships__role__in=roles)
-            eligible = Q(is_active=True) & (agents | Q(is_superuser=True))
-            fields["assignee"].queryset = (
-                get_user_model().objects.filter(eligible | Q(pk=obj.assignee_id)).distinct()
+            fields["assignee"].queryset = get_user_model().objects.filter(
+                Q(pk__in=_assignable([obj.brand_id]).values("pk")) | Q(pk=obj.assignee_id)
             )
         return form
 
@@ -230,27 +319,32 @@ class TicketAdmin(AgentPermissions, admin.ModelAdmin):
             kwargs["queryset"] = db_field.related_model.objects.filter(
                 brand__in=staffed_brands(request.user)
             ).select_related("brand")
+        if db_field.name == "assignee":
+            kwargs["queryset"] = _assignable([]).none()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="First response due", ordering="first_response_due_at")
     def first_response_due(self, ticket: Ticket) -> str:
-        due = ticket.first_response_due_at
-        if due is None:
+        return _due_label(ticket, ticket.first_response_due_at, ticket.first_response_target_at)
+
+    @admin.display(description="Next due", ordering="next_due_at")
+    def next_due(self, ticket: Ticket) -> str:
+        if ticket.next_due_at is None:
             return "—"
-        now = timezone.now()
-        local = timezone.localtime(due, timezone=ZoneInfo(ticket.brand.time_zone))
-        label = f"{local:%a %d %b %H:%M %Z}"
-        if due <= now:
-            return format_html('<strong class="sla-breached">{} · breached</strong>', label)
-        if ticket.first_response_target_at and ticket.first_response_target_at <= now:
-            return format_html('<strong class="sla-due-soon">{} · due soon</strong>', label)
-        return label
+        kind = SlaClock.Kind(ticket.next_due_kind).label.lower()
+        return format_html("{} ({})", _due_label(ticket, ticket.next_due_at), kind)
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(AgentPermissions, admin.ModelAdmin):
-    list_display = ["filename", "content_type", "size", "message"]
+class AttachmentAdmin(NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin):
+    """Files that came with messages: listed and downloaded, never edited here."""
+
+    brand_path = "message__ticket__brand"
+    list_display = ["filename", "content_type", "size", "ticket", "download"]
     list_select_related = ["message__ticket"]
+    fields = ["filename", "content_type", "size", "note", "ticket", "download"]
+    readonly_fields = fields
+    search_fields = ["filename", "message__ticket__reference"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
         return (
@@ -258,6 +352,28 @@ class AttachmentAdmin(AgentPermissions, admin.ModelAdmin):
             .get_queryset(request)
             .filter(message__ticket__brand__in=staffed_brands(request.user))
         )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Ticket")
+    def ticket(self, attachment: Attachment) -> str:
+        ticket = attachment.message.ticket
+        url = reverse("admin:helpdesk_ticket_change", args=[ticket.pk])
+        return format_html('<a href="{}">{}</a>', url, ticket.reference)
+
+    @admin.display(description="File")
+    def download(self, attachment: Attachment) -> str:
+        if not attachment.file:
+            return attachment.note or "not kept"
+        url = reverse("admin:helpdesk_ticket_attachment", args=[attachment.pk])
+        return format_html('<a href="{}">Download</a>', url)
 
 
 class SlaEventClockKindFilter(admin.SimpleListFilter):
@@ -272,7 +388,8 @@ class SlaEventClockKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(SlaEvent)
-class SlaEventAdmin(AgentPermissions, admin.ModelAdmin):
+class SlaEventAdmin(NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin):
+    brand_path = "ticket__brand"
     list_display = ["created_at", "ticket", "kind", "clock", "tier", "due_at"]
     list_filter = [
         "kind",
@@ -295,3 +412,6 @@ class SlaEventAdmin(AgentPermissions, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+from helpdesk import admin_mail  # noqa: E402,F401

@@ -56,6 +56,14 @@ class Ticket(models.Model):
         related_name="follow_ups",
         help_text="The closed ticket this one continues.",
     )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+        help_text="The ticket this duplicate was merged into; its messages are there now.",
+    )
     escalation_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="When the customer asked for a senior review."
     )

@@ -63,3 +63,32 @@ def sla_status_counts(brands: QuerySet[Brand], now: datetime) -> dict[str, dict[
     for row in rows:
         counts[row["brand__slug"]] = {state: row[f"{state}_count"] for state in SLA_STATES}
     return counts
+
+
+def with_next_due(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Annotate each ticket with the next due instant of its running clocks (the earliest
+    latest time, breached ones included) and that clock's kind. Paused and stopped clocks owe
+    nothing now, so a ticket waiting on the customer has none."""
+    running = SlaClock.objects.filter(ticket=OuterRef("pk"), state=SlaClock.State.RUNNING)
+    running = running.order_by("latest_at", "id")
+    return tickets.annotate(
+        next_due_at=Subquery(running.values("latest_at")[:1], output_field=DateTimeField()),
+        next_due_kind=Subquery(running.values("kind")[:1]),
+    )
+
+
+def tickets_in_queue(tickets: QuerySet[Ticket], user: AbstractBaseUser) -> QuerySet[Ticket]:
+    """A user's queue: open tickets assigned to them, and unassigned open tickets of their
+    brands at their tier (agents tier 1, senior agents the tiers above; superusers any)."""
+    from brands.models import BrandMembership
+
+    live = tickets.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]).filter(
+        merged_into__isnull=True
+    )
+    if user.is_superuser:
+        return live.filter(Q(assignee=user) | Q(assignee__isnull=True))
+    memberships = BrandMembership.objects.filter(user=user)
+    agent = memberships.filter(role=BrandMembership.Role.AGENT).values("brand_id")
+    senior = memberships.filter(role=BrandMembership.Role.SENIOR).values("brand_id")
+    at_my_tier = Q(brand__in=agent, tier=1) | Q(brand__in=senior, tier__gte=2)
+    return live.filter(Q(assignee=user) | Q(assignee__isnull=True) & at_my_tier)

@@ -173,3 +173,71 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=15 * 1024 * 1024)
 # Mailgun posts the raw message as a form field, which Django caps at 2.5 MB by default;
 # mail with attachments needs room (Mailgun accepts messages up to 25 MB, base64 adds a third).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=40 * 1024 * 1024)
+
+# ---------------------------------------------------------------------------------------------
+# REST API (helpdesk/api): storefronts authenticate with a per-brand key
+# ("Authorization: Api-Key <key>", created by `manage.py create_api_key`), staff with a token
+# ("Authorization: Token <token>", from POST /api/v1/staff/token/). Schema at /api/schema/.
+INSTALLED_APPS += ["rest_framework.authtoken"]  # staff tokens
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "helpdesk.api.exceptions.api_exception_handler",
+    # Each API class names its authentication and permissions; nothing is open by default.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "helpdesk.api.pagination.PagePagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_RATES": {
+        # Per key (a key's own throttle_rate wins) and per staff user.
+        "api_key": env("API_KEY_THROTTLE_RATE", default="600/min"),
+        "staff": env("API_STAFF_THROTTLE_RATE", default="1200/min"),
+        "staff_login": env("API_STAFF_LOGIN_THROTTLE_RATE", default="20/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_PAGE_SIZE_MAX = 100
+# Persistent database connections: opening one per request (PostgreSQL forks a process for
+# each) costs more than most API requests do. A conn_max_age in DATABASE_URL wins.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A request body larger than this is refused with 413 before it is read.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=25 * 1024 * 1024)
+# Files attached through the API: each at most this size (the limit mail uses), this many.
+API_ATTACHMENT_MAX_BYTES = env.int("API_ATTACHMENT_MAX_BYTES", default=ATTACHMENT_MAX_BYTES)
+API_ATTACHMENTS_MAX = env.int("API_ATTACHMENTS_MAX", default=5)
+API_MESSAGE_MAX_CHARS = env.int("API_MESSAGE_MAX_CHARS", default=20_000)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Helpdesk API",
+    "DESCRIPTION": (
+        "Storefront endpoints (`/api/v1/brand/`, `/api/v1/tickets/...`) take a brand's key as "
+        "`Authorization: Api-Key <key>` and see that brand only. Staff endpoints "
+        "(`/api/v1/staff/...`) take `Authorization: Token <token>` and see the brands the user "
+        "works for. Errors are `{\"message\": ..., \"fields\": {field: message}}`; an unknown "
+        "ticket and another brand's ticket are both 404."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "helpdesk.models.Ticket.Status"},
+}
+# Throttle counts live in the cache: Redis when REDIS_URL is set, so every web process shares
+# them; process memory otherwise (a one-process demo).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_URL", default=REDIS_URL),
+            "KEY_PREFIX": "helpdesk",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# ---------------------------------------------------------------------------------------------
+# Public brand pages (/b/<slug>/...): where customers reach this site, for the links in mail,
+# and how many tickets one address (IP) may open through a brand's contact form per hour.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+CONTACT_FORM_MAX_PER_HOUR = env.int("CONTACT_FORM_MAX_PER_HOUR", default=5)

@@ -9,3 +9,18 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Mail: the inbound webhook takes mail from the internet, so it is never left open.
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+from .base import ANYMAIL  # noqa: E402
+
+if not ANYMAIL.get("WEBHOOK_SECRET"):
+    raise ImproperlyConfigured(
+        "Set ANYMAIL_WEBHOOK_SECRET (user:password) to protect the mail webhooks."
+    )
+if ANYMAIL.get("MAILGUN_API_KEY") and not ANYMAIL.get("MAILGUN_WEBHOOK_SIGNING_KEY"):
+    raise ImproperlyConfigured("Set MAILGUN_WEBHOOK_SIGNING_KEY to verify Mailgun's webhooks.")
+
+# Public pages: links in mail must point at the real site, never at a local default.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")

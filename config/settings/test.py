@@ -15,3 +15,10 @@ MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = "memory://"
+
+# Mail (the inbound/tracking webhook tests sign and authenticate with these).
+ANYMAIL = {
+    **ANYMAIL,  # noqa: F405
+    "WEBHOOK_SECRET": "mailgun:test-webhook-secret",
+    "MAILGUN_WEBHOOK_SIGNING_KEY": "test-signing-key",
+}

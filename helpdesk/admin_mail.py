@@ -1,0 +1,147 @@
+"""Admin for the mail that came in and went out: what failed, why, and a way to retry it."""
+
+from django.contrib import admin, messages
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from helpdesk.admin import _staffed_brand_ids
+from helpdesk.models import InboundEmail, Message, OutboundEmail
+from helpdesk.services.inbound import inbound_assign_brand, inbound_reprocess
+from helpdesk.services.outbound import outbox_retry
+
+RAW_SHOWN_BYTES = 200_000
+
+
+class MailPermissions:
+    """Agents see the mail of their brands, read-only; superusers see and fix everything."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(_staffed_brand_ids(request))
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        if obj is None:
+            return bool(_staffed_brand_ids(request))
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(MailPermissions, admin.ModelAdmin):
+    list_display = [
+        "received_at", "subject", "from_email", "envelope_recipient", "brand", "status",
+        "attempts", "size",
+    ]
+    list_filter = ["status", "source", "brand"]
+    search_fields = ["from_email", "subject", "message_id", "envelope_recipient"]
+    list_select_related = ["brand"]
+    actions = ["retry_processing"]
+    fields = [
+        "status", "brand", "error", "received_at", "processed_at", "attempts", "source",
+        "envelope_recipient", "envelope_sender", "message_id", "from_email", "subject",
+        "sha256", "size", "tickets", "raw_download", "raw_text",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[InboundEmail]:
+        rows = super().get_queryset(request).defer("raw")
+        if request.user.is_superuser:
+            return rows
+        # Unrouted mail has no brand yet: whose it is, only a superuser decides.
+        brands = _staffed_brand_ids(request)
+        routed = Message.objects.filter(brand__in=brands).values("inbound_email_id")
+        return rows.filter(Q(brand__in=brands) | Q(pk__in=routed))
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # The one change: a superuser routes an unrouted (or failed) message to a brand.
+        return request.user.is_superuser and (
+            obj is None
+            or obj.status in (InboundEmail.Status.UNROUTED, InboundEmail.Status.FAILED)
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [name for name in self.fields if name != "brand"]
+
+    def save_model(self, request: HttpRequest, obj: InboundEmail, form, change: bool) -> None:
+        if "brand" in form.changed_data and obj.brand is not None:
+            inbound_assign_brand(obj, obj.brand)
+            messages.info(request, f"Routed to {obj.brand}; it is processed again.")
+
+    def get_urls(self):
+        raw = self.admin_site.admin_view(self.raw_view)
+        return [
+            path("<int:pk>/raw/", raw, name="helpdesk_inboundemail_raw"),
+            *super().get_urls(),
+        ]
+
+    def raw_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        inbound = get_object_or_404(self.get_queryset(request), pk=pk)
+        response = HttpResponse(bytes(inbound.raw), content_type="message/rfc822")
+        response["Content-Disposition"] = f'attachment; filename="inbound-{inbound.pk}.eml"'
+        return response
+
+    @admin.display(description="Raw message")
+    def raw_download(self, inbound: InboundEmail) -> str:
+        url = reverse("admin:helpdesk_inboundemail_raw", args=[inbound.pk])
+        return format_html('<a href="{}">Download (.eml, {} bytes)</a>', url, inbound.size)
+
+    @admin.display(description="Raw message as text")
+    def raw_text(self, inbound: InboundEmail) -> str:
+        raw = bytes(inbound.raw[:RAW_SHOWN_BYTES])
+        more = " …" if inbound.size > RAW_SHOWN_BYTES else ""
+        text = raw.decode("utf-8", errors="replace") + more
+        return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
+
+    @admin.display(description="Tickets")
+    def tickets(self, inbound: InboundEmail) -> str:
+        references = inbound.messages.values_list("ticket__reference", flat=True).distinct()
+        return ", ".join(references) or "—"
+
+    @admin.action(description="Retry processing")
+    def retry_processing(self, request: HttpRequest, queryset: QuerySet[InboundEmail]) -> None:
+        retried = inbound_reprocess(list(queryset.values_list("pk", flat=True)))
+        self.message_user(
+            request,
+            f"{len(retried)} message(s) queued for processing again "
+            "(only failed and unrouted ones are retried).",
+        )
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(MailPermissions, admin.ModelAdmin):
+    list_display = [
+        "created_at", "kind", "subject", "recipients", "brand", "ticket", "status", "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind", "brand"]
+    search_fields = ["subject", "message_id", "esp_message_id", "ticket__reference"]
+    list_select_related = ["brand", "ticket"]
+    actions = ["retry"]
+    readonly_fields = [
+        "brand", "ticket", "kind", "status", "last_error", "from_email", "to", "subject",
+        "body_text", "headers", "message_id", "esp_message_id", "attempts", "created_at",
+        "last_attempt_at", "sent_at",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OutboundEmail]:
+        return super().get_queryset(request).filter(brand__in=_staffed_brand_ids(request))
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="To")
+    def recipients(self, outbound: OutboundEmail) -> str:
+        return ", ".join(outbound.to)
+
+    @admin.action(description="Retry sending (failed mail only)")
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboundEmail]) -> None:
+        failed = queryset.filter(status=OutboundEmail.Status.FAILED)
+        count = outbox_retry(list(failed.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} mail(s) queued to be sent again.")

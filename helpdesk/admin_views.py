@@ -1,0 +1,356 @@
+"""The agent's day on the ticket page: thread, reply composer, notes, assign, escalate, merge;
+and attachments. Each view checks the ticket is the user's and calls a service.
+"""
+
+from zoneinfo import ZoneInfo
+
+import nh3
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from helpdesk.errors import ApplicationError
+from helpdesk.models import Attachment, SlaClock, Ticket
+from helpdesk.selectors import tickets_for_user
+from helpdesk.services.merge import ticket_merge
+from helpdesk.services.tickets import (
+    ticket_add_note,
+    ticket_assign,
+    ticket_escalate,
+    ticket_reply,
+)
+
+# The customer's HTML is shown in a frame with no scripts, no same-origin access and this
+# policy: nothing loads from anywhere (inline images of the mail itself only).
+FRAME_POLICY = "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:"
+# The ticket page itself: images from this site only, so a frame inherits no wider rule.
+PAGE_POLICY = "img-src 'self' data:; object-src 'none'; frame-ancestors 'self'"
+LOCAL_IMAGE_PREFIXES = ("data:", "cid:")
+
+
+def _drop_remote_images(element: str, attribute: str, value: str) -> str | None:
+    if (
+        element == "img"
+        and attribute == "src"
+        and not value.lower().startswith(LOCAL_IMAGE_PREFIXES)
+    ):
+        return None
+    return value
+
+
+def html_for_frame(html: str) -> str:
+    """A customer's HTML, cleaned by nh3 (no scripts, no remote images), as a document for an
+    iframe's srcdoc with a policy that loads nothing even if something slipped through."""
+    cleaned = nh3.clean(
+        html,
+        url_schemes=nh3.ALLOWED_URL_SCHEMES | {"cid", "data"},
+        attribute_filter=_drop_remote_images,
+    )
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{FRAME_POLICY}">'
+        '<base target="_blank"><style>body{font:14px/1.4 sans-serif;margin:8px}</style>'
+        f"</head><body>{cleaned}</body></html>"
+    )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Reply to the customer", widget=forms.Textarea(attrs={"rows": 6, "cols": 80})
+    )
+    status = forms.ChoiceField(
+        label="Then",
+        choices=[
+            (Ticket.Status.OPEN, "Keep it open"),
+            (Ticket.Status.WAITING, "Wait on the customer"),
+            (Ticket.Status.RESOLVED, "Resolve it"),
+        ],
+        initial=Ticket.Status.WAITING,
+    )
+    proposes_resolution = forms.BooleanField(
+        required=False, label="This reply proposes a resolution to the complaint"
+    )
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Internal note", widget=forms.Textarea(attrs={"rows": 3, "cols": 80})
+    )
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(
+        label="Merge into ticket", help_text="The reference of the ticket to keep, e.g. KS-000123."
+    )
+
+    def __init__(self, *args, candidates: QuerySet[Ticket], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.candidates = candidates
+
+    def clean_into(self) -> Ticket:
+        reference = self.cleaned_data["into"].strip()
+        target = self.candidates.filter(reference__iexact=reference).first()
+        if target is None:
+            raise forms.ValidationError(f"No open ticket {reference} of this brand to merge into.")
+        return target
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, label="Assign to")
+
+    def __init__(self, *args, people: QuerySet, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = people
+
+
+def _local(moment, time_zone: str) -> str:
+    if moment is None:
+        return "—"
+    local = moment.astimezone(ZoneInfo(time_zone))
+    return f"{local:%a %d %b %Y %H:%M %Z}"
+
+
+def ticket_thread(ticket: Ticket) -> list[dict]:
+    """Every message of the ticket in order, ready for the page."""
+    zone = ticket.brand.time_zone
+    rows = []
+    for message in (
+        ticket.messages.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    ):
+        rows.append(
+            {
+                "message": message,
+                "when": _local(message.created_at, zone),
+                "text": message.new_text or message.body_text,
+                "has_quoted": bool(message.new_text) and message.new_text != message.body_text,
+                "frame": thread_frame(message.body_html) if message.body_html else "",
+                "attachments": list(message.attachments.all()),
+            }
+        )
+    return rows
+
+
+class TicketWorkViews:
+    """Views on one ticket for the people who work it, mixed into the ticket admin."""
+
+    def work_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("queue/", wrap(self.queue_view), name="helpdesk_ticket_queue"),
+            path(
+                "attachment/<int:pk>/",
+                wrap(self.attachment_view),
+                name="helpdesk_ticket_attachment",
+            ),
+            path("<int:pk>/reply/", wrap(self.reply_view), name="helpdesk_ticket_reply"),
+            path("<int:pk>/note/", wrap(self.note_view), name="helpdesk_ticket_note"),
+            path(
+                "<int:pk>/assign-to-me/",
+                wrap(self.assign_to_me_view),
+                name="helpdesk_ticket_assign_to_me",
+            ),
+            path("<int:pk>/escalate/", wrap(self.escalate_view), name="helpdesk_ticket_escalate"),
+            path("<int:pk>/merge/", wrap(self.merge_view), name="helpdesk_ticket_merge"),
+        ]
+
+    # -- the ticket page ------------------------------------------------------------------
+
+    def ticket_page_context(self, request: HttpRequest, ticket: Ticket) -> dict:
+        complaint = ticket.clocks.filter(kind=SlaClock.Kind.COMPLAINT_PROPOSAL).exclude(
+            state=SlaClock.State.STOPPED
+        )
+        reply_form = ReplyForm(auto_id="id_reply_%s")
+        if not complaint.exists():
+            del reply_form.fields["proposes_resolution"]
+        return {
+            "thread": ticket_thread(ticket),
+            "reply_form": reply_form,
+            "note_form": NoteForm(auto_id="id_note_%s"),
+            "can_work": self.has_change_permission(request, ticket),
+            "can_escalate": ticket.brand.tiers.filter(level=ticket.tier + 1).exists(),
+            "merged_here": list(ticket.merged_tickets.values_list("reference", flat=True)),
+            "status_link": _status_path(ticket),
+        }
+
+    def _work_ticket(self, request: HttpRequest, pk: int) -> Ticket:
+        """The ticket if it is in the user's brands and they may work on it (404 / 403)."""
+        ticket = self.get_object(request, str(pk))
+        if ticket is None or not self.has_change_permission(request, ticket):
+            raise PermissionDenied
+        return ticket
+
+    def _back(self, ticket: Ticket) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:helpdesk_ticket_change", args=[ticket.pk]))
+
+    def _refused(self, request: HttpRequest, error: ApplicationError) -> None:
+        detail = "; ".join(error.fields.values())
+        self.message_user(request, f"{error.message} {detail}".strip(), messages.ERROR)
+
+    def reply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self._work_ticket(request, pk)
+        form = ReplyForm(request.POST)
+        if not form.is_valid():
+            self.message_user(request, "Write a reply before sending.", messages.ERROR)
+            return self._back(ticket)
+        try:
+            ticket_reply(
+                ticket,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                status=form.cleaned_data["status"],
+                proposes_resolution=form.cleaned_data.get("proposes_resolution", False),
+            )
+        except ApplicationError as error:
+            self._refused(request, error)
+            return self._back(ticket)
+        ticket.refresh_from_db()
+        self.message_user(
+            request,
+            f"Reply sent to {ticket.customer_email}; {ticket.reference} is now "
+            f"{ticket.get_status_display().lower()}.",
+            messages.SUCCESS,
+        )
+        return self._back(ticket)
+
+    def note_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self._work_ticket(request, pk)
+        form = NoteForm(request.POST)
+        if form.is_valid():
+            ticket_add_note(ticket, author=request.user, body=form.cleaned_data["body"])
+            self.message_user(request, "Note added.", messages.SUCCESS)
+        else:
+            self.message_user(request, "Write a note before adding it.", messages.ERROR)
+        return self._back(ticket)
+
+    def assign_to_me_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self._work_ticket(request, pk)
+        try:
+            ticket_assign(ticket, request.user)
+        except ApplicationError as error:
+            self._refused(request, error)
+        else:
+            self.message_user(request, f"{ticket.reference} is assigned to you.", messages.SUCCESS)
+        return self._back(ticket)
+
+    def escalate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self._work_ticket(request, pk)
+        try:
+            ticket_escalate(ticket, actor=request.user)
+        except ApplicationError as error:
+            self._refused(request, error)
+        else:
+            ticket.refresh_from_db()
+            self.message_user(
+                request, f"{ticket.reference} is escalated to tier {ticket.tier}.", messages.SUCCESS
+            )
+        return self._back(ticket)
+
+    def merge_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        duplicate = self._work_ticket(request, pk)
+        candidates = (
+            tickets_for_user(request.user)
+            .filter(brand=duplicate.brand_id, merged_into__isnull=True)
+            .exclude(pk=duplicate.pk)
+            .exclude(status=Ticket.Status.CLOSED)
+        )
+        form = MergeForm(request.POST or None, candidates=candidates)
+        if request.method == "POST" and form.is_valid():
+            try:
+                target = ticket_merge(duplicate, into=form.cleaned_data["into"], actor=request.user)
+            except ApplicationError as error:
+                self._refused(request, error)
+            else:
+                self.message_user(
+                    request,
+                    f"{duplicate.reference} is merged into {target.reference} and closed.",
+                    messages.SUCCESS,
+                )
+                return self._back(target)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Merge {duplicate.reference} into another ticket",
+            "original": duplicate,
+            "form": form,
+            "suggestions": candidates.filter(customer_email=duplicate.customer_email)[:10],
+        }
+        return TemplateResponse(request, "admin/helpdesk/ticket/merge.html", context)
+
+    def attachment_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        attachment = get_object_or_404(
+            Attachment.objects.filter(message__ticket__in=tickets_for_user(request.user)), pk=pk
+        )
+        if not attachment.file:
+            raise Http404("The file was not kept.")
+        # Always a download, never rendered here: a customer's HTML or SVG file must not run
+        # inside the admin's origin.
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.filename,
+            content_type="application/octet-stream",
+        )
+
+    # -- the queue ------------------------------------------------------------------------
+
+    def queue_view(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:helpdesk_ticket_changelist") + "?queue=mine")
+
+    # -- bulk actions -----------------------------------------------------------------------
+
+    def bulk_assign(
+        self, request: HttpRequest, tickets: QuerySet[Ticket], assignee: AbstractBaseUser
+    ) -> None:
+        done, refused = 0, []
+        for ticket in tickets:
+            try:
+                ticket_assign(ticket, assignee)
+                done += 1
+            except ApplicationError:
+                refused.append(ticket.reference)
+        self.message_user(request, f"Assigned {done} ticket(s) to {assignee}.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"{assignee} does not work for the brand of {', '.join(refused)}.",
+                messages.WARNING,
+            )
+
+
+def _status_path(ticket: Ticket) -> str:
+    from helpdesk.services.status_links import status_path
+
+    return status_path(ticket)
+
+
+def thread_frame(html: str) -> str:
+    """A message's HTML in a sandboxed frame: no scripts, forms, popups or same origin."""
+    return format_html(
+        '<iframe class="message-html" sandbox="" referrerpolicy="no-referrer" '
+        'title="The message as the customer formatted it" srcdoc="{}"></iframe>',
+        html_for_frame(html),
+    )

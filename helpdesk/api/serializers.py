@@ -1,0 +1,454 @@
+"""Input and output shapes of the API. Outputs name exactly what each audience may see: the
+storefront never gets internal notes, staff emails or usernames, or another brand's data."""
+
+import re
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from brands.models import Brand, Category
+from helpdesk.api_selectors import brand_promises
+from helpdesk.models import Attachment, Message, SlaClock, Ticket
+from helpdesk.services.outbound import promise_text
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
+LANGUAGE = RegexValidator(
+    r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$", "A language code such as en, fr or pt-BR."
+)
+
+
+class ErrorOutput(serializers.Serializer):
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="One message per invalid field (400 and 422 only).",
+    )
+
+
+def _message_field() -> serializers.CharField:
+    return serializers.CharField(max_length=settings.API_MESSAGE_MAX_CHARS, trim_whitespace=True)
+
+
+class AttachmentInput(serializers.FileField):
+    """An uploaded file, at most API_ATTACHMENT_MAX_BYTES."""
+
+    def to_internal_value(self, data):
+        upload = super().to_internal_value(data)
+        limit = settings.API_ATTACHMENT_MAX_BYTES
+        if upload.size > limit:
+            raise serializers.ValidationError(
+                f"{upload.name} is larger than {limit // (1024 * 1024) or limit} "
+                f"{'MB' if limit >= 1024 * 1024 else 'bytes'}."
+            )
+        return upload
+
+
+def _attachments_field() -> serializers.ListField:
+    return serializers.ListField(
+        child=AttachmentInput(max_length=255, allow_empty_file=True),
+        required=False,
+        max_length=settings.API_ATTACHMENTS_MAX,
+        help_text=f"Up to {settings.API_ATTACHMENTS_MAX} files (multipart/form-data only).",
+    )
+
+
+# --------------------------------------------------------------------------- storefront: brand
+
+
+class CategoryOutput(serializers.ModelSerializer):
+    urgent = serializers.BooleanField(source="is_urgent")
+    needs_order_number = serializers.BooleanField(source="requires_order_number")
+    complaint = serializers.BooleanField(source="is_complaint")
+
+    class Meta:
+        model = Category
+        fields = ["slug", "name", "urgent", "needs_order_number", "complaint"]
+
+
+class TierPromiseOutput(serializers.Serializer):
+    level = serializers.IntegerField()
+    name = serializers.CharField()
+    response_latest_hours = serializers.DecimalField(
+        max_digits=7, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+
+
+def _hours_field(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=7, decimal_places=2, coerce_to_string=False, **kwargs
+    )
+
+
+class PromiseNumbersOutput(serializers.Serializer):
+    first_response_target_hours = _hours_field(help_text="Business hours; we aim for this.")
+    first_response_latest_hours = _hours_field(help_text="Business hours; at the latest.")
+    urgent_latest_hours = _hours_field()
+    urgent_hours_are_business_hours = serializers.BooleanField(
+        help_text="False when urgent requests count calendar hours."
+    )
+    other_language_extra_hours = _hours_field()
+    complaint_proposal_latest_hours = _hours_field(allow_null=True)
+    update_every_business_days = serializers.IntegerField(allow_null=True)
+    escalation_tiers = TierPromiseOutput(many=True)
+
+
+class PromisesOutput(serializers.Serializer):
+    numbers = PromiseNumbersOutput()
+    sentence = serializers.CharField()
+
+
+class BrandOutput(serializers.ModelSerializer):
+    support_address = serializers.SerializerMethodField()
+    categories = CategoryOutput(many=True)
+    promises = serializers.SerializerMethodField()
+    policy_updated_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = Brand
+        fields = [
+            "name",
+            "slug",
+            "support_address",
+            "time_zone",
+            "default_language",
+            "categories",
+            "promises",
+            "policy_updated_at",
+        ]
+
+    def get_support_address(self, brand: Brand) -> str:
+        addresses = list(brand.addresses.all())
+        primary = next((a for a in addresses if a.is_primary), addresses[0] if addresses else None)
+        return primary.email if primary else brand.from_email
+
+    @extend_schema_field(PromisesOutput)
+    def get_promises(self, brand: Brand) -> dict:
+        promises = brand_promises(brand)
+        return PromisesOutput({"numbers": promises.numbers, "sentence": promises.sentence}).data
+
+
+# --------------------------------------------------------------------------- storefront: tickets
+
+
+class CategoryField(serializers.SlugRelatedField):
+    """A category slug; anything that cannot be a slug is unknown without asking the database
+    (which refuses NUL characters outright)."""
+
+    brand: Brand | None = None
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not SLUG.match(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:50])
+        if self.brand is None:
+            return super().to_internal_value(data)
+        # The brand's categories come prefetched with the API key: no query per request.
+        for category in self.brand.categories.all():
+            if category.slug == data:
+                return category
+        self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+
+
+class TicketCreateInput(serializers.Serializer):
+    customer_email = serializers.EmailField(max_length=254)
+    customer_name = serializers.CharField(max_length=200, required=False, default="")
+    category = CategoryField(
+        slug_field="slug",
+        queryset=Category.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A category slug from GET /api/v1/brand/.",
+    )
+    subject = serializers.CharField(max_length=255)
+    message = _message_field()
+    order_number = serializers.CharField(max_length=64, required=False, default="")
+    language = serializers.CharField(
+        max_length=16,
+        required=False,
+        default="",
+        validators=[LANGUAGE],
+        help_text="The customer's language if not the brand's; other languages get more time.",
+    )
+
+    def __init__(self, *args, brand: Brand | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if brand is not None:
+            self.fields["category"].queryset = Category.objects.filter(brand=brand)
+            self.fields["category"].brand = brand
+
+
+class TicketCreateMultipartInput(TicketCreateInput):
+    attachments = _attachments_field()
+
+
+def _promise(ticket: Ticket) -> str | None:
+    if ticket.first_response_due_at is None:
+        return None
+    return promise_text(ticket.first_response_due_at, ticket.brand.time_zone)
+
+
+class TicketCreatedOutput(serializers.ModelSerializer):
+    created_at = serializers.DateTimeField(source="received_at")
+    first_response_due_at = serializers.DateTimeField(allow_null=True)
+    first_response_promise = serializers.SerializerMethodField(
+        help_text="The due time in the brand's words and time zone, as the acknowledgement says."
+    )
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "reference",
+            "status",
+            "created_at",
+            "first_response_due_at",
+            "first_response_promise",
+        ]
+
+    def get_first_response_promise(self, ticket: Ticket) -> str | None:
+        return _promise(ticket)
+
+
+class TicketListItemOutput(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(source="received_at")
+    first_response_due_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "reference",
+            "subject",
+            "status",
+            "category",
+            "created_at",
+            "updated_at",
+            "resolved_at",
+            "first_response_due_at",
+        ]
+
+
+class AttachmentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["filename", "content_type", "size"]
+
+
+class PublicMessageOutput(serializers.ModelSerializer):
+    sender = serializers.SerializerMethodField(help_text='"customer" or "support".')
+    author_name = serializers.SerializerMethodField(
+        help_text="The customer's name, or the agent's first name or the brand's team name."
+    )
+    body = serializers.SerializerMethodField()
+    attachments = AttachmentOutput(many=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "sender", "author_name", "body", "created_at", "attachments"]
+
+    def get_sender(self, message: Message) -> str:
+        return "customer" if message.kind == Message.Kind.INBOUND else "support"
+
+    def get_author_name(self, message: Message) -> str:
+        if message.kind == Message.Kind.INBOUND:
+            return message.sender_name
+        # Staff identities stay inside: a first name at most, never a username or address.
+        brand = message.ticket.brand
+        first_name = message.author.first_name if message.author else ""
+        return first_name or message.sender_name or brand.from_name or brand.name
+
+    def get_body(self, message: Message) -> str:
+        if message.kind == Message.Kind.INBOUND and message.new_text:
+            return message.new_text  # mail: without the quoted history
+        return message.body_text
+
+
+class TicketDetailOutput(TicketListItemOutput):
+    first_response_promise = serializers.SerializerMethodField()
+    escalation_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the senior team answers an escalation at the latest."
+    )
+    complaint_proposal_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a complaint gets a proposed resolution at the latest."
+    )
+    escalated = serializers.SerializerMethodField()
+    feedback_given = serializers.BooleanField(source="has_feedback")
+    messages = PublicMessageOutput(many=True, source="public_messages")
+
+    class Meta(TicketListItemOutput.Meta):
+        fields = [
+            *TicketListItemOutput.Meta.fields,
+            "customer_email",
+            "customer_name",
+            "order_number",
+            "language",
+            "first_response_promise",
+            "escalation_due_at",
+            "complaint_proposal_due_at",
+            "escalated",
+            "escalation_requested_at",
+            "feedback_given",
+            "messages",
+        ]
+
+    def get_first_response_promise(self, ticket: Ticket) -> str | None:
+        return _promise(ticket)
+
+    def get_escalated(self, ticket: Ticket) -> bool:
+        return ticket.tier > 1
+
+
+class CustomerMessageInput(serializers.Serializer):
+    message = _message_field()
+
+
+class CustomerMessageMultipartInput(CustomerMessageInput):
+    attachments = _attachments_field()
+
+
+class FeedbackInput(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=5000, required=False, default="", allow_blank=True)
+
+
+class FeedbackOutput(serializers.Serializer):
+    rating = serializers.IntegerField()
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+# --------------------------------------------------------------------------- staff
+
+
+class UserOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class StaffTicketListItemOutput(serializers.ModelSerializer):
+    brand = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    assignee = UserOutput(allow_null=True)
+    first_response_target_at = serializers.DateTimeField(allow_null=True)
+    first_response_due_at = serializers.DateTimeField(allow_null=True)
+    breached = serializers.BooleanField(help_text="A live clock is past its latest time.")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "reference",
+            "brand",
+            "subject",
+            "customer_email",
+            "customer_name",
+            "category",
+            "status",
+            "is_urgent",
+            "tier",
+            "assignee",
+            "first_response_target_at",
+            "first_response_due_at",
+            "breached",
+            "received_at",
+            "updated_at",
+        ]
+
+
+class StaffMessageOutput(serializers.ModelSerializer):
+    author = UserOutput(allow_null=True)
+    attachments = AttachmentOutput(many=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "kind",
+            "author",
+            "sender_email",
+            "sender_name",
+            "body_text",
+            "new_text",
+            "delivery_status",
+            "created_at",
+            "attachments",
+        ]
+
+
+class ClockOutput(serializers.ModelSerializer):
+    class Meta:
+        model = SlaClock
+        fields = [
+            "kind",
+            "tier",
+            "mode",
+            "state",
+            "started_at",
+            "target_at",
+            "latest_at",
+            "warned_at",
+            "breached_at",
+            "stopped_at",
+        ]
+
+
+class StaffTicketDetailOutput(StaffTicketListItemOutput):
+    messages = StaffMessageOutput(many=True, source="thread")
+    clocks = ClockOutput(many=True, source="all_clocks")
+
+    class Meta(StaffTicketListItemOutput.Meta):
+        fields = [
+            *StaffTicketListItemOutput.Meta.fields,
+            "order_number",
+            "language",
+            "needs_translation",
+            "is_incomplete",
+            "escalation_requested_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+            "messages",
+            "clocks",
+        ]
+
+
+class StaffReplyInput(serializers.Serializer):
+    body = _message_field()
+    status = serializers.ChoiceField(
+        choices=[Ticket.Status.OPEN, Ticket.Status.WAITING, Ticket.Status.RESOLVED],
+        default=Ticket.Status.OPEN,
+        help_text="The ticket's status after the reply.",
+    )
+    proposes_resolution = serializers.BooleanField(
+        default=False, help_text="On a complaint: this reply proposes the resolution."
+    )
+
+
+class StaffNoteInput(serializers.Serializer):
+    body = _message_field()
+
+
+class StaffAssignInput(serializers.Serializer):
+    assignee = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, allow_null=True, help_text="A user id; null unassigns."
+    )
+
+
+class StaffEscalateInput(serializers.Serializer):
+    on_customer_request = serializers.BooleanField(
+        default=False, help_text="The customer asked for it (allowed once per ticket)."
+    )
+
+
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()

@@ -1,0 +1,64 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from helpdesk.api import views
+
+v1 = [
+    path("brand/", views.BrandApi.as_view(), name="brand"),
+    path("tickets/", views.TicketListCreateApi.as_view(), name="tickets"),
+    path("tickets/<str:reference>/", views.TicketDetailApi.as_view(), name="ticket"),
+    path(
+        "tickets/<str:reference>/messages/",
+        views.TicketMessageCreateApi.as_view(),
+        name="ticket-messages",
+    ),
+    path(
+        "tickets/<str:reference>/escalate/",
+        views.TicketEscalateApi.as_view(),
+        name="ticket-escalate",
+    ),
+    path(
+        "tickets/<str:reference>/feedback/",
+        views.TicketFeedbackApi.as_view(),
+        name="ticket-feedback",
+    ),
+    path("staff/token/", views.StaffTokenApi.as_view(), name="staff-token"),
+    path("staff/tickets/", views.StaffTicketListApi.as_view(), name="staff-tickets"),
+    path(
+        "staff/tickets/<str:reference>/",
+        views.StaffTicketDetailApi.as_view(),
+        name="staff-ticket",
+    ),
+    path(
+        "staff/tickets/<str:reference>/reply/",
+        views.StaffTicketReplyApi.as_view(),
+        name="staff-ticket-reply",
+    ),
+    path(
+        "staff/tickets/<str:reference>/notes/",
+        views.StaffTicketNoteApi.as_view(),
+        name="staff-ticket-notes",
+    ),
+    path(
+        "staff/tickets/<str:reference>/assign/",
+        views.StaffTicketAssignApi.as_view(),
+        name="staff-ticket-assign",
+    ),
+    path(
+        "staff/tickets/<str:reference>/escalate/",
+        views.StaffTicketEscalateApi.as_view(),
+        name="staff-ticket-escalate",
+    ),
+    path(
+        "staff/tickets/<str:reference>/resolve/",
+        views.StaffTicketResolveApi.as_view(),
+        name="staff-ticket-resolve",
+    ),
+]
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/", include(v1)),
+]

@@ -1,0 +1,311 @@
+"""A brand's public pages: its customer-service policy, a contact form and the customer's view
+of their ticket.
+
+The policy page is drawn from the same settings the SLA clocks are computed from, so what the
+brand publishes and what the timers enforce cannot drift apart.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from brands.models import Brand, OpeningHours
+from brands.services import WEEKDAY_NAMES, opening_hours_text, policy_version_current
+from helpdesk.errors import ApplicationError
+from helpdesk.models import Feedback, Message, SlaClock, Ticket
+from helpdesk.services.feedback import feedback_record
+from helpdesk.services.outbound import promise_text
+from helpdesk.services.status_links import status_ticket
+from helpdesk.services.storefront import ticket_open
+
+RATE_WINDOW_SECONDS = 3600
+RATING_VALUES = {"1", "2", "3", "4", "5"}
+
+
+def _brand(slug: str) -> Brand:
+    return get_object_or_404(Brand.objects.select_related("policy"), slug=slug)
+
+
+def hours(value: Decimal | None) -> str:
+    """24.00 -> "24", 12.50 -> "12.5"."""
+    return "" if value is None else format(Decimal(value).normalize(), "f")
+
+
+@dataclass(frozen=True)
+class Tier:
+    name: str
+    target: str
+    latest: str
+
+
+def _opening_summary(brand: Brand) -> list[str]:
+    """Weekdays grouped by their hours: ["Monday to Friday: all day", "Saturday, Sunday: ..."]."""
+    texts = {row.weekday: opening_hours_text(row) for row in brand.opening_hours.all()}
+    by_text: dict[str, list[int]] = {}
+    for weekday in range(7):
+        by_text.setdefault(texts.get(weekday, "closed"), []).append(weekday)
+    lines = []
+    for text, days in by_text.items():
+        names = [WEEKDAY_NAMES[day].capitalize() for day in days]
+        consecutive = days == list(range(days[0], days[-1] + 1))
+        label = f"{names[0]} to {names[-1]}" if consecutive and len(days) > 2 else ", ".join(names)
+        lines.append(f"{label}: {text}")
+    return lines
+
+
+def policy_context(brand: Brand) -> dict:
+    """Every promise of the page, from the brand's settings."""
+    policy = brand.policy
+    today = timezone.now().astimezone(ZoneInfo(brand.time_zone)).date()
+    version = policy_version_current(brand)
+    tiers = [
+        Tier(
+            tier.name,
+            hours(tier.response_target_hours),
+            hours(tier.response_latest_hours),
+        )
+        for tier in brand.tiers.filter(level__gt=1, response_latest_hours__isnull=False)
+    ]
+    return {
+        "brand": brand,
+        "policy": policy,
+        "addresses": [address.email for address in brand.addresses.all()],
+        "first_target": hours(policy.first_response_target_hours),
+        "first_latest": hours(policy.first_response_latest_hours),
+        "urgent_latest": hours(policy.urgent_latest_hours),
+        "urgent_business": policy.urgent_clock == SlaClock.Mode.BUSINESS,
+        "urgent_reasons": [reason.name for reason in brand.urgent_reasons.all()],
+        "complaint_latest": hours(policy.complaint_proposal_latest_hours),
+        "language_extension": hours(policy.language_extension_hours),
+        "update_reminder": policy.update_reminder_business_days,
+        "update_latest": policy.update_latest_business_days,
+        "opening": _opening_summary(brand),
+        "all_day": all(row.mode != OpeningHours.Mode.HOURS for row in brand.opening_hours.all()),
+        "holidays": sorted(holiday.name for holiday in brand.holidays.all()),
+        "closures": [c for c in brand.closures.all() if c.ends_on >= today],
+        "peaks": [
+            {"period": peak, "extension": hours(peak.extension_hours)}
+            for peak in brand.peak_periods.all()
+            if peak.ends_on >= today
+        ],
+        "categories": list(brand.categories.all()),
+        "tiers": tiers,
+        "last_updated": version.created_at if version else brand.policy_updated_at,
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+def policy_page(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = _brand(slug)
+    return render(request, "public/policy.html", policy_context(brand))
+
+
+class ContactForm(forms.Form):
+    """The fields of the API's ticket creation, validated by the same serializer."""
+
+    customer_name = forms.CharField(label="Your name", max_length=200, required=False)
+    customer_email = forms.EmailField(label="Your email address", max_length=254)
+    category = forms.ChoiceField(label="What is it about?", required=False)
+    order_number = forms.CharField(label="Order number", max_length=64, required=False)
+    subject = forms.CharField(max_length=255)
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    # Left empty by people; bots that fill every field give themselves away.
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, brand: Brand, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "Choose…")] + [
+            (
+                category.slug,
+                category.name
+                + (" (order number needed)" if category.requires_order_number else ""),
+            )
+            for category in brand.categories.all()
+        ]
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _rate_key(brand: Brand, request: HttpRequest) -> str:
+    return f"contact-form:{brand.pk}:{_client_address(request)}"
+
+
+def _over_limit(brand: Brand, request: HttpRequest) -> bool:
+    """Whether this address has opened its allowance of tickets this hour. The count lives in
+    the shared cache (Redis in production), so every web process sees the same number."""
+    return cache.get(_rate_key(brand, request), 0) >= settings.CONTACT_FORM_MAX_PER_HOUR
+
+
+def _count_submission(brand: Brand, request: HttpRequest) -> None:
+    key = _rate_key(brand, request)
+    cache.add(key, 0, RATE_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, RATE_WINDOW_SECONDS)
+
+
+def _api_validation(brand: Brand, data: dict) -> tuple[dict, dict[str, list[str]]]:
+    """Validate with the API's own input serializer: one set of rules for both channels."""
+    from helpdesk.api.serializers import TicketCreateInput
+
+    serializer = TicketCreateInput(data=data, brand=brand)
+    if serializer.is_valid():
+        return dict(serializer.validated_data), {}
+    return {}, {field: [str(e) for e in errors] for field, errors in serializer.errors.items()}
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = _brand(slug)
+    if request.method != "POST":
+        form = ContactForm(brand=brand)
+        return render(request, "public/contact.html", {"brand": brand, "form": form})
+    form = ContactForm(request.POST, brand=brand)
+    if _over_limit(brand, request):
+        return render(
+            request,
+            "public/contact.html",
+            {"brand": brand, "form": form, "limited": True},
+            status=429,
+        )
+    if form.is_valid() and form.cleaned_data["website"]:
+        return HttpResponseRedirect(reverse("public:contact_sent", args=[brand.slug]))
+    if form.is_valid():
+        # Left-out optional fields are absent, as in a storefront's JSON, not blank.
+        data = {
+            key: value
+            for key, value in form.cleaned_data.items()
+            if key != "website" and value not in ("", None)
+        }
+        validated, errors = _api_validation(brand, data)
+        for field, messages in errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+        if not errors:
+            try:
+                ticket = ticket_open(brand, **validated)
+            except ApplicationError as error:
+                for field, message in error.fields.items():
+                    form.add_error(_form_field(field, form), message)
+            else:
+                _count_submission(brand, request)
+                request.session["contact_reference"] = ticket.reference
+                return HttpResponseRedirect(reverse("public:contact_sent", args=[brand.slug]))
+    return render(request, "public/contact.html", {"brand": brand, "form": form}, status=400)
+
+
+def _form_field(field: str, form: forms.Form) -> str | None:
+    field = {"body": "message"}.get(field, field)
+    return field if field in form.fields else None
+
+
+@never_cache
+def contact_sent(request: HttpRequest, slug: str) -> HttpResponse:
+    brand = _brand(slug)
+    reference = request.session.pop("contact_reference", "")
+    return render(request, "public/contact_sent.html", {"brand": brand, "reference": reference})
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(n, f"{n}") for n in (5, 4, 3, 2, 1)],
+        widget=forms.RadioSelect,
+        label="How did we do? (5 is best)",
+    )
+    comment = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+
+
+def _status_response(response: HttpResponse) -> HttpResponse:
+    # The link is the key to the ticket: keep it out of Referer headers, caches and indexes.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The customer's view of their ticket. A rating link from mail (?rating=N) only fills in
+    the form; the rating counts when the customer submits it, so link scanners cannot vote."""
+    ticket = status_ticket(slug, token)
+    if ticket is None:
+        raise Http404("This link is not valid.")
+    rateable = ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+    feedback = Feedback.objects.filter(ticket=ticket).first()
+    form = None
+    if rateable and feedback is None:
+        if request.method == "POST":
+            form = RatingForm(request.POST)
+            if form.is_valid():
+                try:
+                    feedback_record(
+                        ticket,
+                        rating=form.cleaned_data["rating"],
+                        comment=form.cleaned_data["comment"],
+                    )
+                except ApplicationError as error:
+                    form.add_error(None, error.message)
+                else:
+                    return _status_response(HttpResponseRedirect(request.path + "?rated=1"))
+        else:
+            preset = request.GET.get("rating", "")
+            form = RatingForm(initial={"rating": int(preset)} if preset in RATING_VALUES else None)
+    elif request.method == "POST":
+        return _status_response(HttpResponse("This ticket cannot be rated now.", status=409))
+    context = {
+        "brand": ticket.brand,
+        "ticket": ticket,
+        "thread": _customer_thread(ticket),
+        "reply_by": _reply_by(ticket),
+        "form": form,
+        "feedback": feedback,
+        "rated": request.GET.get("rated") == "1" and feedback is not None,
+        "merged_into": ticket.merged_into,
+    }
+    return _status_response(render(request, "public/status.html", context))
+
+
+def _customer_thread(ticket: Ticket) -> list[dict]:
+    """What the customer may see: their messages and ours, never internal notes."""
+    messages = ticket.messages.exclude(kind=Message.Kind.NOTE).order_by("created_at", "id")
+    return [
+        {
+            "from_us": message.kind == Message.Kind.OUTBOUND,
+            "when": message.created_at,
+            "text": message.new_text or message.body_text,
+        }
+        for message in messages
+    ]
+
+
+def _reply_by(ticket: Ticket) -> str:
+    clock = (
+        ticket.clocks.filter(
+            state=SlaClock.State.RUNNING,
+            kind__in=[SlaClock.Kind.FIRST_RESPONSE, SlaClock.Kind.TIER_RESPONSE],
+        )
+        .order_by("latest_at")
+        .first()
+    )
+    return promise_text(clock.latest_at, ticket.brand.time_zone) if clock else ""

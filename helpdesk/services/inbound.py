@@ -1,0 +1,561 @@
+"""Inbound mail: stored raw first, then routed, deduplicated, threaded and acknowledged.
+
+The webhook and `ingest_email` only call `inbound_store`; everything that can fail happens
+later in `inbound_process`, run by a task, so a message is never lost to a bug, a bad header
+or an unknown address: at worst it waits in admin, marked failed or unrouted, for a retry.
+"""
+
+import hashlib
+import logging
+import os
+import re
+import traceback
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from brands.models import Brand, SupportAddress
+from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ticket
+from helpdesk.services import mail_parsing
+from helpdesk.services.mail_parsing import ParsedMail
+from helpdesk.services.outbound import enqueue_on_commit
+from helpdesk.services.tickets import ticket_acknowledge, ticket_create, ticket_customer_reply
+
+logger = logging.getLogger(__name__)
+
+DUPLICATE = "duplicate"
+CREATED = "created"
+REPLIED = "replied"
+BOUNCE = "bounce"
+# Delivery states only move forward: a late "delivered" never hides a bounce.
+DELIVERY_RANK = {
+    Message.Delivery.NONE: 0,
+    Message.Delivery.QUEUED: 1,
+    Message.Delivery.SENT: 2,
+    Message.Delivery.DELIVERED: 3,
+    Message.Delivery.BOUNCED: 4,
+    Message.Delivery.FAILED: 4,
+}
+# anymail's normalised event types that change what the agent sees on a message.
+DELIVERY_EVENTS = {
+    "delivered": Message.Delivery.DELIVERED,
+    "bounced": Message.Delivery.BOUNCED,
+    "rejected": Message.Delivery.FAILED,
+    "failed": Message.Delivery.FAILED,
+}
+
+
+def _clip(value: str, length: int) -> str:
+    return (value or "").replace("\x00", "").strip()[:length]
+
+
+# ---------------------------------------------------------------- storing
+
+
+def inbound_store(
+    raw: bytes, *, source: str, envelope_recipient: str = "", envelope_sender: str = ""
+) -> InboundEmail:
+    """Keep the message exactly as it arrived and queue its processing after the commit.
+
+    Nothing that reads the message can stop it being stored: the header summary shown in
+    admin (Message-ID, sender, subject) is a guarded read of the headers alone, left empty
+    when they cannot be read; everything else waits for `inbound_process`. One INSERT, so the
+    webhook answers fast.
+    """
+    raw = bytes(raw)
+    try:
+        summary = mail_parsing.header_summary(raw)
+    except Exception:
+        logger.warning("Headers of an inbound email unreadable", exc_info=True)
+        summary = {}
+    binary = _binary_raw_io(len(raw))
+    # A large message is written in slices: those and the row commit together.
+    with transaction.atomic() if binary else nullcontext():
+        inbound = InboundEmail.objects.create(
+            raw=b"" if binary else raw,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            size=len(raw),
+            source=_clip(source, 40),
+            envelope_recipient=_clip(envelope_recipient, 320),
+            envelope_sender=_clip(envelope_sender, 320),
+            received_at=timezone.now(),
+            **{name: _clip(value, 998) for name, value in summary.items()},
+        )
+        if binary:
+            _raw_write(inbound.pk, raw)
+            inbound.raw = raw
+        enqueue_on_commit("process_inbound_email", inbound.pk)
+    return inbound
+
+
+# Django binds parameters client-side with psycopg, which sends bytea as hex text and reads
+# it back the same way: several copies of twice the message's size in memory. Large messages
+# go to and from PostgreSQL in binary instead.
+BINARY_RAW_BYTES = 256_000
+RAW_SLICE_BYTES = 8 * 1024 * 1024
+
+
+def _binary_raw_io(size: int) -> bool:
+    return connection.vendor == "postgresql" and size > BINARY_RAW_BYTES
+
+
+def _raw_write(inbound_id: int, raw: bytes) -> None:
+    """Write the message in binary slices (inside the caller's transaction)."""
+    from psycopg import Cursor
+
+    connection.ensure_connection()
+    view = memoryview(raw)
+    with Cursor(connection.connection) as cursor:
+        for start in range(0, len(raw), RAW_SLICE_BYTES):
+            cursor.execute(
+                f"UPDATE {InboundEmail._meta.db_table} SET raw = raw || %b WHERE id = %s",
+                [view[start : start + RAW_SLICE_BYTES], inbound_id],
+            )
+
+
+def _raw_read(inbound: InboundEmail) -> bytes | bytearray:
+    """The stored message; from PostgreSQL in binary slices, so the driver never buffers a
+    large message whole (its buffers keep their largest size for the connection's life)."""
+    if connection.vendor != "postgresql":
+        return bytes(InboundEmail.objects.values_list("raw", flat=True).get(pk=inbound.pk))
+    from psycopg import Cursor
+
+    connection.ensure_connection()
+    raw = bytearray()
+    with Cursor(connection.connection) as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT substring(raw FROM %s FOR %s) FROM {InboundEmail._meta.db_table} "
+                "WHERE id = %s",
+                [len(raw) + 1, RAW_SLICE_BYTES, inbound.pk],
+                binary=True,
+            )
+            piece = cursor.fetchone()[0]
+            raw += piece
+            if len(piece) < RAW_SLICE_BYTES:
+                return raw
+
+
+# ---------------------------------------------------------------- processing
+
+
+def inbound_process(inbound_id: int) -> str:
+    """Route, deduplicate and thread one stored message; returns its status afterwards.
+
+    Safe to run twice and from two workers at once: the row is locked while it is processed
+    and only a message still "received" is processed. Any error rolls back what was done,
+    and the message is marked failed with the error, its raw bytes kept for a retry.
+    """
+    try:
+        with transaction.atomic():
+            inbound = InboundEmail.objects.select_for_update().defer("raw").get(pk=inbound_id)
+            if inbound.status != InboundEmail.Status.RECEIVED:
+                return inbound.status
+            parsed = mail_parsing.mail_parse(
+                _raw_read(inbound), attachment_max_bytes=settings.ATTACHMENT_MAX_BYTES
+            )
+            status = _process(inbound, parsed)
+            InboundEmail.objects.filter(pk=inbound.pk).update(
+                status=status,
+                error="",
+                attempts=F("attempts") + 1,
+                processed_at=timezone.now(),
+                message_id=parsed.message_id,
+                from_email=_clip(parsed.from_email, 320),
+                subject=_clip(parsed.subject, 998),
+            )
+            return status
+    except InboundEmail.DoesNotExist:
+        logger.warning("Inbound email %s does not exist", inbound_id)
+        return "missing"
+    except Exception as error:
+        logger.exception("Processing inbound email %s failed", inbound_id)
+        fields = "; ".join(f"{k}: {v}" for k, v in getattr(error, "fields", {}).items())
+        detail = f"{type(error).__name__}: {error} {fields}\n\n{traceback.format_exc()}"
+        InboundEmail.objects.filter(pk=inbound_id).update(
+            status=InboundEmail.Status.FAILED,
+            error=detail[-10_000:],
+            attempts=F("attempts") + 1,
+            processed_at=timezone.now(),
+        )
+        return InboundEmail.Status.FAILED
+
+
+def _process(inbound: InboundEmail, parsed: ParsedMail) -> str:
+    known = support_addresses()
+    brands = [inbound.brand] if inbound.brand_id else inbound_route(inbound, parsed, known)
+    if not brands:
+        return InboundEmail.Status.UNROUTED
+    sender = parsed.from_email or inbound.envelope_sender.lower()
+    own = sender in known or any(sender == b.from_email.lower() for b in known.values())
+    outcomes = [_deliver(inbound, parsed, brand, own_address=own) for brand in brands]
+    if all(outcome == DUPLICATE for outcome in outcomes):
+        return InboundEmail.Status.DUPLICATE
+    return InboundEmail.Status.PROCESSED
+
+
+def _canonical(address: str) -> list[str]:
+    """The address and, for plus-addressing (support+orders@), the mailbox it belongs to."""
+    address = address.strip().strip("<>").lower()
+    local, _, domain = address.partition("@")
+    if "+" in local:
+        return [address, f"{local.split('+')[0]}@{domain}"]
+    return [address]
+
+
+def support_addresses() -> dict[str, Brand]:
+    """Every brand's support addresses and aliases (a short list), with their brand."""
+    return {
+        support.email: support.brand
+        for support in SupportAddress.objects.select_related("brand__policy")
+    }
+
+
+def brands_for_addresses(addresses: Iterable[str], known: dict[str, Brand]) -> list[Brand]:
+    """The brands whose support addresses (or aliases) are among `addresses`, in that order."""
+    brands: list[Brand] = []
+    for address in addresses:
+        for candidate in _canonical(address) if address else ():
+            brand = known.get(candidate)
+            if brand is not None and brand not in brands:
+                brands.append(brand)
+    return brands
+
+
+def inbound_route(
+    inbound: InboundEmail, parsed: ParsedMail, known: dict[str, Brand] | None = None
+) -> list[Brand]:
+    """The address the mail was delivered to decides; the headers only when it says nothing.
+
+    One mail addressed to two brands is delivered to each (one ticket per brand). When the
+    ESP gives an envelope recipient it is the copy for that address only: the other brand
+    gets its own copy with its own envelope.
+    """
+    known = support_addresses() if known is None else known
+    envelope = [address for address in re.split(r"[,\s]+", inbound.envelope_recipient) if address]
+    return brands_for_addresses(envelope, known) or brands_for_addresses(parsed.recipients, known)
+
+
+def _synthetic_message_id(sha256: str) -> str:
+    # Mail without a Message-ID is deduplicated by its bytes, through the same constraint.
+    return f"<{sha256}@no-message-id.invalid>"
+
+
+def _deliver(inbound: InboundEmail, parsed: ParsedMail, brand: Brand, *, own_address: bool) -> str:
+    message_id = parsed.message_id or _synthetic_message_id(inbound.sha256)
+    known = _known_messages(brand, [message_id, *parsed.references, parsed.in_reply_to])
+    if (Message.Kind.INBOUND, message_id) in {(kind, mid) for _, kind, mid, _ in known}:
+        return DUPLICATE
+    try:
+        # The unique (brand, Message-ID) constraint decides between two concurrent deliveries
+        # of the same mail; the savepoint undoes the loser's ticket.
+        with transaction.atomic():
+            return _file(inbound, parsed, brand, message_id, own_address, known)
+    except IntegrityError:
+        duplicate = Message.objects.filter(
+            brand=brand, kind=Message.Kind.INBOUND, message_id=message_id
+        )
+        if duplicate.exists():
+            return DUPLICATE
+        raise
+
+
+def _file(
+    inbound: InboundEmail,
+    parsed: ParsedMail,
+    brand: Brand,
+    message_id: str,
+    own_address: bool,
+    known: list[tuple],
+) -> str:
+    received_at = inbound.received_at
+    if parsed.bounced_message_id and delivery_event_record(
+        message_id=parsed.bounced_message_id,
+        event_type="bounced",
+        description=parsed.bounce_detail or "Delivery failure report received by mail.",
+        brand=brand,
+    ):
+        return BOUNCE
+    customer = parsed.from_email or inbound.envelope_sender.lower()
+    automatic = parsed.automatic or ("From our own address" if own_address else "")
+    fields = {
+        "message_id": message_id,
+        "in_reply_to": parsed.in_reply_to,
+        "references": " ".join(parsed.references),
+        "body_html": parsed.html,
+        "inbound_email": inbound,
+    }
+    ticket = ticket_thread(brand, parsed, customer, known=known)
+    linked = None
+    if ticket is not None and automatic:
+        # An out-of-office or a list copy on the thread is shown, but it is not the customer
+        # answering: it moves no clock and reopens nothing.
+        message = Message.objects.create(
+            ticket=ticket,
+            brand=brand,
+            kind=Message.Kind.INBOUND,
+            sender_email=customer,
+            sender_name=parsed.from_name,
+            body_text=parsed.text,
+            new_text=parsed.new_text,
+            created_at=received_at,
+            **fields,
+        )
+        _save_attachments(message, parsed)
+        return REPLIED
+    if ticket is not None and not _reopens(ticket, received_at):
+        linked, ticket = ticket, None
+    if ticket is not None:
+        message = ticket_customer_reply(
+            ticket,
+            body=parsed.text,
+            new_text=parsed.new_text,
+            received_at=received_at,
+            message_fields=fields,
+        )
+        _save_attachments(message, parsed)
+        return REPLIED
+    first_words = f"{parsed.subject}\n{parsed.new_text}"
+    ticket = ticket_create(
+        brand,
+        customer_email=customer,
+        customer_name=parsed.from_name,
+        subject=parsed.subject or "(no subject)",
+        body=parsed.text,
+        is_urgent=is_urgent(brand, first_words),
+        language=mail_parsing.language_detect(first_words),
+        received_at=received_at,
+        incomplete_ok=True,
+        linked_ticket=linked,
+        message_fields={**fields, "new_text": parsed.new_text},
+    )
+    if parsed.attachments:
+        _save_attachments(ticket.messages.get(kind=Message.Kind.INBOUND), parsed)
+    if not automatic and acknowledgement_allowed(brand, ticket.customer_email):
+        ticket_acknowledge(ticket)
+    return CREATED
+
+
+def _reopens(ticket: Ticket, at: datetime) -> bool:
+    """Whether a reply continues this ticket, or opens a new one linked to it: a closed
+    ticket never reopens, a resolved one only within the brand's window."""
+    if ticket.status == Ticket.Status.CLOSED:
+        return False
+    if ticket.status == Ticket.Status.RESOLVED and ticket.resolved_at is not None:
+        return at - ticket.resolved_at <= timedelta(days=ticket.brand.reopen_window_days)
+    return True
+
+
+def _id_candidates(ids: Sequence[str]) -> set[str]:
+    """The ids as they appear in headers and as ESPs report them: bare, and (Amazon SES,
+    which replaces our Message-ID with <its-id@region.amazonses.com>) the local part alone."""
+    candidates = set()
+    for value in ids:
+        bare = value.strip().strip("<>")
+        candidates.update({value, bare, f"<{bare}>", bare.split("@")[0]})
+    candidates.discard("")
+    return candidates
+
+
+def _known_messages(brand: Brand, ids: Sequence[str]) -> list[tuple]:
+    """(ticket id, kind, Message-ID, ESP's ID) of the brand's messages known by any of `ids`."""
+    candidates = _id_candidates([value for value in ids if value])
+    if not candidates:
+        return []
+    return list(
+        Message.objects.filter(brand=brand)
+        .exclude(kind=Message.Kind.NOTE)
+        .filter(Q(message_id__in=candidates) | Q(esp_message_id__in=candidates))
+        .order_by()
+        .values_list("ticket_id", "kind", "message_id", "esp_message_id")
+    )
+
+
+def ticket_thread(
+    brand: Brand, parsed: ParsedMail, sender: str, *, known: list[tuple] | None = None
+) -> Ticket | None:
+    """The ticket a message continues, if any.
+
+    Precedence: the In-Reply-To/References headers against the Message-IDs of every message on
+    the brand's tickets (ours, theirs, and the IDs an ESP substituted for ours), newest
+    reference first; then the brand's reference in the subject ("[KS-000123]"), but only from
+    the ticket's own customer, since anyone can type a reference; else none (a new ticket).
+    `known` is what `_known_messages` found for these headers, when already looked up.
+    """
+    ids = [value for value in [*parsed.references, parsed.in_reply_to] if value]
+    if known is None:
+        known = _known_messages(brand, ids)
+    ticket_of = {}
+    for ticket_id, _, message_id, esp_message_id in known:
+        for value in (message_id, esp_message_id):
+            for candidate in _id_candidates([value]) if value else ():
+                ticket_of[candidate] = ticket_id
+    for value in reversed(ids):
+        for candidate in _id_candidates([value]):
+            if candidate in ticket_of:
+                return Ticket.objects.select_related("brand").get(pk=ticket_of[candidate])
+    pattern = re.compile(rf"\b{re.escape(brand.reference_prefix)}-(\d+)\b")
+    for digits in pattern.findall(parsed.subject):
+        reference = f"{brand.reference_prefix}-{int(digits):06d}"
+        ticket = (
+            Ticket.objects.select_related("brand").filter(brand=brand, reference=reference).first()
+        )
+        if ticket is not None and ticket.customer_email == sender.lower():
+            return ticket
+    return None
+
+
+def is_urgent(brand: Brand, text: str) -> bool:
+    """Whether the text names one of the brand's urgent situations (its configured phrases)."""
+    words = " ".join(text.lower().split())
+    return any(
+        " ".join(phrase.lower().split()) in words
+        for reason in brand.urgent_reasons.all()
+        for phrase in reason.phrase_list()
+    )
+
+
+def acknowledgement_allowed(brand: Brand, sender: str) -> bool:
+    """At most the brand's number of acknowledgements per sender an hour: a robot that slips
+    past the auto-reply checks gets a few, not a loop."""
+    recent = OutboundEmail.objects.filter(
+        brand=brand,
+        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
+        ticket__customer_email=sender,
+        created_at__gte=timezone.now() - timedelta(hours=1),
+    )
+    return recent.count() < brand.acknowledgements_per_hour
+
+
+def _save_attachments(message: Message, parsed: ParsedMail) -> None:
+    rows = []
+    for part in parsed.attachments:
+        attachment = Attachment(
+            message=message,
+            filename=part.filename,
+            content_type=part.content_type[:255],
+            size=part.size,
+            note=part.note,
+        )
+        if part.content is not None:
+            name = get_valid_filename(os.path.basename(part.filename)) or "attachment"
+            attachment.file.save(name, ContentFile(part.content), save=False)
+        rows.append(attachment)
+    Attachment.objects.bulk_create(rows)
+
+
+# ---------------------------------------------------------------- retries and routing by hand
+
+
+def inbound_reprocess(ids: Sequence[int] | None = None) -> list[int]:
+    """Put failed (or, by id, unrouted) messages back to be processed; returns their ids.
+
+    Without ids, every failed message is retried.
+    """
+    retryable = [InboundEmail.Status.FAILED, InboundEmail.Status.UNROUTED]
+    rows = InboundEmail.objects.filter(status__in=retryable)
+    rows = (
+        rows.filter(pk__in=ids)
+        if ids is not None
+        else rows.filter(status=InboundEmail.Status.FAILED)
+    )
+    with transaction.atomic():
+        chosen = list(rows.values_list("pk", flat=True))
+        InboundEmail.objects.filter(pk__in=chosen).update(status=InboundEmail.Status.RECEIVED)
+        for inbound_id in chosen:
+            enqueue_on_commit("process_inbound_email", inbound_id)
+    return chosen
+
+
+def inbound_assign_brand(inbound: InboundEmail, brand: Brand) -> InboundEmail:
+    """Route an unrouted (or failed) message to `brand` by hand and process it again."""
+    with transaction.atomic():
+        InboundEmail.objects.filter(
+            pk=inbound.pk,
+            status__in=[InboundEmail.Status.UNROUTED, InboundEmail.Status.FAILED],
+        ).update(brand=brand, status=InboundEmail.Status.RECEIVED)
+        enqueue_on_commit("process_inbound_email", inbound.pk)
+    inbound.refresh_from_db()
+    return inbound
+
+
+def inbound_requeue_stuck(now: datetime | None = None) -> int:
+    """Re-enqueue messages still waiting after STUCK_WORK_MINUTES (the broker lost the task,
+    or was down when they arrived). Returns how many."""
+    now = now or timezone.now()
+    stale = now - timedelta(minutes=settings.STUCK_WORK_MINUTES)
+    ids = list(
+        InboundEmail.objects.filter(
+            status=InboundEmail.Status.RECEIVED, received_at__lt=stale
+        ).values_list("pk", flat=True)[:1000]
+    )
+    for inbound_id in ids:
+        enqueue_on_commit("process_inbound_email", inbound_id)
+    return len(ids)
+
+
+# ---------------------------------------------------------------- delivery events
+
+
+def delivery_event_record(
+    *,
+    message_id: str,
+    event_type: str,
+    description: str = "",
+    recipient: str = "",
+    brand: Brand | None = None,
+) -> OutboundEmail | None:
+    """Mark our mail delivered, bounced or failed from an ESP event or a bounce report.
+
+    `message_id` is ours or the one the ESP gave the mail. A bounce or failure also puts an
+    internal note on the ticket so the agent sees the customer did not get it, once, however
+    often the event arrives. Returns the outbox row, or None when the mail is not ours or the
+    event changes nothing an agent sees.
+    """
+    status = DELIVERY_EVENTS.get(event_type)
+    ids = _id_candidates([message_id]) if message_id else set()
+    if status is None or not ids:
+        return None
+    outbound = (
+        OutboundEmail.objects.filter(Q(esp_message_id__in=ids) | Q(message_id__in=ids))
+        .select_related("ticket")
+        .order_by("pk")
+        .first()
+    )
+    if outbound is None or (brand is not None and outbound.brand_id != brand.pk):
+        return None
+    failed = status in (Message.Delivery.BOUNCED, Message.Delivery.FAILED)
+    detail = (description or "")[:2000]
+    with transaction.atomic():
+        if failed:
+            OutboundEmail.objects.filter(pk=outbound.pk).update(
+                status=OutboundEmail.Status.FAILED,
+                last_error=f"{Message.Delivery(status).label}: {detail}".strip(),
+            )
+        if outbound.ticket_message_id is None:
+            return outbound
+        lower = [s for s, rank in DELIVERY_RANK.items() if rank < DELIVERY_RANK[status]]
+        changed = Message.objects.filter(
+            pk=outbound.ticket_message_id, delivery_status__in=lower
+        ).update(delivery_status=status, delivery_detail=detail)
+        if changed and failed and outbound.ticket is not None:
+            to = recipient or ", ".join(outbound.to)
+            Message.objects.create(
+                ticket=outbound.ticket,
+                brand_id=outbound.brand_id,
+                kind=Message.Kind.NOTE,
+                body_text=(
+                    f'Our mail "{outbound.subject}" to {to} was not delivered '
+                    f"({Message.Delivery(status).label.lower()}): {detail or 'no reason given'}. "
+                    "Check the customer's address before writing again."
+                ),
+                created_at=timezone.now(),
+            )
+    return outbound

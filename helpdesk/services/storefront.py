@@ -1,0 +1,129 @@
+"""What a storefront does for its customer through the API: open a ticket from a contact form
+and reply to it. The same ticket services as mail, so both channels make the same promises."""
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from brands.models import Brand, BrandApiKey, Category
+from helpdesk.errors import ApplicationError
+from helpdesk.models import Attachment, Message, Ticket
+from helpdesk.services import idempotency
+from helpdesk.services.inbound import is_urgent
+from helpdesk.services.tickets import ticket_acknowledge, ticket_create, ticket_customer_reply
+
+logger = logging.getLogger(__name__)
+
+
+def attachments_save(message: Message, files: Sequence[UploadedFile]) -> list[Attachment]:
+    rows = []
+    for upload in files:
+        attachment = Attachment(
+            message=message,
+            filename=os.path.basename(upload.name or "")[:255] or "attachment",
+            content_type=(upload.content_type or "")[:255],
+            size=upload.size or 0,
+        )
+        name = get_valid_filename(attachment.filename) or "attachment"
+        attachment.file.save(name, upload, save=False)
+        rows.append(attachment)
+    return Attachment.objects.bulk_create(rows)
+
+
+def ticket_open(
+    brand: Brand,
+    *,
+    customer_email: str,
+    subject: str,
+    message: str,
+    customer_name: str = "",
+    category: Category | None = None,
+    order_number: str = "",
+    language: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    record: Callable[[Ticket], object] | None = None,
+) -> Ticket:
+    """Open a ticket from a contact form and acknowledge it as mail would: the customer gets
+    the same acknowledgement with the same promised reply time.
+
+    `record(ticket)` runs inside the creating transaction (the idempotency record, whose
+    unique constraint undoes a concurrent duplicate). The acknowledgement follows the commit:
+    the brand's ticket counter stays locked until then and every concurrent creation for the
+    brand waits on it, so rendering mail inside would halve the brand's creation rate.
+    """
+    with transaction.atomic():
+        ticket = ticket_create(
+            brand,
+            customer_email=customer_email,
+            customer_name=customer_name,
+            subject=subject,
+            body=message,
+            category=category,
+            # The urgent situations the brand names, in the customer's own words, as for mail.
+            is_urgent=is_urgent(brand, f"{subject}\n{message}"),
+            language=language,
+            order_number=order_number,
+        )
+        if attachments:
+            first = ticket.messages.get(kind=Message.Kind.INBOUND)
+            attachments_save(first, attachments)
+        if record is not None:
+            record(ticket)
+    try:
+        ticket_acknowledge(ticket)
+    except Exception:
+        # The ticket is stored and will be answered; failing the request now would only make
+        # the storefront retry (a duplicate without an Idempotency-Key). Logged for a look.
+        logger.exception("Acknowledging %s failed", ticket.reference)
+    return ticket
+
+
+def ticket_open_once(
+    api_key: BrandApiKey, *, idempotency_key: str | None = None, **fields
+) -> tuple[Ticket, bool]:
+    """`ticket_open` for the key's brand; with an Idempotency-Key, once per key: a retry
+    returns the first request's ticket. Returns the ticket and whether it is new."""
+    if idempotency_key is None:
+        return ticket_open(api_key.brand, **fields), True
+    return idempotency.ticket_create_idempotent(
+        api_key,
+        idempotency_key,
+        idempotency.request_fingerprint(fields),
+        lambda record: ticket_open(api_key.brand, record=record, **fields),
+    )
+
+
+def ticket_accepts_replies(ticket: Ticket) -> bool:
+    """As for mail: a closed ticket never continues, a resolved one within the brand's
+    reopen window only; after that the customer opens a new ticket."""
+    if ticket.status == Ticket.Status.CLOSED:
+        return False
+    if ticket.status == Ticket.Status.RESOLVED and ticket.resolved_at is not None:
+        window = timedelta(days=ticket.brand.reopen_window_days)
+        return timezone.now() - ticket.resolved_at <= window
+    return True
+
+
+def ticket_reply_from_customer(
+    ticket: Ticket, *, message: str, attachments: Sequence[UploadedFile] = ()
+) -> Message:
+    """The customer's reply from the storefront: resumes paused clocks, reopens a recently
+    resolved ticket, escalates when it asks for a senior review (as a mailed reply does)."""
+    if not message.strip():
+        raise ApplicationError("The reply is empty.", {"message": "Write a message."})
+    if not ticket_accepts_replies(ticket):
+        raise ApplicationError(
+            "This ticket is closed.",
+            {"ticket": f"{ticket.reference} is closed: open a new ticket that refers to it."},
+        )
+    with transaction.atomic():
+        reply = ticket_customer_reply(ticket, body=message)
+        if attachments:
+            attachments_save(reply, attachments)
+    return reply

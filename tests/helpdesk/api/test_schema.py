@@ -1,0 +1,65 @@
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+from rest_framework.test import APIClient
+
+
+def api_paths() -> set[str]:
+    """Every URL under /api/v1/, in OpenAPI's {parameter} notation."""
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, route)
+            elif isinstance(entry, URLPattern):
+                yield "/" + route.replace("<str:", "{").replace(">", "}")
+
+    return {path for path in walk(get_resolver().url_patterns) if path.startswith("/api/v1/")}
+
+
+def test_the_schema_validates_and_lists_every_path():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    validate_schema(schema)
+    assert set(schema["paths"]) == api_paths()
+    assert len(api_paths()) == 14
+
+
+def test_every_operation_documents_its_auth_and_errors():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["brandApiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": schemes["brandApiKey"]["description"],
+    }
+    assert "tokenAuth" in schemes
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert "429" in codes, (method, path)
+            headers = operation["responses"]["429"]["headers"]
+            assert "Retry-After" in headers, (method, path)
+            if path == "/api/v1/staff/token/":
+                assert operation.get("security") in (None, [{}])
+                continue
+            assert "401" in codes, (method, path)
+            expected = "brandApiKey" if "/staff/" not in path else "tokenAuth"
+            assert any(expected in requirement for requirement in operation["security"])
+            if "{reference}" in path:
+                assert "404" in codes, (method, path)
+            if method == "post":
+                assert "400" in codes or path.endswith("/resolve/"), (method, path)
+
+
+@pytest.mark.django_db
+def test_the_schema_and_the_docs_page_are_served():
+    client = APIClient()
+    schema = client.get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    assert "/api/v1/tickets/{reference}/feedback/" in schema.json()["paths"]
+    docs = client.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"/api/schema/" in docs.content

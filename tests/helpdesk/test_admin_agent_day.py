@@ -1,0 +1,366 @@
+"""The agent's day in admin: the queue by next due time, the ticket page with its thread, the
+reply composer, notes, assign to me, escalate and the bulk actions, all through the services."""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from brands.models import BrandMembership
+from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket
+from helpdesk.services.tickets import ticket_create, ticket_set_status
+from tests.factories import agent_of
+
+TICKETS_URL = "/admin/helpdesk/ticket/"
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def page_url(ticket: Ticket, action: str = "change") -> str:
+    return f"{TICKETS_URL}{ticket.pk}/{action}/"
+
+
+def open_ticket(brand, **fields) -> Ticket:
+    values = {
+        "customer_email": "ann@customer.example",
+        "subject": "Where is my ring?",
+        "body": "It has not arrived.",
+        "received_at": timezone.now() - timedelta(minutes=5),
+    }
+    return ticket_create(brand, **(values | fields))
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.wsgi_request._messages]
+
+
+@pytest.fixture
+def agent(kendrascottes):
+    return agent_of(kendrascottes, username="kim", email="kim@staff.example")
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+# -- my queue -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queue(kendrascottes, crocso, agent) -> dict[str, Ticket]:
+    colleague = agent_of(kendrascottes, username="lee")
+    now = timezone.now()
+    tickets = {
+        "mine_later": open_ticket(kendrascottes, received_at=now - timedelta(hours=1)),
+        "unassigned_sooner": open_ticket(kendrascottes, received_at=now - timedelta(hours=30)),
+        "mine_overdue": open_ticket(kendrascottes, received_at=now - timedelta(days=9)),
+        "mine_waiting": open_ticket(kendrascottes, received_at=now - timedelta(days=20)),
+        "colleagues": open_ticket(kendrascottes, received_at=now - timedelta(days=8)),
+        "tier2_unassigned": open_ticket(kendrascottes, received_at=now - timedelta(days=7)),
+        "resolved": open_ticket(kendrascottes, received_at=now - timedelta(days=6)),
+        "crocso": open_ticket(crocso, received_at=now - timedelta(days=5)),
+    }
+    for name in ("mine_later", "mine_overdue", "mine_waiting", "resolved"):
+        Ticket.objects.filter(pk=tickets[name].pk).update(assignee=agent)
+    Ticket.objects.filter(pk=tickets["colleagues"].pk).update(assignee=colleague)
+    Ticket.objects.filter(pk=tickets["tier2_unassigned"].pk).update(tier=2)
+    ticket_set_status(tickets["mine_waiting"], Ticket.Status.WAITING, notify=False)
+    ticket_set_status(tickets["resolved"], Ticket.Status.RESOLVED, notify=False)
+    return tickets
+
+
+def references(queue: dict, *names: str) -> list[str]:
+    return [queue[name].reference for name in names]
+
+
+@pytest.mark.django_db
+def test_my_queue_holds_mine_and_unassigned_tickets_at_my_tier_by_next_due_time(
+    agent_client, queue
+):
+    response = agent_client.get(TICKETS_URL, {"queue": "mine"})
+
+    shown = [ticket.reference for ticket in response.context["cl"].result_list]
+    # The longest overdue first, then the nearest deadline; waiting on the customer, last.
+    assert shown == references(
+        queue, "mine_overdue", "unassigned_sooner", "mine_later", "mine_waiting"
+    )
+
+
+@pytest.mark.django_db
+def test_a_senior_agents_queue_holds_the_escalated_unassigned_tickets(client, kendrascottes, queue):
+    client.force_login(agent_of(kendrascottes, BrandMembership.Role.SENIOR, username="sam"))
+
+    response = client.get(TICKETS_URL, {"queue": "mine"})
+
+    assert [t.reference for t in response.context["cl"].result_list] == references(
+        queue, "tier2_unassigned"
+    )
+
+
+@pytest.mark.django_db
+def test_the_queue_link_opens_the_queue(agent_client, queue):
+    response = agent_client.get(f"{TICKETS_URL}queue/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{TICKETS_URL}?queue=mine"
+
+
+@pytest.mark.django_db
+def test_the_next_due_column_names_the_clock_and_its_local_time(agent_client, queue):
+    ticket = queue["mine_later"]
+    latest = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE).latest_at
+
+    content = agent_client.get(TICKETS_URL, {"queue": "mine"}).content.decode()
+
+    local = latest.astimezone(CHICAGO)
+    assert f"{local:%a %d %b %H:%M %Z} (first response)" in content
+
+
+# -- the ticket page ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_customers_html_is_cleaned_and_framed_with_nothing_remote(agent_client, kendrascottes):
+    html = (
+        '<p onclick="steal()">Look <b>here</b></p>'
+        '<img src="https://tracker.example/pixel.gif"><img src="data:image/png;base64,AAAA">'
+        "<script>alert(1)</script><iframe src='https://evil.example'></iframe>"
+    )
+    ticket = open_ticket(kendrascottes, message_fields={"body_html": html})
+
+    response = agent_client.get(page_url(ticket))
+
+    content = response.content.decode()
+    (frame,) = re.findall(r"<iframe class=\"message-html\"[^>]*>", content)
+    assert 'sandbox=""' in frame
+    srcdoc = re.search(r'srcdoc="([^"]*)"', frame).group(1)
+    assert "Content-Security-Policy" in srcdoc and "default-src &#x27;none&#x27;" in srcdoc
+    assert "&lt;b&gt;here&lt;/b&gt;" in srcdoc
+    for gone in ("tracker.example", "script", "alert", "onclick", "evil.example"):
+        assert gone not in srcdoc, gone
+    assert "data:image/png;base64,AAAA" in srcdoc
+    assert "img-src 'self' data:" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_thread_with_attachments_and_the_composer(
+    agent_client, kendrascottes, agent
+):
+    from django.core.files.base import ContentFile
+
+    from helpdesk.models import Attachment
+
+    ticket = open_ticket(kendrascottes, body="The clasp is broken.")
+    first = ticket.messages.get()
+    attachment = Attachment(message=first, filename="clasp.jpg", content_type="image/jpeg", size=4)
+    attachment.file.save("clasp.jpg", ContentFile(b"jpeg"), save=True)
+    Attachment.objects.create(message=first, filename="huge.mov", note="Too large (90 MB).")
+
+    content = agent_client.get(page_url(ticket)).content.decode()
+
+    assert "The clasp is broken." in content
+    assert f'href="{TICKETS_URL}attachment/{attachment.pk}/">clasp.jpg</a>' in content
+    assert "huge.mov (Too large (90 MB).)" in content
+    assert f'action="{page_url(ticket, "reply")}"' in content
+    assert f'action="{page_url(ticket, "note")}"' in content
+    assert "Escalate to tier 2" in content
+
+
+# -- the reply composer and notes -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["waiting", "resolved", "open"])
+def test_the_composer_sends_the_reply_and_sets_the_chosen_status(
+    agent_client, agent, kendrascottes, django_capture_on_commit_callbacks, status
+):
+    ticket = open_ticket(kendrascottes)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = agent_client.post(
+            page_url(ticket, "reply"), {"body": "It ships today.", "status": status}
+        )
+
+    assert response.status_code == 302
+    assert response["Location"] == page_url(ticket)
+    ticket.refresh_from_db()
+    assert ticket.status == status
+    assert ticket.first_responded_at is not None
+    reply = ticket.messages.get(kind=Message.Kind.OUTBOUND)
+    assert (reply.author, reply.body_text) == (agent, "It ships today.")
+    outbound = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY, ticket=ticket)
+    assert outbound.to == ["ann@customer.example"]
+    assert [m.to for m in mail.outbox] == [["ann@customer.example"]]
+    assert "It ships today." in mail.outbox[0].body
+    first_response = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
+    assert first_response.state == SlaClock.State.STOPPED
+    expected_cadence = {"waiting": "paused", "resolved": "stopped", "open": "running"}[status]
+    assert ticket.clocks.get(kind=SlaClock.Kind.PERIODIC_UPDATE).state == expected_cadence
+
+
+@pytest.mark.django_db
+def test_an_empty_reply_is_refused_and_nothing_is_sent(agent_client, kendrascottes):
+    ticket = open_ticket(kendrascottes)
+
+    response = agent_client.post(page_url(ticket, "reply"), {"body": "  ", "status": "resolved"})
+
+    assert response.status_code == 302
+    assert "Write a reply before sending." in messages_of(response)
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.NEW
+
+
+@pytest.mark.django_db
+def test_a_reply_to_a_complaint_can_propose_its_resolution(agent_client, kendrascottes):
+    complaints = kendrascottes.categories.get(is_complaint=True)
+    ticket = open_ticket(kendrascottes, category=complaints, order_number="KS-1")
+    page = agent_client.get(page_url(ticket)).content.decode()
+    assert 'name="proposes_resolution"' in page
+
+    agent_client.post(
+        page_url(ticket, "reply"),
+        {"body": "A full refund.", "status": "waiting", "proposes_resolution": "on"},
+    )
+
+    clock = ticket.clocks.get(kind=SlaClock.Kind.COMPLAINT_PROPOSAL)
+    assert clock.state == SlaClock.State.STOPPED
+
+
+@pytest.mark.django_db
+def test_the_resolution_checkbox_is_offered_only_on_complaints(agent_client, kendrascottes):
+    ticket = open_ticket(kendrascottes)
+
+    assert 'name="proposes_resolution"' not in agent_client.get(page_url(ticket)).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_internal_note_is_kept_on_the_thread_and_never_mailed(
+    agent_client, agent, kendrascottes, django_capture_on_commit_callbacks
+):
+    ticket = open_ticket(kendrascottes)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(page_url(ticket, "note"), {"body": "Customer called too."})
+
+    note = ticket.messages.get(kind=Message.Kind.NOTE)
+    assert (note.author, note.body_text) == (agent, "Customer called too.")
+    assert not OutboundEmail.objects.exists() and mail.outbox == []
+    assert "Customer called too." in agent_client.get(page_url(ticket)).content.decode()
+
+
+# -- assign, escalate -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_assign_to_me_assigns_the_ticket_to_the_agent(agent_client, agent, kendrascottes):
+    ticket = open_ticket(kendrascottes)
+
+    response = agent_client.post(page_url(ticket, "assign-to-me"))
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
+    assert f"{ticket.reference} is assigned to you." in messages_of(response)
+
+
+@pytest.mark.django_db
+def test_the_buttons_accept_only_post(agent_client, kendrascottes):
+    ticket = open_ticket(kendrascottes)
+
+    for action in ("reply", "note", "assign-to-me", "escalate"):
+        assert agent_client.get(page_url(ticket, action)).status_code == 405, action
+
+
+@pytest.mark.django_db
+def test_escalate_moves_the_ticket_to_the_senior_tier_with_its_window(agent_client, kendrascottes):
+    ticket = open_ticket(kendrascottes)
+
+    agent_client.post(page_url(ticket, "escalate"))
+
+    ticket.refresh_from_db()
+    assert ticket.tier == 2
+    window = ticket.clocks.get(kind=SlaClock.Kind.TIER_RESPONSE)
+    assert (window.tier, window.state) == (2, SlaClock.State.RUNNING)
+
+
+@pytest.mark.django_db
+def test_escalating_past_the_top_tier_is_refused_with_a_message(agent_client, kendrascottes):
+    ticket = open_ticket(kendrascottes)
+    Ticket.objects.filter(pk=ticket.pk).update(tier=2)
+
+    response = agent_client.post(page_url(ticket, "escalate"))
+
+    assert any("There is no higher tier." in text for text in messages_of(response))
+    ticket.refresh_from_db()
+    assert ticket.tier == 2
+
+
+# -- bulk actions -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_bulk_assign_to_me(agent_client, agent, kendrascottes):
+    tickets = [open_ticket(kendrascottes), open_ticket(kendrascottes)]
+
+    agent_client.post(
+        TICKETS_URL, {"action": "assign_to_me", "_selected_action": [t.pk for t in tickets]}
+    )
+
+    assert set(Ticket.objects.values_list("assignee", flat=True)) == {agent.pk}
+
+
+@pytest.mark.django_db
+def test_bulk_assign_asks_whom_then_assigns_the_chosen_agent(agent_client, kendrascottes):
+    colleague = agent_of(kendrascottes, BrandMembership.Role.SENIOR, username="sam")
+    tickets = [open_ticket(kendrascottes), open_ticket(kendrascottes)]
+    selected = [t.pk for t in tickets]
+
+    asked = agent_client.post(
+        TICKETS_URL, {"action": "assign_selected", "_selected_action": selected}
+    )
+    assert asked.status_code == 200
+    assert "Assign tickets" in asked.content.decode()
+    assert not Ticket.objects.filter(assignee__isnull=False).exists()
+
+    done = agent_client.post(
+        TICKETS_URL,
+        {
+            "action": "assign_selected",
+            "_selected_action": selected,
+            "apply": "1",
+            "assignee": colleague.pk,
+        },
+    )
+
+    assert done.status_code == 302
+    assert set(Ticket.objects.values_list("assignee", flat=True)) == {colleague.pk}
+
+
+@pytest.mark.django_db
+def test_bulk_resolve_stops_the_clocks_through_the_service(agent_client, kendrascottes):
+    tickets = [open_ticket(kendrascottes), open_ticket(kendrascottes)]
+
+    agent_client.post(
+        TICKETS_URL, {"action": "resolve_selected", "_selected_action": [t.pk for t in tickets]}
+    )
+
+    assert set(Ticket.objects.values_list("status", flat=True)) == {Ticket.Status.RESOLVED}
+    assert not SlaClock.objects.exclude(state=SlaClock.State.STOPPED).exists()
+    assert all(t.resolved_at for t in Ticket.objects.all())
+
+
+@pytest.mark.django_db
+def test_bulk_resolve_tells_crocso_customers_as_each_step_is_promised(
+    client, crocso, django_capture_on_commit_callbacks
+):
+    client.force_login(agent_of(crocso))
+    ticket = open_ticket(crocso, received_at=datetime(2026, 11, 9, 10, tzinfo=CHICAGO))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(TICKETS_URL, {"action": "resolve_selected", "_selected_action": [ticket.pk]})
+
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.STATUS_NOTICE).count() == 1

@@ -1,0 +1,182 @@
+"""In a real browser: Playwright drives Debian's chromium against the live test server.
+
+Screenshots of each page land in artifacts/screenshots/ (SCREENSHOTS_DIR to change it), which
+CI keeps. Without the browser (chromium at /usr/bin/chromium, or CHROMIUM_PATH) these tests
+are skipped, and say why; `.ci/run` installs it.
+"""
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from brands.models import Brand, BrandMembership
+from helpdesk.models import OutboundEmail, Ticket
+from helpdesk.services.tickets import ticket_create
+from tests.factories import agent_of
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(
+    os.environ.get("SCREENSHOTS_DIR", str(Path(settings.BASE_DIR) / "artifacts" / "screenshots"))
+)
+
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"no browser: {CHROMIUM} is missing (apt-get install chromium; .ci/run does)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed (dev extras)"
+    )
+    # Playwright's sync API keeps an event loop on this thread for as long as the browser is
+    # open; the ORM calls of the tests (and of the database teardown) are plain synchronous
+    # code all the same.
+    environment = pytest.MonkeyPatch()
+    environment.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        # Never `playwright install`: the browser is the system's chromium.
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+    environment.undo()
+
+
+@pytest.fixture
+def page(browser):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(20_000)
+    yield opened
+    context.close()
+
+
+def shoot(page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
+def test_an_agent_opens_a_ticket_replies_and_the_reply_is_in_the_outbox(
+    page, live_server, kendrascottes
+):
+    agent_of(kendrascottes, username="kim")
+    ticket = ticket_create(
+        kendrascottes,
+        customer_email="ann@customer.example",
+        subject="Ring arrived bent",
+        body="The ring I got yesterday is bent.",
+        message_fields={"body_html": "<p>The ring I got <b>yesterday</b> is bent.</p>"},
+    )
+
+    log_in(page, live_server, "kim")
+    page.click("text=My queue")
+    page.click(f"text={ticket.reference}")
+    page.wait_for_selector("iframe.message-html")
+    shoot(page, "agent-ticket-page")
+    page.fill("#id_reply_body", "We are sending a new ring today.")
+    page.select_option("#id_reply_status", "waiting")
+    page.click("button[name=send_reply]")
+    page.wait_for_selector("text=Reply sent to ann@customer.example")
+    shoot(page, "agent-after-reply")
+
+    outbound = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
+    assert outbound.ticket_id == ticket.pk
+    assert outbound.to == ["ann@customer.example"]
+    assert "We are sending a new ring today." in outbound.body_text
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.WAITING
+    assert "We are sending a new ring today." in page.inner_text(".thread")
+
+
+def test_an_owner_changes_the_first_response_target_and_the_policy_page_follows(
+    page, live_server, kendrascottes
+):
+    agent_of(kendrascottes, role=BrandMembership.Role.OWNER, username="olive")
+    kendrascottes.policy_versions.update(created_at=datetime(2025, 1, 15, 18, tzinfo=UTC))
+    Brand.objects.filter(pk=kendrascottes.pk).update(
+        policy_updated_at=datetime(2025, 1, 15, 18, tzinfo=UTC)
+    )
+    page.goto(f"{live_server.url}/b/kendrascottes/policy/")
+    assert "Last updated: January 15, 2025" in page.inner_text("main")
+
+    log_in(page, live_server, "olive")
+    page.goto(f"{live_server.url}/admin/brands/brand/{kendrascottes.pk}/change/")
+    page.fill("input[name$='-0-first_response_target_hours']", "30")
+    shoot(page, "owner-brand-settings")
+    page.click("input[name=_save]")
+    page.wait_for_selector("text=was changed successfully")
+
+    page.goto(f"{live_server.url}/b/kendrascottes/policy/")
+    shoot(page, "public-policy-page")
+    text = page.inner_text("main")
+    today = timezone.now().astimezone(ZoneInfo("America/Chicago"))
+    assert "We answer every message within 30 to 48 business hours." in text
+    assert f"Last updated: {today:%B} {today.day}, {today.year}" in text
+
+
+def test_a_crocso_owner_gets_a_404_on_a_kendrascottes_ticket(page, live_server, shipped_brands):
+    agent_of(shipped_brands["crocso"], role=BrandMembership.Role.OWNER, username="carla")
+    ticket = ticket_create(
+        shipped_brands["kendrascottes"],
+        customer_email="ann@customer.example",
+        subject="Private matter",
+        body="Only Kendrascottes may read this.",
+    )
+
+    log_in(page, live_server, "carla")
+    response = page.goto(f"{live_server.url}/admin/helpdesk/ticket/{ticket.pk}/change/")
+    shoot(page, "crocso-owner-on-kendrascottes-ticket")
+
+    assert response.status == 404
+    assert "Private matter" not in page.content()
+
+
+def test_the_report_page_draws_its_charts(page, live_server, kendrascottes):
+    from helpdesk.models import Feedback
+    from helpdesk.services.tickets import ticket_reply
+
+    agent = agent_of(kendrascottes, username="kim")
+    for hours in (2, 30, 60):
+        ticket = ticket_create(
+            kendrascottes,
+            customer_email="ann@customer.example",
+            subject=f"Question {hours}",
+            body="Hello",
+            received_at=timezone.now() - timedelta(hours=hours + 80),
+        )
+        ticket_reply(ticket, author=agent, body="Answer", status="resolved")
+        Feedback.objects.create(ticket=ticket, rating=5 - hours // 30, created_at=timezone.now())
+
+    log_in(page, live_server, "kim")
+    page.click("text=Reports")
+    page.wait_for_selector("figure.chart svg")
+    shoot(page, "report-page")
+
+    assert page.locator("figure.chart").count() == 6
+    assert "Tickets opened (3) and resolved (3) per day" in page.inner_text("#content-main")

@@ -1,0 +1,295 @@
+"""A brand's public pages: the policy from its settings, the contact form and the customer's
+view of a ticket with its rating form."""
+
+import html as html_lib
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from brands.models import Brand, SlaPolicy
+from brands.services import policy_version_record
+from helpdesk.models import Feedback, Ticket
+from helpdesk.services.status_links import status_path, status_url
+from helpdesk.services.tickets import ticket_add_note, ticket_create, ticket_reply
+from tests.factories import agent_of
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    # The contact form's counts live in the cache, which outlives a test's database.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def text_of(response) -> str:
+    """The page's words without tags, spaces collapsed."""
+    html = response.content.decode()
+    body = html[html.index("<main>") :]
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+# -- the policy page ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_policy_page_states_kendrascottes_promises_from_its_settings(client, kendrascottes):
+    response = client.get("/b/kendrascottes/policy/")
+
+    assert response.status_code == 200
+    text = text_of(response)
+    for promise in (
+        "We answer every message within 24 to 48 business hours.",
+        "Monday to Friday: all day",
+        "Saturday, Sunday: closed",
+        "Christmas Day, Independence Day, Labor Day, Memorial Day, New Year's Day, "
+        "Thanksgiving Day",
+        "Damaged item on delivery, Shipping emergency: we reply within 12 business hours.",
+        "at least every 3 to 5 business days",
+        "We propose a resolution within 48 business hours of receiving your complaint.",
+        "our senior team member reviews your request and answers within 24 to 48 business hours",
+        "can take up to 24 business hours longer",
+        "support@kendrascottes.example",
+        "Order support (please include your order number)",
+        "Feedback and suggestions",
+    ):
+        assert promise in text, promise
+    version = kendrascottes.policy_versions.get()
+    local = timezone.localtime(version.created_at, timezone=_zone(kendrascottes))
+    assert f"Last updated: {local:%B} {local.day}, {local.year}" in text
+
+
+def _zone(brand: Brand):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(brand.time_zone)
+
+
+@pytest.mark.django_db
+def test_the_policy_page_states_crocsos_own_promises(client, crocso):
+    text = text_of(client.get("/b/crocso/policy/"))
+
+    assert (
+        "Incorrect item received, Lost package marked as delivered: we reply within 24 hours, "
+        "counted around the clock." in text
+    )
+    assert "We keep you informed at each step" in text
+    assert "business days" not in text  # no update cadence until the owner sets one
+    assert "propose a resolution" not in text
+    assert "Website technical issues" in text
+
+
+@pytest.mark.django_db
+def test_the_policy_pages_numbers_and_date_follow_a_settings_change(client, kendrascottes):
+    kendrascottes.policy_versions.update(created_at=datetime(2025, 1, 15, 18, tzinfo=UTC))
+    before = text_of(client.get("/b/kendrascottes/policy/"))
+    assert "Last updated: January 15, 2025" in before
+    assert "within 24 to 48 business hours" in before
+
+    SlaPolicy.objects.filter(brand=kendrascottes).update(
+        first_response_target_hours=Decimal("30"), first_response_latest_hours=Decimal("40.5")
+    )
+    version = policy_version_record(kendrascottes, source="test")
+
+    after = text_of(client.get("/b/kendrascottes/policy/"))
+    local = timezone.localtime(version.created_at, timezone=_zone(kendrascottes))
+    assert "within 30 to 40.5 business hours" in after
+    assert f"Last updated: {local:%B} {local.day}, {local.year}" in after
+    assert "January 15, 2025" not in after
+
+
+@pytest.mark.django_db
+def test_an_unknown_brand_has_no_pages(client, shipped_brands):
+    assert client.get("/b/nobody/policy/").status_code == 404
+    assert client.get("/b/nobody/contact/").status_code == 404
+
+
+# -- the contact form -----------------------------------------------------------------------------
+
+
+def contact(client, slug="kendrascottes", **fields):
+    data = {
+        "customer_name": "Ann",
+        "customer_email": "ann@customer.example",
+        "category": "product-information",
+        "order_number": "",
+        "subject": "Ring sizes",
+        "message": "Do you have size 5?",
+        "website": "",
+    } | fields
+    return client.post(f"/b/{slug}/contact/", data)
+
+
+@pytest.mark.django_db
+def test_the_contact_form_opens_a_ticket_and_acknowledges_it(
+    client, kendrascottes, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = contact(client)
+
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == "/b/kendrascottes/contact/sent/"
+    assert (ticket.brand, ticket.customer_email, ticket.subject) == (
+        kendrascottes,
+        "ann@customer.example",
+        "Ring sizes",
+    )
+    assert ticket.category.slug == "product-information"
+    assert ticket.messages.get(kind="inbound").body_text == "Do you have size 5?"
+    assert [m.to for m in mail.outbox] == [["ann@customer.example"]]
+    sent = client.get(response["Location"])
+    assert ticket.reference in sent.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_contact_form_needs_its_csrf_token(kendrascottes):
+    browser = Client(enforce_csrf_checks=True)
+
+    form = browser.get("/b/kendrascottes/contact/")
+    refused = contact(browser)
+
+    assert 'name="csrfmiddlewaretoken"' in form.content.decode()
+    assert refused.status_code == 403
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "field", "error"),
+    [
+        ({"category": "order-support"}, "order_number", "An order number is required"),
+        ({"customer_email": "not-an-address"}, "customer_email", "valid email"),
+        ({"subject": ""}, "subject", "required"),
+        ({"category": "website"}, "category", "Select a valid choice"),  # a Crocso category
+        ({"message": "x" * 20_001}, "message", "no more than 20000 characters"),
+    ],
+)
+def test_the_contact_form_refuses_what_the_api_refuses(client, kendrascottes, fields, field, error):
+    response = contact(client, **fields)
+
+    assert response.status_code == 400
+    assert error in " ".join(response.context["form"].errors.get(field, [])), response.context[
+        "form"
+    ].errors
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_contact_form_is_rate_limited_per_address(client, kendrascottes, settings):
+    settings.CONTACT_FORM_MAX_PER_HOUR = 2
+
+    statuses = [contact(client, subject=f"Question {n}").status_code for n in range(3)]
+
+    assert statuses == [302, 302, 429]
+    assert Ticket.objects.count() == 2
+    # Another brand's form counts on its own.
+    assert contact(client, slug="crocso").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_contact_forms_trap_field_quietly_drops_bots(client, kendrascottes):
+    response = contact(client, website="http://spam.example")
+
+    assert response.status_code == 302
+    assert not Ticket.objects.exists()
+
+
+# -- the customer's view of a ticket ---------------------------------------------------------------
+
+
+@pytest.fixture
+def answered(kendrascottes) -> Ticket:
+    agent = agent_of(kendrascottes)
+    ticket = ticket_create(
+        kendrascottes,
+        customer_email="ann@customer.example",
+        subject="Ring sizes",
+        body="Do you have size 5?",
+    )
+    ticket_add_note(ticket, author=agent, body="Internal: check stock")
+    ticket_reply(ticket, author=agent, body="Yes, we do.", status="resolved")
+    return ticket
+
+
+@pytest.mark.django_db
+def test_the_status_link_shows_the_thread_without_internal_notes(client, answered):
+    response = client.get(status_path(answered))
+
+    assert response.status_code == 200
+    text = text_of(response)
+    assert answered.reference in text and "Resolved" in text
+    assert "Do you have size 5?" in text and "Yes, we do." in text
+    assert "check stock" not in text
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_an_open_ticket_shows_when_the_customer_will_hear_back(client, kendrascottes):
+    ticket = ticket_create(
+        kendrascottes, customer_email="b@customer.example", subject="Hi", body="Hi"
+    )
+
+    text = text_of(client.get(status_path(ticket)))
+
+    assert "you will hear from us by" in text
+    assert "Rate our service" not in text
+
+
+@pytest.mark.django_db
+def test_a_tampered_or_other_brands_link_is_a_404(client, answered, crocso):
+    path = status_path(answered)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+
+    assert client.get(path[:-3] + "xx/").status_code == 404
+    assert client.get(f"/b/crocso/status/{token}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_mailed_link_is_absolute_under_the_public_address(answered, settings):
+    settings.PUBLIC_BASE_URL = "https://help.example.com/"
+
+    assert status_url(answered) == "https://help.example.com" + status_path(answered)
+
+
+@pytest.mark.django_db
+def test_a_rating_link_only_fills_in_the_form(client, answered):
+    response = client.get(status_path(answered), {"rating": "2"})
+
+    assert response.context["form"]["rating"].value() == 2
+    assert 'value="2" required id="id_rating_3" checked' in response.content.decode()
+    assert not Feedback.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_rating_counts_when_the_form_is_submitted_once(client, answered):
+    response = client.post(status_path(answered), {"rating": "4", "comment": "Quick, thanks"})
+
+    assert response.status_code == 302
+    feedback = Feedback.objects.get()
+    assert (feedback.ticket, feedback.rating, feedback.comment) == (answered, 4, "Quick, thanks")
+    page = client.get(response["Location"])
+    assert "Thank you for your rating." in page.content.decode()
+    assert "You rated this request 4 out of 5." in page.content.decode()
+    again = client.post(status_path(answered), {"rating": "1"})
+    assert again.status_code == 409
+    assert Feedback.objects.get().rating == 4
+
+
+@pytest.mark.django_db
+def test_a_ticket_still_open_cannot_be_rated(client, kendrascottes):
+    ticket = ticket_create(
+        kendrascottes, customer_email="b@customer.example", subject="Hi", body="Hi"
+    )
+
+    response = client.post(status_path(ticket), {"rating": "5"})
+
+    assert response.status_code == 409
+    assert not Feedback.objects.exists()
