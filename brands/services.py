@@ -1,5 +1,8 @@
 """Policy versions: every saved change to a brand's settings, who made it and what changed."""
 
+import functools
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -116,3 +119,43 @@ def policy_version_record(
 
 def policy_version_current(brand: Brand) -> PolicyVersion | None:
     return brand.policy_versions.order_by("-number").first()
+
+
+@dataclass(frozen=True)
+class PeakRule:
+    starts_on: date
+    ends_on: date
+    extension_hours: Decimal
+
+
+@dataclass(frozen=True)
+class BrandRules:
+    """The parts of a brand's policy that every new ticket reads, loaded once per version."""
+
+    policy_version_id: int | None
+    peak_periods: tuple[PeakRule, ...]
+    urgent_phrases: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_rules(brand_id: int, version_key: object) -> BrandRules:
+    brand = Brand.objects.get(pk=brand_id)
+    version = policy_version_current(brand)
+    return BrandRules(
+        policy_version_id=version.pk if version else None,
+        peak_periods=tuple(
+            PeakRule(peak.starts_on, peak.ends_on, peak.extension_hours)
+            for peak in brand.peak_periods.all()
+        ),
+        urgent_phrases=tuple(
+            " ".join(phrase.lower().split())
+            for reason in brand.urgent_reasons.all()
+            for phrase in reason.phrase_list()
+        ),
+    )
+
+
+def brand_rules(brand: Brand) -> BrandRules:
+    """Cached per process and keyed by the policy's last-updated time: peak periods, urgent
+    reasons and versions all change only through a recorded policy version."""
+    return _cached_rules(brand.pk, brand.policy_updated_at)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from brands.models import Brand, SupportAddress
+from brands.services import brand_rules
 from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ticket
 from helpdesk.services import mail_parsing
 from helpdesk.services.mail_parsing import ParsedMail
@@ -415,11 +416,7 @@ def ticket_thread(
 def is_urgent(brand: Brand, text: str) -> bool:
     """Whether the text names one of the brand's urgent situations (its configured phrases)."""
     words = " ".join(text.lower().split())
-    return any(
-        " ".join(phrase.lower().split()) in words
-        for reason in brand.urgent_reasons.all()
-        for phrase in reason.phrase_list()
-    )
+    return any(phrase in words for phrase in brand_rules(brand).urgent_phrases)
 
 
 def acknowledgement_allowed(brand: Brand, sender: str) -> bool:

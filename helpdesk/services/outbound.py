@@ -166,26 +166,25 @@ def email_build(
     template: str,
     context: dict[str, Any],
     ticket: Ticket | None = None,
-    ticket_message: Message | None = None,
+    on_thread: bool = False,
     automatic: bool = True,
 ) -> OutboundEmail:
     """Render a mail into an unsaved outbox row.
 
-    Mail on a ticket's thread (`ticket_message`) carries In-Reply-To/References. Automatic
-    mail says so (Auto-Submitted, RFC 3834) so auto-responders on the other side do not
-    answer it and start a loop.
+    Mail on the ticket's thread with the customer (`on_thread`) carries In-Reply-To and
+    References. Automatic mail says so (Auto-Submitted, RFC 3834) so auto-responders on the
+    other side do not answer it and start a loop.
     """
     subject, text, html = email_render(brand, template, context)
     message_id = make_msgid(domain=_domain(brand.from_email))
     headers = {"Message-ID": message_id}
-    if ticket_message is not None:
-        headers.update(thread_headers(ticket_message.ticket))
+    if on_thread and ticket is not None:
+        headers.update(thread_headers(ticket))
     if automatic:
-        headers["Auto-Submitted"] = "auto-replied" if ticket_message else "auto-generated"
+        headers["Auto-Submitted"] = "auto-replied" if on_thread else "auto-generated"
     return OutboundEmail(
         brand=brand,
         ticket=ticket,
-        ticket_message=ticket_message,
         kind=kind,
         dedupe_key=dedupe_key,
         from_email=brand.from_email,
@@ -199,23 +198,38 @@ def email_build(
     )
 
 
-def email_queue(**build_arguments: Any) -> OutboundEmail:
+def email_queue(*, thread_message: dict | None = None, **build_arguments: Any) -> OutboundEmail:
     """Put a mail in the outbox, once per `dedupe_key`, and send it after the commit.
 
-    Takes the arguments of `email_build`; returns the existing row if the key was used.
+    Takes the arguments of `email_build`; returns the existing row if the key was used. With
+    `thread_message` (fields of a Message, e.g. its author; the body defaults to the mail's
+    text) the mail is also kept on the ticket's thread, where the customer's reply to it
+    will be threaded by its Message-ID.
     """
     existing = OutboundEmail.objects.filter(dedupe_key=build_arguments["dedupe_key"]).first()
     if existing is not None:
         return existing
-    outbound = email_build(**build_arguments)
-    message = outbound.ticket_message
-    if message is not None:
-        message.message_id = outbound.message_id
-        message.in_reply_to = outbound.headers.get("In-Reply-To", "")
-        message.references = outbound.headers.get("References", "")
-        message.delivery_status = Message.Delivery.QUEUED
-        message.save(update_fields=["message_id", "in_reply_to", "references", "delivery_status"])
-    outbound.save()
+    outbound = email_build(on_thread=thread_message is not None, **build_arguments)
+    with transaction.atomic():
+        if thread_message is not None:
+            brand = outbound.brand
+            outbound.ticket_message = Message.objects.create(
+                **{
+                    "ticket": outbound.ticket,
+                    "brand": brand,
+                    "kind": Message.Kind.OUTBOUND,
+                    "sender_email": brand.from_email,
+                    "sender_name": brand.from_name,
+                    "body_text": outbound.body_text,
+                    "message_id": outbound.message_id,
+                    "in_reply_to": outbound.headers.get("In-Reply-To", ""),
+                    "references": outbound.headers.get("References", ""),
+                    "delivery_status": Message.Delivery.QUEUED,
+                    "created_at": outbound.created_at,
+                    **thread_message,
+                }
+            )
+        outbound.save()
     enqueue_on_commit("send_outbound_emails", [outbound.pk])
     return outbound
 

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from brands.calendars import brand_calendar
 from brands.models import Brand, Category, SlaPolicy
-from brands.services import policy_version_current
+from brands.services import brand_rules, policy_version_current
 from helpdesk.business_time import (
     add_business_days,
     add_business_time,
@@ -53,7 +53,7 @@ def peak_extension_hours(brand: Brand, at: datetime) -> Decimal:
     local_day = at.astimezone(ZoneInfo(brand.time_zone)).date()
     extensions = [
         peak.extension_hours
-        for peak in brand.peak_periods.all()
+        for peak in brand_rules(brand).peak_periods
         if peak.starts_on <= local_day <= peak.ends_on
     ]
     return max(extensions, default=Decimal(0))
