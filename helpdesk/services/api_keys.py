@@ -87,6 +87,8 @@ def api_key_mark_used(api_key: BrandApiKey, now: datetime | None = None) -> None
     """Record that the key was used, at most once a minute per key across all processes (a
     cache marker decides who writes, the conditional UPDATE backs it)."""
     now = now or timezone.now()
+    if api_key.last_used_at is not None and now - api_key.last_used_at < LAST_USED_PRECISION:
+        return  # as the (cached) key says: no need to ask anyone
     if not cache.add(f"api-key-used:{api_key.prefix}", 1, LAST_USED_PRECISION.seconds):
         return
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)

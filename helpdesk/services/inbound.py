@@ -319,7 +319,7 @@ def _file(
             body=parsed.text,
             new_text=parsed.new_text,
             received_at=received_at,
-            message_fields=fields,
+            message_fields={**fields, "sender_email": customer, "sender_name": parsed.from_name},
         )
         _save_attachments(message, parsed)
         return REPLIED

@@ -320,10 +320,16 @@ def outbound_send_many(outbound_ids: Sequence[int]) -> int:
 
 
 def _mirror_delivery(outbound: OutboundEmail, status: str, detail: str) -> None:
+    """Show the send result on the thread message, unless a delivery event got there first
+    (the ESP's "delivered" or "bounced" can arrive before our own bookkeeping)."""
     if outbound.ticket_message_id is None:
         return
+    Message.objects.filter(
+        pk=outbound.ticket_message_id,
+        delivery_status__in=[Message.Delivery.NONE, Message.Delivery.QUEUED],
+    ).update(delivery_status=status, delivery_detail=detail)
     Message.objects.filter(pk=outbound.ticket_message_id).update(
-        delivery_status=status, delivery_detail=detail, esp_message_id=outbound.esp_message_id
+        esp_message_id=outbound.esp_message_id
     )
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +22,14 @@ from helpdesk.services.tickets import ticket_acknowledge, ticket_create, ticket_
 logger = logging.getLogger(__name__)
 
 
+def _storage_name(filename: str) -> str:
+    """A safe file name on disk; the customer's own name is kept on the row for display."""
+    try:
+        return get_valid_filename(filename)
+    except SuspiciousFileOperation:  # nothing usable left, e.g. ".." or only symbols
+        return "attachment"
+
+
 def attachments_save(message: Message, files: Sequence[UploadedFile]) -> list[Attachment]:
     rows = []
     for upload in files:
@@ -30,8 +39,7 @@ def attachments_save(message: Message, files: Sequence[UploadedFile]) -> list[At
             content_type=(upload.content_type or "")[:255],
             size=upload.size or 0,
         )
-        name = get_valid_filename(attachment.filename) or "attachment"
-        attachment.file.save(name, upload, save=False)
+        attachment.file.save(_storage_name(attachment.filename), upload, save=False)
         rows.append(attachment)
     return Attachment.objects.bulk_create(rows)
 

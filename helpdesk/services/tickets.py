@@ -185,7 +185,8 @@ def ticket_customer_reply(
     message_fields: dict | None = None,
 ) -> Message:
     """Add the customer's reply: resumes paused clocks, reopens a resolved ticket, and
-    escalates when the customer asks for a senior review."""
+    escalates when the customer asks for a senior review. `message_fields` may name the
+    actual sender (`sender_email`, `sender_name`) when it is not the ticket's customer."""
     received_at = received_at or timezone.now()
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update().select_related("brand").get(pk=ticket.pk)
@@ -193,12 +194,15 @@ def ticket_customer_reply(
             ticket=ticket,
             brand=ticket.brand,
             kind=Message.Kind.INBOUND,
-            sender_email=ticket.customer_email,
-            sender_name=ticket.customer_name,
             body_text=body,
             new_text=new_text,
             created_at=received_at,
-            **(message_fields or {}),
+            # The customer, unless the channel knows better (a colleague of theirs in Cc).
+            **{
+                "sender_email": ticket.customer_email,
+                "sender_name": ticket.customer_name,
+                **(message_fields or {}),
+            },
         )
         if ticket.status == Ticket.Status.WAITING:
             ticket_set_status(ticket, Ticket.Status.OPEN, at=received_at)

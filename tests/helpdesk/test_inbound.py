@@ -223,7 +223,13 @@ def test_a_reply_to_our_acknowledgement_is_threaded_by_references(kendrascottes,
     )
     deliver(reply)
     assert Ticket.objects.count() == 1
-    assert Ticket.objects.get().messages.filter(kind=Message.Kind.INBOUND).count() == 2
+    replies = Ticket.objects.get().messages.filter(kind=Message.Kind.INBOUND)
+    assert replies.count() == 2
+    # Threaded by headers from another address: the thread shows who actually wrote.
+    assert (replies.last().sender_email, replies.last().sender_name) == (
+        "ann@work.example",
+        "Ann at work",
+    )
 
 
 @pytest.mark.django_db

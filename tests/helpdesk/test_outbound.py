@@ -7,7 +7,7 @@ from django.core import mail
 from helpdesk.models import InboundEmail, Message, OutboundEmail, Ticket
 from helpdesk.services.inbound import inbound_process, inbound_store
 from helpdesk.services.outbound import outbound_send
-from helpdesk.services.tickets import ticket_reply
+from helpdesk.services.tickets import ticket_acknowledge, ticket_create, ticket_reply
 from tests.factories import UserFactory, agent_of
 from tests.helpdesk.mail import (
     ANN,
@@ -184,3 +184,16 @@ def test_admin_lists_outgoing_mail_by_brand_and_retries_failed_mail(
     outbound.refresh_from_db()
     assert outbound.status == OutboundEmail.Status.SENT
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_delivery_event_arriving_before_the_send_result_is_not_overwritten(kendrascottes):
+    ticket = ticket_create(
+        kendrascottes, customer_email="ann@customer.example", subject="Ring", body="Hi"
+    )
+    outbound = ticket_acknowledge(ticket)
+    Message.objects.filter(pk=outbound.ticket_message_id).update(delivery_status="delivered")
+    assert outbound_send(outbound.pk) == OutboundEmail.Status.SENT
+    message = Message.objects.get(pk=outbound.ticket_message_id)
+    assert message.delivery_status == "delivered"
+    assert message.esp_message_id == OutboundEmail.objects.get(pk=outbound.pk).esp_message_id
