@@ -214,8 +214,10 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=int(os.environ.get("WEB_CONCURRENCY", "3")),
-        help="gunicorn workers (default WEB_CONCURRENCY or 3, as in the Procfile)",
+        default=int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 2)),
+        # PostgreSQL and wrk share the machine: more sync workers than CPUs only add
+        # context switches to CPU-bound requests.
+        help="gunicorn workers (default WEB_CONCURRENCY, else one per CPU)",
     )
     args = parser.parse_args()
     if connection.vendor != "postgresql":

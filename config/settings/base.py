@@ -202,7 +202,7 @@ API_PAGE_SIZE_MAX = 100
 # Persistent database connections: opening one per request (PostgreSQL forks a process for
 # each) costs more than most API requests do. A conn_max_age in DATABASE_URL wins.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 # A request body larger than this is refused with 413 before it is read.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=25 * 1024 * 1024)
 # Files attached through the API: each at most this size (the limit mail uses), this many.
@@ -223,8 +223,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"TicketStatusEnum": "helpdesk.models.Ticket.Status"},
 }
-# Throttle counts live in the cache: Redis when REDIS_URL is set, so every web process shares
-# them; process memory otherwise (a one-process demo).
+# Throttle counts and authenticated API keys (30 s) live in the cache: Redis when REDIS_URL is
+# set, so every web process shares them and a revocation applies at once; process memory
+# otherwise (a one-process demo; other processes notice a revocation within 30 s).
 if REDIS_URL:
     CACHES = {
         "default": {

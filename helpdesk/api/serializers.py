@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from brands.models import Brand, Category
 from helpdesk.api_selectors import brand_promises
-from helpdesk.models import Attachment, Message, SlaClock, Ticket
+from helpdesk.models import Message, SlaClock, Ticket
 from helpdesk.services.outbound import promise_text
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
@@ -211,61 +211,46 @@ class TicketCreatedOutput(serializers.ModelSerializer):
         return _promise(ticket)
 
 
-class TicketListItemOutput(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+# The storefront's reads are the API's hottest path: plain serializers, since a ModelSerializer
+# introspects its model on every instantiation.
+
+
+class TicketListItemOutput(serializers.Serializer):
+    reference = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.ChoiceField(choices=Ticket.Status.choices)
+    category = serializers.CharField(source="category.slug", allow_null=True)
     created_at = serializers.DateTimeField(source="received_at")
-    first_response_due_at = serializers.DateTimeField(allow_null=True)
-
-    class Meta:
-        model = Ticket
-        fields = [
-            "reference",
-            "subject",
-            "status",
-            "category",
-            "created_at",
-            "updated_at",
-            "resolved_at",
-            "first_response_due_at",
-        ]
+    updated_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    first_response_due_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the customer hears from us at the latest; null while we wait on them.",
+    )
 
 
-class AttachmentOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Attachment
-        fields = ["filename", "content_type", "size"]
+class AttachmentOutput(serializers.Serializer):
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
 
 
-class PublicMessageOutput(serializers.ModelSerializer):
-    sender = serializers.SerializerMethodField(help_text='"customer" or "support".')
-    author_name = serializers.SerializerMethodField(
+class PublicMessageOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    sender = serializers.ChoiceField(choices=["customer", "support"])
+    author_name = serializers.CharField(
         help_text="The customer's name, or the agent's first name or the brand's team name."
     )
-    body = serializers.SerializerMethodField()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
     attachments = AttachmentOutput(many=True)
-
-    class Meta:
-        model = Message
-        fields = ["id", "sender", "author_name", "body", "created_at", "attachments"]
-
-    def get_sender(self, message: Message) -> str:
-        return "customer" if message.kind == Message.Kind.INBOUND else "support"
-
-    def get_author_name(self, message: Message) -> str:
-        if message.kind == Message.Kind.INBOUND:
-            return message.sender_name
-        # Staff identities stay inside: a first name at most, never a username or address.
-        brand = message.ticket.brand
-        first_name = message.author.first_name if message.author else ""
-        return first_name or message.sender_name or brand.from_name or brand.name
-
-    def get_body(self, message: Message) -> str:
-        if message.kind == Message.Kind.INBOUND and message.new_text:
-            return message.new_text  # mail: without the quoted history
-        return message.body_text
 
 
 class TicketDetailOutput(TicketListItemOutput):
+    customer_email = serializers.EmailField()
+    customer_name = serializers.CharField()
+    order_number = serializers.CharField()
+    language = serializers.CharField()
     first_response_promise = serializers.SerializerMethodField()
     escalation_due_at = serializers.DateTimeField(
         allow_null=True, help_text="When the senior team answers an escalation at the latest."
@@ -274,24 +259,9 @@ class TicketDetailOutput(TicketListItemOutput):
         allow_null=True, help_text="When a complaint gets a proposed resolution at the latest."
     )
     escalated = serializers.SerializerMethodField()
+    escalation_requested_at = serializers.DateTimeField(allow_null=True)
     feedback_given = serializers.BooleanField(source="has_feedback")
     messages = PublicMessageOutput(many=True, source="public_messages")
-
-    class Meta(TicketListItemOutput.Meta):
-        fields = [
-            *TicketListItemOutput.Meta.fields,
-            "customer_email",
-            "customer_name",
-            "order_number",
-            "language",
-            "first_response_promise",
-            "escalation_due_at",
-            "complaint_proposal_due_at",
-            "escalated",
-            "escalation_requested_at",
-            "feedback_given",
-            "messages",
-        ]
 
     def get_first_response_promise(self, ticket: Ticket) -> str | None:
         return _promise(ticket)

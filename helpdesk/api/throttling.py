@@ -8,7 +8,7 @@ windows' worth across a window boundary; for a limit against runaway clients tha
 
 import logging
 import re
-import time
+from time import time as clock
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -38,10 +38,14 @@ def _count(key: str, timeout: int) -> int:
     """Add one to the counter `key` and return it; the counter expires after `timeout`."""
     backend = caches["default"]
     if isinstance(backend, RedisCache):
-        # One round trip: INCR creates the counter at 1, EXPIRE (re)sets its lifetime.
+        # One round trip per request: INCR creates the counter at 1; its first request gives
+        # it a lifetime. (A process dying in between leaves one idle counter, never a wrong
+        # count: the key names its window.)
         name = backend.make_and_validate_key(key)
         client = backend._cache.get_client(name, write=True)
-        count, _ = client.pipeline().incr(name).expire(name, timeout).execute()
+        count = client.incr(name)
+        if count == 1:
+            client.expire(name, timeout)
         return count
     try:
         return cache.incr(key)
@@ -64,7 +68,7 @@ class WindowThrottle(BaseThrottle):
         if ident is None or parsed is None:
             return True
         limit, seconds = parsed
-        now = time.time()
+        now = clock()
         window = int(now // seconds)
         key = f"throttle:{self.scope}:{ident}:{seconds}:{window}"
         count = _count(key, timeout=seconds + 1)

@@ -5,6 +5,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from brands.models import BrandApiKey
+from helpdesk.api import throttling
 from helpdesk.models import Ticket
 from helpdesk.services.api_keys import api_key_create
 from helpdesk.services.storefront import ticket_open
@@ -23,6 +24,13 @@ def fresh_throttle_counts():
     for pattern in ("*throttle:*", "*api-key*"):
         for name in client.scan_iter(match=backend.make_key(pattern)):
             client.delete(name)
+
+
+@pytest.fixture(autouse=True)
+def throttle_clock(monkeypatch):
+    """Throttle windows are fixed (each minute from :00), so a test running across a boundary
+    would see its count reset: the throttle's clock stands still unless a test moves it."""
+    monkeypatch.setattr(throttling, "clock", lambda: 1_000_000.5)
 
 
 def key_client(key: str) -> APIClient:

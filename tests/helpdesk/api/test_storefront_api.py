@@ -1,5 +1,6 @@
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -191,6 +192,20 @@ def test_attachments_are_stored_and_shown_by_name_and_size(storefront, settings,
         {"filename": "photo.jpg", "content_type": "image/jpeg", "size": 1234},
         {"filename": "receipt.pdf", "content_type": "application/pdf", "size": 8},
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["€€€", "../../etc/passwd", "a" * 300 + ".txt", "-"])
+def test_an_attachment_with_an_odd_name_is_stored_safely(storefront, settings, tmp_path, name):
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile(name, b"data", content_type="text/plain")
+    response = storefront.post(
+        "/api/v1/tickets/", NEW_TICKET | {"attachments": [upload]}, format="multipart"
+    )
+    assert response.status_code == 201, response.json()
+    attachment = Ticket.objects.get().messages.first().attachments.get()
+    assert tmp_path in Path(attachment.file.path).parents
+    assert attachment.size == 4
 
 
 @pytest.mark.django_db
@@ -564,6 +579,6 @@ def test_a_rating_outside_one_to_five_is_refused(storefront, ks_ticket, rating):
 
 
 @pytest.mark.django_db
-def test_staff_of_the_brand_see_nothing_extra_through_a_storefront_key(storefront, kendrascottes):
+def test_a_storefront_key_does_not_open_the_staff_api(storefront, kendrascottes):
     agent_of(kendrascottes, username="second")
     assert storefront.get("/api/v1/staff/tickets/").status_code == 401
