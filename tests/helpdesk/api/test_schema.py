@@ -63,3 +63,6 @@ def test_the_schema_and_the_docs_page_are_served():
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"/api/schema/" in docs.content
+    # Served from the app itself: nothing the page needs comes from another host.
+    assert b"drf_spectacular_sidecar/redoc" in docs.content
+    assert b"cdn." not in docs.content
