@@ -5,6 +5,7 @@ later in `inbound_process`, run by a task, so a message is never lost to a bug, 
 or an unknown address: at worst it waits in admin, marked failed or unrouted, for a retry.
 """
 
+import functools
 import hashlib
 import logging
 import os
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -212,7 +213,17 @@ def _canonical(address: str) -> list[str]:
 
 
 def support_addresses() -> dict[str, Brand]:
-    """Every brand's support addresses and aliases (a short list), with their brand."""
+    """Every brand's support addresses and aliases (a short list), with their brand.
+
+    Read once per process and policy state: addresses are policy settings, so any change to
+    them records a version and moves its brand's last-updated time, which is the cache key.
+    """
+    state = Brand.objects.aggregate(brands=Count("pk"), updated=Max("policy_updated_at"))
+    return _cached_support_addresses(state["brands"], state["updated"])
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_support_addresses(brand_count: int, last_updated: object) -> dict[str, Brand]:
     return {
         support.email: support.brand
         for support in SupportAddress.objects.select_related("brand__policy")

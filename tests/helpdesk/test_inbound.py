@@ -12,6 +12,7 @@ from django.db import OperationalError, connection, connections
 from django.utils import timezone
 
 from brands.models import SupportAddress
+from brands.services import policy_version_record
 from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ticket
 from helpdesk.services import inbound as inbound_service
 from helpdesk.services.inbound import (
@@ -488,6 +489,16 @@ def test_an_alias_and_a_plus_address_route_to_the_brand(kendrascottes, deliver):
     SupportAddress.objects.create(brand=kendrascottes, email="Help@Kendrascottes.example")
     deliver(make_mail(to="HELP@kendrascottes.example"))
     deliver(make_mail(to="support+orders@kendrascottes.example"))
+    assert Ticket.objects.filter(brand=kendrascottes).count() == 2
+
+
+@pytest.mark.django_db
+def test_an_alias_added_as_a_policy_change_routes_at_once(kendrascottes, deliver):
+    deliver(make_mail())  # the addresses are read (and cached) before the change
+    SupportAddress.objects.create(brand=kendrascottes, email="vip@kendrascottes.example")
+    policy_version_record(kendrascottes, source="admin")
+    routed = deliver(make_mail(to="vip@kendrascottes.example"))
+    assert routed.status == InboundEmail.Status.PROCESSED
     assert Ticket.objects.filter(brand=kendrascottes).count() == 2
 
 
