@@ -66,6 +66,19 @@ def _owns(request: HttpRequest, brand: Brand | None) -> bool:
     return brand.pk in request._owned_brand_ids
 
 
+class ReadOnlyAdmin:
+    """A record of what happened: shown, never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 class OwnerPermissions:
     """Permissions from brand ownership rather than global model permissions."""
 
@@ -282,7 +295,7 @@ def _shown(value) -> str:
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(NotFoundOutsideBrands, OwnerPermissions, admin.ModelAdmin):
+class PolicyVersionAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, OwnerPermissions, admin.ModelAdmin):
     """The history of a brand's policy: who changed what and when, and a diff of any two."""
 
     list_display = ["brand", "number", "created_at", "author", "source", "changed_settings"]
@@ -296,14 +309,6 @@ class PolicyVersionAdmin(NotFoundOutsideBrands, OwnerPermissions, admin.ModelAdm
     def get_queryset(self, request: HttpRequest) -> QuerySet[PolicyVersion]:
         return super().get_queryset(request).filter(brand__in=owned_brands(request.user))
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: PolicyVersion | None = None) -> bool:
-        return False
 
     @admin.display(description="Changed settings")
     def changed_settings(self, version: PolicyVersion) -> str:

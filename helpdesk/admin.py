@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from brands.admin import NotFoundOutsideBrands
+from brands.admin import NotFoundOutsideBrands, ReadOnlyAdmin
 from brands.models import BrandMembership
 from brands.selectors import staffed_brands
 from helpdesk.admin_views import PAGE_POLICY, AssignForm, TicketWorkViews
@@ -62,18 +62,7 @@ class AgentPermissions:
 class SlaClockInline(AgentPermissions, admin.TabularInline):
     model = SlaClock
     extra = 0
-    fields = [
-        "kind",
-        "tier",
-        "mode",
-        "state",
-        "started_at",
-        "target_at",
-        "latest_at",
-        "warned_at",
-        "breached_at",
-        "stopped_at",
-    ]
+    fields = SlaClock.DISPLAY_FIELDS
     readonly_fields = fields
     can_delete = False
 
@@ -336,7 +325,7 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin):
+class AttachmentAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin):
     """Files that came with messages: listed and downloaded, never edited here."""
 
     brand_path = "message__ticket__brand"
@@ -353,14 +342,6 @@ class AttachmentAdmin(NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin)
             .filter(message__ticket__brand__in=staffed_brands(request.user))
         )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description="Ticket")
     def ticket(self, attachment: Attachment) -> str:
@@ -388,7 +369,7 @@ class SlaEventClockKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(SlaEvent)
-class SlaEventAdmin(NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin):
+class SlaEventAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin):
     brand_path = "ticket__brand"
     list_display = ["created_at", "ticket", "kind", "clock", "tier", "due_at"]
     list_filter = [
@@ -404,14 +385,6 @@ class SlaEventAdmin(NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[SlaEvent]:
         return super().get_queryset(request).filter(ticket__in=tickets_for_user(request.user))
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 from helpdesk import admin_mail  # noqa: E402,F401

@@ -183,6 +183,20 @@ class SlaClock(models.Model):
         PAUSED = "paused", "Paused"
         STOPPED = "stopped", "Stopped"
 
+    # What agents and integrations are shown of a clock.
+    DISPLAY_FIELDS = (
+        "kind",
+        "tier",
+        "mode",
+        "state",
+        "started_at",
+        "target_at",
+        "latest_at",
+        "warned_at",
+        "breached_at",
+        "stopped_at",
+    )
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     tier = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -353,18 +353,7 @@ class StaffMessageOutput(serializers.ModelSerializer):
 class ClockOutput(serializers.ModelSerializer):
     class Meta:
         model = SlaClock
-        fields = [
-            "kind",
-            "tier",
-            "mode",
-            "state",
-            "started_at",
-            "target_at",
-            "latest_at",
-            "warned_at",
-            "breached_at",
-            "stopped_at",
-        ]
+        fields = SlaClock.DISPLAY_FIELDS
 
 
 class StaffTicketDetailOutput(StaffTicketListItemOutput):
