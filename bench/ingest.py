@@ -259,11 +259,15 @@ def main() -> None:
         print(json.dumps(run_big(args.big_file, args.big_mb, args.big_only)))
         return
     throughput = run_throughput(args.messages)
-    print(f"{throughput['messages']} messages on {throughput['database']}: "
-          f"{throughput['seconds']} s, {throughput['messages_per_second']} messages/s, "
-          f"peak RSS {throughput['peak_rss_mb']} MB")
-    print(f"  outcomes {throughput['outcomes']}; {throughput['tickets']} tickets, "
-          f"{throughput['inbound_messages']} inbound messages, {throughput['failed']} failed")
+    print(
+        f"{throughput['messages']} messages on {throughput['database']}: "
+        f"{throughput['seconds']} s, {throughput['messages_per_second']} messages/s, "
+        f"peak RSS {throughput['peak_rss_mb']} MB"
+    )
+    print(
+        f"  outcomes {throughput['outcomes']}; {throughput['tickets']} tickets, "
+        f"{throughput['inbound_messages']} inbound messages, {throughput['failed']} failed"
+    )
     if args.skip_big:
         return
     figures = {}
@@ -275,10 +279,12 @@ def main() -> None:
                 [*command, "--big-mb", str(args.big_mb)], capture_output=True, text=True, check=True
             )
             figures.update(json.loads(child.stdout.strip().splitlines()[-1]))
-    print(f"{args.big_mb} MB attachment ({figures['raw_mb']} MB message, {figures['status']}): "
-          f"{figures['seconds']} s; process grew {figures['growth_mb']} MB "
-          f"(RSS {figures['rss_before_mb']} -> {figures['rss_peak_mb']} MB), "
-          f"Python allocations peaked at {figures['python_peak_mb']} MB")
+    print(
+        f"{args.big_mb} MB attachment ({figures['raw_mb']} MB message, {figures['status']}): "
+        f"{figures['seconds']} s; process grew {figures['growth_mb']} MB "
+        f"(RSS {figures['rss_before_mb']} -> {figures['rss_peak_mb']} MB), "
+        f"Python allocations peaked at {figures['python_peak_mb']} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -309,7 +309,6 @@ class PolicyVersionAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, OwnerPermissions,
     def get_queryset(self, request: HttpRequest) -> QuerySet[PolicyVersion]:
         return super().get_queryset(request).filter(brand__in=owned_brands(request.user))
 
-
     @admin.display(description="Changed settings")
     def changed_settings(self, version: PolicyVersion) -> str:
         # Sorted here: PostgreSQL's jsonb keeps keys in its own order (shortest first).
@@ -426,7 +425,13 @@ class BrandApiKeyForm(forms.ModelForm):
 class BrandApiKeyAdmin(APIKeyModelAdmin):
     form = BrandApiKeyForm
     list_display = [
-        "prefix", "brand", "name", "created", "last_used_at", "expiry_date", "revoked",
+        "prefix",
+        "brand",
+        "name",
+        "created",
+        "last_used_at",
+        "expiry_date",
+        "revoked",
     ]
     list_filter = [("brand", admin.RelatedOnlyFieldListFilter), "revoked"]
     list_select_related = ["brand"]

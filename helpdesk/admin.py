@@ -342,7 +342,6 @@ class AttachmentAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, AgentPermissions, ad
             .filter(message__ticket__brand__in=staffed_brands(request.user))
         )
 
-
     @admin.display(description="Ticket")
     def ticket(self, attachment: Attachment) -> str:
         ticket = attachment.message.ticket
@@ -384,7 +383,6 @@ class SlaEventAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, AgentPermissions, admi
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SlaEvent]:
         return super().get_queryset(request).filter(ticket__in=tickets_for_user(request.user))
-
 
 
 from helpdesk import admin_mail  # noqa: E402,F401

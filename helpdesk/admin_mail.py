@@ -36,17 +36,37 @@ class MailPermissions:
 @admin.register(InboundEmail)
 class InboundEmailAdmin(MailPermissions, admin.ModelAdmin):
     list_display = [
-        "received_at", "subject", "from_email", "envelope_recipient", "brand", "status",
-        "attempts", "size",
+        "received_at",
+        "subject",
+        "from_email",
+        "envelope_recipient",
+        "brand",
+        "status",
+        "attempts",
+        "size",
     ]
     list_filter = ["status", "source", "brand"]
     search_fields = ["from_email", "subject", "message_id", "envelope_recipient"]
     list_select_related = ["brand"]
     actions = ["retry_processing"]
     fields = [
-        "status", "brand", "error", "received_at", "processed_at", "attempts", "source",
-        "envelope_recipient", "envelope_sender", "message_id", "from_email", "subject",
-        "sha256", "size", "tickets", "raw_download", "raw_text",
+        "status",
+        "brand",
+        "error",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "source",
+        "envelope_recipient",
+        "envelope_sender",
+        "message_id",
+        "from_email",
+        "subject",
+        "sha256",
+        "size",
+        "tickets",
+        "raw_download",
+        "raw_text",
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundEmail]:
@@ -61,8 +81,7 @@ class InboundEmailAdmin(MailPermissions, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         # The one change: a superuser routes an unrouted (or failed) message to a brand.
         return request.user.is_superuser and (
-            obj is None
-            or obj.status in (InboundEmail.Status.UNROUTED, InboundEmail.Status.FAILED)
+            obj is None or obj.status in (InboundEmail.Status.UNROUTED, InboundEmail.Status.FAILED)
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
@@ -116,7 +135,14 @@ class InboundEmailAdmin(MailPermissions, admin.ModelAdmin):
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(MailPermissions, admin.ModelAdmin):
     list_display = [
-        "created_at", "kind", "subject", "recipients", "brand", "ticket", "status", "attempts",
+        "created_at",
+        "kind",
+        "subject",
+        "recipients",
+        "brand",
+        "ticket",
+        "status",
+        "attempts",
         "sent_at",
     ]
     list_filter = ["status", "kind", "brand"]
@@ -124,9 +150,22 @@ class OutboundEmailAdmin(MailPermissions, admin.ModelAdmin):
     list_select_related = ["brand", "ticket"]
     actions = ["retry"]
     readonly_fields = [
-        "brand", "ticket", "kind", "status", "last_error", "from_email", "to", "subject",
-        "body_text", "headers", "message_id", "esp_message_id", "attempts", "created_at",
-        "last_attempt_at", "sent_at",
+        "brand",
+        "ticket",
+        "kind",
+        "status",
+        "last_error",
+        "from_email",
+        "to",
+        "subject",
+        "body_text",
+        "headers",
+        "message_id",
+        "esp_message_id",
+        "attempts",
+        "created_at",
+        "last_attempt_at",
+        "sent_at",
     ]
     fields = readonly_fields
 

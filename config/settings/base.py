@@ -216,7 +216,7 @@ SPECTACULAR_SETTINGS = {
         "Storefront endpoints (`/api/v1/brand/`, `/api/v1/tickets/...`) take a brand's key as "
         "`Authorization: Api-Key <key>` and see that brand only. Staff endpoints "
         "(`/api/v1/staff/...`) take `Authorization: Token <token>` and see the brands the user "
-        "works for. Errors are `{\"message\": ..., \"fields\": {field: message}}`; an unknown "
+        'works for. Errors are `{"message": ..., "fields": {field: message}}`; an unknown '
         "ticket and another brand's ticket are both 404."
     ),
     "VERSION": "1.0.0",

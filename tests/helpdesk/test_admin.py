@@ -156,7 +156,13 @@ def test_the_changelist_shows_the_queue_columns(client, superuser, kendrascottes
 
     content = response.content.decode()
     for column in (
-        "reference", "brand", "subject", "status", "is_urgent", "tier", "assignee",
+        "reference",
+        "brand",
+        "subject",
+        "status",
+        "is_urgent",
+        "tier",
+        "assignee",
         "first_response_due",
     ):
         assert f"column-{column}" in content, column

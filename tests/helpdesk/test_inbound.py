@@ -71,7 +71,9 @@ def test_mail_through_the_mailgun_webhook_opens_an_acknowledged_ticket(
     assert stored.status == InboundEmail.Status.PROCESSED
     ticket = Ticket.objects.get()
     assert (ticket.brand, ticket.customer_email, ticket.customer_name) == (
-        kendrascottes, ANN, "Ann Smith"
+        kendrascottes,
+        ANN,
+        "Ann Smith",
     )
     assert ticket.messages.get(kind=Message.Kind.INBOUND).message_id == message_id_of(raw)
     (ack,) = mail.outbox

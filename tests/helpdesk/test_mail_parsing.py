@@ -101,8 +101,9 @@ def test_attachments_inline_images_and_forwarded_mail_are_kept():
     from email import message_from_bytes, policy
 
     message = message_from_bytes(raw, policy=policy.default)
-    message.add_attachment(b"\x89PNG image", maintype="image", subtype="png", cid="<logo1>",
-                           disposition="inline")
+    message.add_attachment(
+        b"\x89PNG image", maintype="image", subtype="png", cid="<logo1>", disposition="inline"
+    )
     message.add_attachment(make_mail(subject="Forwarded"), maintype="message", subtype="rfc822")
     mail = parse(bytes(message))
     by_type = {part.content_type: part for part in mail.attachments}

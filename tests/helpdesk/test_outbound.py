@@ -85,9 +85,7 @@ def test_the_customers_answer_to_our_reply_comes_back_to_the_ticket(
 ):
     ticket = Ticket.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_reply(
-            ticket, author=agent_of(kendrascottes), body="Which size?", status="waiting"
-        )
+        ticket_reply(ticket, author=agent_of(kendrascottes), body="Which size?", status="waiting")
     ours = mail.outbox[-1].extra_headers["Message-ID"]
     answer = make_mail(subject="Re: Ring size", body="Size 7.", headers={"In-Reply-To": ours})
     with django_capture_on_commit_callbacks(execute=True):
