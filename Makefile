@@ -25,7 +25,8 @@ run: $(INSTALLED) .env
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEMO_ENV) $(BIN)/python manage.py load_brands --skip-existing
 	$(DEMO_ENV) $(BIN)/python manage.py demo_login
-	$(DEMO_ENV) $(BIN)/honcho start -f Procfile.dev
+	# The Procfile's commands (python, celery) must be the virtualenv's.
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho start -f Procfile.dev
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
