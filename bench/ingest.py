@@ -4,14 +4,16 @@ Generates 1,000 messages (new requests to both brands, replies threaded by heade
 the reference in the subject, auto-replies, other languages, one in ten with an attachment)
 and runs each through the service exactly as the webhook and the worker do: `inbound_store`,
 then `inbound_process` (routing, dedup, threading, ticket, clocks, acknowledgement queued).
-Prints messages per second and the process's peak resident memory. Then, in a fresh process
+Prints messages per second and peak resident memory, first with one process, then with
+`--processes` worker processes in parallel (default: one per core, as a Celery worker pool
+runs). Then, in a fresh process
 each, one message with a 20 MB attachment: how much the process grew (peak RSS) and the peak
 of Python allocations (tracemalloc, measured separately because tracing costs memory itself).
 
 Targets on PostgreSQL on this machine: at least 200 messages per second; the 20 MB message
 without the process growing by more than 100 MB.
 
-    python bench/ingest.py [--messages 1000] [--big-mb 20] [--skip-big]
+    python bench/ingest.py [--messages 1000] [--processes N] [--big-mb 20] [--skip-big]
 
 Uses the scratch database of bench/_django.py (helpdesk_bench, or BENCH_DATABASE_URL), emptied
 first. Celery gets an in-memory broker: queued work is published but no worker runs it, so
@@ -20,6 +22,7 @@ the figures are those of the webhook plus the inbound worker, not of sending mai
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import resource
@@ -37,7 +40,7 @@ os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="helpdesk-bench-medi
 _django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from config.celery import app as celery_app  # noqa: E402
@@ -167,18 +170,49 @@ def ingest(raw: bytes, recipient: str) -> str:
     return inbound_process(stored.pk)
 
 
-def run_throughput(count: int) -> dict:
-    reset()
-    messages = generate(count)
-    started = time.perf_counter()
+def ingest_batch(batch: list[tuple[bytes, str]]) -> dict[str, int]:
     outcomes: dict[str, int] = {}
-    for raw, recipient in messages:
+    for raw, recipient in batch:
         status = ingest(raw, recipient)
         outcomes[status] = outcomes.get(status, 0) + 1
+    connections.close_all()
+    return outcomes
+
+
+def _sender(raw: bytes) -> bytes:
+    return raw.split(b"From: ", 1)[1].split(b"\n", 1)[0]
+
+
+def run_throughput(count: int, processes: int) -> dict:
+    """Ingest `count` messages with `processes` worker processes, as a Celery pool would.
+
+    Each sender's mail stays in one process, in order, so a reply follows its request. With
+    several processes, ticket numbers interleave, so a reply quoting a reference by subject
+    may open a new ticket instead of threading; every message is still processed.
+    """
+    reset()
+    messages = generate(count)
+    batches: list[list[tuple[bytes, str]]] = [[] for _ in range(processes)]
+    senders: dict[bytes, int] = {}
+    for raw, recipient in messages:
+        worker = senders.setdefault(_sender(raw), len(senders) % processes)
+        batches[worker].append((raw, recipient))
+    connections.close_all()  # each process opens its own connection
+    started = time.perf_counter()
+    if processes == 1:
+        results = [ingest_batch(batches[0])]
+    else:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            results = pool.map(ingest_batch, batches)
     elapsed = time.perf_counter() - started
+    outcomes: dict[str, int] = {}
+    for result in results:
+        for status, number in result.items():
+            outcomes[status] = outcomes.get(status, 0) + number
     return {
         "database": connection.vendor,
         "messages": count,
+        "processes": processes,
         "seconds": round(elapsed, 2),
         "messages_per_second": round(count / elapsed, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
@@ -252,22 +286,30 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--big-mb", type=int, default=20)
     parser.add_argument("--skip-big", action="store_true")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes ingesting in parallel, as the Celery pool does (default: cores)",
+    )
     parser.add_argument("--big-only", choices=["rss", "tracemalloc"], help=argparse.SUPPRESS)
     parser.add_argument("--big-file", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.big_only:
         print(json.dumps(run_big(args.big_file, args.big_mb, args.big_only)))
         return
-    throughput = run_throughput(args.messages)
-    print(
-        f"{throughput['messages']} messages on {throughput['database']}: "
-        f"{throughput['seconds']} s, {throughput['messages_per_second']} messages/s, "
-        f"peak RSS {throughput['peak_rss_mb']} MB"
-    )
-    print(
-        f"  outcomes {throughput['outcomes']}; {throughput['tickets']} tickets, "
-        f"{throughput['inbound_messages']} inbound messages, {throughput['failed']} failed"
-    )
+    for processes in sorted({1, args.processes}):
+        throughput = run_throughput(args.messages, processes)
+        print(
+            f"{throughput['messages']} messages on {throughput['database']}, "
+            f"{processes} process{'es' if processes > 1 else ''}: "
+            f"{throughput['seconds']} s, {throughput['messages_per_second']} messages/s, "
+            f"peak RSS {throughput['peak_rss_mb']} MB"
+        )
+        print(
+            f"  outcomes {throughput['outcomes']}; {throughput['tickets']} tickets, "
+            f"{throughput['inbound_messages']} inbound messages, {throughput['failed']} failed"
+        )
     if args.skip_big:
         return
     figures = {}
