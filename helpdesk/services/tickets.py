@@ -9,7 +9,8 @@ import uuid
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from brands.models import Brand, Category
@@ -35,9 +36,16 @@ def ticket_reference(brand: Brand, number: int) -> str:
 
 
 def _next_ticket_number(brand: Brand) -> int:
-    # The UPDATE takes the brand row's lock until commit, so concurrent creations queue here
-    # and each gets its own number back; the unique constraint on (brand, number) backs it.
-    # RETURNING (PostgreSQL, SQLite 3.35+) saves reading the row again.
+    """The brand's next ticket number, unique under concurrent creation.
+
+    On PostgreSQL a sequence per brand hands numbers out without a lock held to the end of
+    the creating transaction, so busy workers do not queue behind each other; a transaction
+    that rolls back leaves a gap, as ticket numbers in any helpdesk may. Elsewhere (SQLite,
+    whose writers are serialised anyway) the brand row's counter is incremented. The unique
+    constraint on (brand, number) backs both.
+    """
+    if connection.vendor == "postgresql":
+        return _next_from_sequence(brand)
     table = Brand._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -46,6 +54,31 @@ def _next_ticket_number(brand: Brand) -> int:
             [brand.pk],
         )
         return cursor.fetchone()[0]
+
+
+def _next_from_sequence(brand: Brand) -> int:
+    name = f"brand_{int(brand.pk)}_ticket_number"
+    for _ in range(3):
+        try:
+            # A savepoint, so a missing sequence does not abort the caller's transaction.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(%s)", [name])
+                return cursor.fetchone()[0]
+        except ProgrammingError:
+            _create_sequence(brand, name)
+    raise RuntimeError(f"Could not create the ticket number sequence {name}.")
+
+
+def _create_sequence(brand: Brand, name: str) -> None:
+    """Created on a brand's first ticket, starting after any number already used. Two
+    workers creating it at once: the second fails here and then uses the first's."""
+    used = Ticket.objects.filter(brand=brand).aggregate(highest=Max("number"))["highest"] or 0
+    start = max(used, brand.ticket_sequence) + 1
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}" START WITH {int(start)}')
+    except (IntegrityError, ProgrammingError):
+        pass
 
 
 def _order_number_missing(category: Category | None, order_number: str) -> bool:

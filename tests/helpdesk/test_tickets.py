@@ -187,3 +187,13 @@ def test_concurrent_creation_hands_out_distinct_references(kendrascottes):
         thread.join()
     assert errors == []
     assert sorted(references) == [f"KS-{n:06d}" for n in range(1, 9)]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the sequence is PostgreSQL's")
+def test_a_lost_number_sequence_restarts_after_the_numbers_already_used(kendrascottes):
+    open_ticket(kendrascottes)
+    open_ticket(kendrascottes)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SEQUENCE brand_{kendrascottes.pk}_ticket_number")
+    assert open_ticket(kendrascottes).reference == "KS-000003"
