@@ -422,7 +422,7 @@ class BrandApiKeyForm(forms.ModelForm):
 
 
 @admin.register(BrandApiKey)
-class BrandApiKeyAdmin(APIKeyModelAdmin):
+class BrandApiKeyAdmin(NotFoundOutsideBrands, APIKeyModelAdmin):
     form = BrandApiKeyForm
     list_display = [
         "prefix",

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from brands.admin import NotFoundOutsideBrands
 from helpdesk.admin import _staffed_brand_ids
 from helpdesk.models import InboundEmail, Message, OutboundEmail
 from helpdesk.services.inbound import inbound_assign_brand, inbound_reprocess
@@ -34,7 +35,7 @@ class MailPermissions:
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(MailPermissions, admin.ModelAdmin):
+class InboundEmailAdmin(NotFoundOutsideBrands, MailPermissions, admin.ModelAdmin):
     list_display = [
         "received_at",
         "subject",
@@ -133,7 +134,7 @@ class InboundEmailAdmin(MailPermissions, admin.ModelAdmin):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(MailPermissions, admin.ModelAdmin):
+class OutboundEmailAdmin(NotFoundOutsideBrands, MailPermissions, admin.ModelAdmin):
     list_display = [
         "created_at",
         "kind",

@@ -5,10 +5,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from brands.models import Brand, BrandMembership, EmailTemplate, SlaPolicy
-from helpdesk.models import Attachment, SlaClock, SlaEvent, Ticket
-from helpdesk.services.tickets import ticket_add_note, ticket_create
-from tests.factories import UserFactory, admin_form_data
+from brands.models import Brand, BrandApiKey, BrandMembership, EmailTemplate, SlaPolicy
+from helpdesk.models import Attachment, OutboundEmail, SlaClock, SlaEvent, Ticket
+from helpdesk.services.api_keys import api_key_create
+from helpdesk.services.tickets import ticket_acknowledge, ticket_add_note, ticket_create
+from tests.factories import UserFactory, admin_form_data, agent_of
 
 AGENT = BrandMembership.Role.AGENT
 SENIOR = BrandMembership.Role.SENIOR
@@ -386,3 +387,20 @@ def test_email_wording_that_does_not_compile_is_refused(client, world):
     assert response.status_code == 200
     assert not EmailTemplate.objects.filter(brand=brand).exists()
     assert brand.policy_versions.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["outboundemail", "brandapikey"])
+def test_another_brands_mail_and_keys_are_a_404_by_url(client, kendrascottes, crocso, model):
+    if model == "outboundemail":
+        ticket = ticket_create(kendrascottes, customer_email="a@b.example", subject="s", body="b")
+        obj, url = ticket_acknowledge(ticket), "/admin/helpdesk/outboundemail/{}/change/"
+        assert OutboundEmail.objects.filter(pk=obj.pk).exists()
+    else:
+        obj, _ = api_key_create(kendrascottes, name="shop")
+        url = "/admin/brands/brandapikey/{}/change/"
+        assert BrandApiKey.objects.filter(pk=obj.pk).exists()
+    user = agent_of(crocso)
+    BrandMembership.objects.create(user=user, brand=crocso, role=BrandMembership.Role.OWNER)
+    client.force_login(user)
+    assert client.get(url.format(obj.pk)).status_code == 404
