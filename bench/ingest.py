@@ -89,6 +89,11 @@ def reset() -> None:
     from brands.models import Brand
 
     Brand.objects.update(ticket_sequence=0, acknowledgements_per_hour=100)
+    if connection.vendor == "postgresql":
+        # Ticket numbers restart at 1, so replies quoting a reference find their ticket.
+        with connection.cursor() as cursor:
+            for brand_id in Brand.objects.values_list("pk", flat=True):
+                cursor.execute(f"DROP SEQUENCE IF EXISTS brand_{int(brand_id)}_ticket_number")
 
 
 def mail(
