@@ -41,3 +41,33 @@ def _create_database(url: str) -> None:
         ).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def reset_helpdesk() -> dict:
+    """Empty every ticket and mail table, load the shipped brands, and restart ticket numbers
+    at 1 (so generated replies quoting a reference find their ticket). Returns the brands by
+    slug. Call after setup()."""
+    from django.conf import settings
+    from django.db import connection
+
+    from brands.loader import brand_files_load
+    from brands.models import Brand
+    from helpdesk.models import InboundEmail, OutboundEmail, Ticket, WebhookToken
+    from helpdesk.services.tickets import ticket_number_sequence
+
+    tables = [model._meta.db_table for model in (Ticket, InboundEmail, OutboundEmail, WebhookToken)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # CASCADE takes the rows that point at these: messages, clocks, events, feedback.
+            cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for model in (InboundEmail, OutboundEmail, WebhookToken, Ticket):
+                model.objects.all().delete()
+    brand_files_load(sorted(Path(settings.BRANDS_CONFIG_DIR).glob("*.toml")))
+    Brand.objects.update(ticket_sequence=0)
+    brands = {brand.slug: brand for brand in Brand.objects.select_related("policy")}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for brand in brands.values():
+                cursor.execute(f'DROP SEQUENCE IF EXISTS "{ticket_number_sequence(brand)}"')
+    return brands

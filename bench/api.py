@@ -49,10 +49,8 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS)
 _django.setup(DATABASE_URL)
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from brands.loader import brand_files_load  # noqa: E402
 from brands.models import BrandApiKey  # noqa: E402
 from helpdesk.models import Ticket  # noqa: E402
 from helpdesk.services.api_keys import api_key_create  # noqa: E402
@@ -83,28 +81,11 @@ request = function()
 end
 """
 
-TABLES = [
-    "helpdesk_idempotencyrecord",
-    "helpdesk_feedback",
-    "helpdesk_slaevent",
-    "helpdesk_outboundemail",
-    "helpdesk_attachment",
-    "helpdesk_message",
-    "helpdesk_slaclock",
-    "helpdesk_ticket",
-]
-
 
 def reset() -> str:
     """Empty the ticket tables, load the brands and return a new key for Kendrascottes."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-    brand_files_load(sorted(Path(settings.BRANDS_CONFIG_DIR).glob("*.toml")))
+    brand = _django.reset_helpdesk()["kendrascottes"]
     BrandApiKey.objects.all().delete()
-    from brands.models import Brand
-
-    brand = Brand.objects.get(slug="kendrascottes")
-    Brand.objects.filter(pk=brand.pk).update(ticket_sequence=0)
     api_key, key = api_key_create(brand, name="Benchmark")
     # Counted like any key (in Redis), at a rate the benchmark does not reach.
     api_key.throttle_rate = "1000000/min"

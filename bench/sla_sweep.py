@@ -17,35 +17,18 @@ import _django
 
 _django.setup()
 
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from brands.loader import brand_files_load  # noqa: E402
 from brands.models import Brand, BrandMembership  # noqa: E402
 from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket  # noqa: E402
 from helpdesk.services.sweep import sla_sweep  # noqa: E402
 
-TABLES = [
-    "helpdesk_slaevent",
-    "helpdesk_outboundemail",
-    "helpdesk_message",
-    "helpdesk_slaclock",
-    "helpdesk_ticket",
-]
-
 
 def reset() -> Brand:
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-    from pathlib import Path
-
-    from django.conf import settings
-
-    brand_files_load(sorted(Path(settings.BRANDS_CONFIG_DIR).glob("*.toml")))
-    brand = Brand.objects.get(slug="kendrascottes")
-    from django.contrib.auth import get_user_model
-
+    brand = _django.reset_helpdesk()["kendrascottes"]
     user, _ = get_user_model().objects.get_or_create(
         username="bench-agent", defaults={"email": "agent@bench.example", "is_staff": True}
     )

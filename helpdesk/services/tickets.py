@@ -56,8 +56,13 @@ def _next_ticket_number(brand: Brand) -> int:
         return cursor.fetchone()[0]
 
 
+def ticket_number_sequence(brand: Brand) -> str:
+    """The name of the PostgreSQL sequence a brand's ticket numbers come from."""
+    return f"brand_{int(brand.pk)}_ticket_number"
+
+
 def _next_from_sequence(brand: Brand) -> int:
-    name = f"brand_{int(brand.pk)}_ticket_number"
+    name = ticket_number_sequence(brand)
     for _ in range(3):
         try:
             # A savepoint, so a missing sequence does not abort the caller's transaction.
