@@ -5,6 +5,9 @@ from django.db.models import QuerySet
 
 from brands.models import Brand, BrandMembership
 
+# The roles that work on tickets (owners edit settings only).
+STAFF_ROLES = (BrandMembership.Role.AGENT, BrandMembership.Role.SENIOR)
+
 
 def brands_for_user(
     user: AbstractBaseUser, roles: tuple[str, ...] | None = None
@@ -25,4 +28,4 @@ def owned_brands(user: AbstractBaseUser) -> QuerySet[Brand]:
 
 
 def staffed_brands(user: AbstractBaseUser) -> QuerySet[Brand]:
-    return brands_for_user(user, roles=(BrandMembership.Role.AGENT, BrandMembership.Role.SENIOR))
+    return brands_for_user(user, roles=STAFF_ROLES)

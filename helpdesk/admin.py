@@ -15,7 +15,7 @@ from django.utils.html import format_html
 
 from brands.admin import NotFoundOutsideBrands, ReadOnlyAdmin
 from brands.models import BrandMembership
-from brands.selectors import staffed_brands
+from brands.selectors import STAFF_ROLES, staffed_brands
 from helpdesk.admin_views import PAGE_POLICY, AssignForm, TicketWorkViews
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, Message, SlaClock, SlaEvent, Ticket
@@ -26,7 +26,12 @@ from helpdesk.selectors import (
     with_next_due,
 )
 from helpdesk.services.sla import ticket_recompute_clocks
-from helpdesk.services.tickets import ticket_assign, ticket_set_status
+from helpdesk.services.tickets import (
+    category_errors,
+    ticket_assign,
+    ticket_details_save,
+    ticket_set_status,
+)
 
 
 def _staffed_brand_ids(request: HttpRequest) -> frozenset[int]:
@@ -130,14 +135,32 @@ def _due_label(ticket: Ticket, due, target=None) -> str:
 def _assignable(brand_ids) -> QuerySet:
     """Whom ticket_assign accepts for tickets of all these brands: their agents and seniors
     (working for every one of them), or a superuser."""
-    roles = (BrandMembership.Role.AGENT, BrandMembership.Role.SENIOR)
     people = get_user_model().objects.filter(is_active=True)
     staff = people
     for brand_id in set(brand_ids):
-        staff = staff.filter(
-            pk__in=BrandMembership.objects.filter(brand=brand_id, role__in=roles).values("user")
-        )
+        working_here = BrandMembership.objects.filter(brand=brand_id, role__in=STAFF_ROLES)
+        staff = staff.filter(pk__in=working_here.values("user"))
     return people.filter(Q(pk__in=staff.values("pk")) | Q(is_superuser=True)).order_by("username")
+
+
+def _details_checked(clean):
+    """The form's clean, plus the ticket services' rules on category and order number, so a
+    refusal shows on the form's fields rather than after saving."""
+
+    def checked(form):
+        cleaned = clean(form)
+        ticket = form.instance
+        if "category" in cleaned or "order_number" in cleaned:
+            errors = category_errors(
+                ticket.brand,
+                cleaned.get("category", ticket.category),
+                cleaned.get("order_number", ticket.order_number) or "",
+            )
+            for field, message in errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        return cleaned
+
+    return checked
 
 
 @admin.register(Ticket)
@@ -236,9 +259,9 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
         which pause, resume or stop clocks, send the notices and check the assignee."""
         routed = {"status", "assignee"}
         plain = [name for name in form.changed_data if name not in routed]
-        if plain:
-            obj.save(update_fields=[*plain, "updated_at"])
         try:
+            if plain:
+                ticket_details_save(obj, plain)
             if "assignee" in form.changed_data:
                 ticket_assign(obj, obj.assignee)
             if "status" in form.changed_data:
@@ -271,7 +294,7 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
     @admin.action(description="Resolve")
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         resolved = 0
-        for ticket in queryset.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]):
+        for ticket in queryset.exclude(status__in=Ticket.FINISHED_STATES):
             ticket_set_status(ticket, Ticket.Status.RESOLVED)
             resolved += 1
         self.message_user(request, f"Resolved {resolved} ticket(s).", messages.SUCCESS)
@@ -291,6 +314,7 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
 
     def get_form(self, request: HttpRequest, obj: Ticket | None = None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
+        form.clean = _details_checked(form.clean)
         fields = form.base_fields
         if obj is not None and "category" in fields:
             # A category of another brand would give the ticket the wrong promises.

@@ -251,7 +251,7 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
     ticket = status_ticket(slug, token)
     if ticket is None:
         raise Http404("This link is not valid.")
-    rateable = ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+    rateable = ticket.status in Ticket.FINISHED_STATES
     feedback = Feedback.objects.filter(ticket=ticket).first()
     form = None
     if rateable and feedback is None:

@@ -40,7 +40,7 @@ def sla_status_counts(brands: QuerySet[Brand], now: datetime) -> dict[str, dict[
     running = Q(state=SlaClock.State.RUNNING)
     tickets = (
         Ticket.objects.filter(brand__in=brands)
-        .exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
+        .exclude(status__in=Ticket.FINISHED_STATES)
         .annotate(
             breached=Exists(
                 live.filter(Q(breached_at__isnull=False) | running & Q(latest_at__lte=now))
@@ -82,9 +82,7 @@ def tickets_in_queue(tickets: QuerySet[Ticket], user: AbstractBaseUser) -> Query
     brands at their tier (agents tier 1, senior agents the tiers above; superusers any)."""
     from brands.models import BrandMembership
 
-    live = tickets.exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]).filter(
-        merged_into__isnull=True
-    )
+    live = tickets.exclude(status__in=Ticket.FINISHED_STATES).filter(merged_into__isnull=True)
     if user.is_superuser:
         return live.filter(Q(assignee=user) | Q(assignee__isnull=True))
     memberships = BrandMembership.objects.filter(user=user)

@@ -17,7 +17,7 @@ def feedback_record(ticket: Ticket, *, rating: int, comment: str = "") -> Feedba
     """
     if rating not in RATINGS:
         raise ApplicationError("Invalid rating.", {"rating": "Rate from 1 to 5."})
-    if ticket.status not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED):
+    if ticket.status not in Ticket.FINISHED_STATES:
         raise ApplicationError(
             "Feedback is for resolved tickets.",
             {"ticket": f"{ticket.reference} is not resolved yet."},

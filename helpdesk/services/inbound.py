@@ -28,7 +28,12 @@ from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ti
 from helpdesk.services import mail_parsing
 from helpdesk.services.mail_parsing import ParsedMail
 from helpdesk.services.outbound import enqueue_on_commit
-from helpdesk.services.tickets import ticket_acknowledge, ticket_create, ticket_customer_reply
+from helpdesk.services.tickets import (
+    ticket_accepts_reply,
+    ticket_acknowledge,
+    ticket_create,
+    ticket_customer_reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -322,7 +327,7 @@ def _file(
         )
         _save_attachments(message, parsed)
         return REPLIED
-    if ticket is not None and not _reopens(ticket, received_at):
+    if ticket is not None and not ticket_accepts_reply(ticket, received_at):
         linked, ticket = ticket, None
     if ticket is not None:
         message = ticket_customer_reply(
@@ -353,16 +358,6 @@ def _file(
     if not automatic and acknowledgement_allowed(brand, ticket.customer_email):
         ticket_acknowledge(ticket)
     return CREATED
-
-
-def _reopens(ticket: Ticket, at: datetime) -> bool:
-    """Whether a reply continues this ticket, or opens a new one linked to it: a closed
-    ticket never reopens, a resolved one only within the brand's window."""
-    if ticket.status == Ticket.Status.CLOSED:
-        return False
-    if ticket.status == Ticket.Status.RESOLVED and ticket.resolved_at is not None:
-        return at - ticket.resolved_at <= timedelta(days=ticket.brand.reopen_window_days)
-    return True
 
 
 def _id_candidates(ids: Sequence[str]) -> set[str]:

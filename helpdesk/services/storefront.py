@@ -4,7 +4,6 @@ and reply to it. The same ticket services as mail, so both channels make the sam
 import logging
 import os
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
@@ -17,7 +16,12 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, Message, Ticket
 from helpdesk.services import idempotency
 from helpdesk.services.inbound import is_urgent
-from helpdesk.services.tickets import ticket_acknowledge, ticket_create, ticket_customer_reply
+from helpdesk.services.tickets import (
+    ticket_accepts_reply,
+    ticket_acknowledge,
+    ticket_create,
+    ticket_customer_reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,17 +111,6 @@ def ticket_open_once(
     )
 
 
-def ticket_accepts_replies(ticket: Ticket) -> bool:
-    """As for mail: a closed ticket never continues, a resolved one within the brand's
-    reopen window only; after that the customer opens a new ticket."""
-    if ticket.status == Ticket.Status.CLOSED:
-        return False
-    if ticket.status == Ticket.Status.RESOLVED and ticket.resolved_at is not None:
-        window = timedelta(days=ticket.brand.reopen_window_days)
-        return timezone.now() - ticket.resolved_at <= window
-    return True
-
-
 def ticket_reply_from_customer(
     ticket: Ticket, *, message: str, attachments: Sequence[UploadedFile] = ()
 ) -> Message:
@@ -125,7 +118,7 @@ def ticket_reply_from_customer(
     resolved ticket, escalates when it asks for a senior review (as a mailed reply does)."""
     if not message.strip():
         raise ApplicationError("The reply is empty.", {"message": "Write a message."})
-    if not ticket_accepts_replies(ticket):
+    if not ticket_accepts_reply(ticket, timezone.now()):
         raise ApplicationError(
             "This ticket is closed.",
             {"ticket": f"{ticket.reference} is closed: open a new ticket that refers to it."},

@@ -6,7 +6,7 @@ what happened on the ticket.
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, ProgrammingError, connection, transaction
@@ -22,7 +22,6 @@ from helpdesk.services.notifications import staff_alert
 from helpdesk.services.outbound import email_queue, promise_text
 
 REFERENCE_DIGITS = 6
-CLOSED_STATES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
 # A customer's reply asking for a senior review escalates the ticket (once), as the policies
 # promise. Matched on the reply's new text, not the quoted history.
 ESCALATION_REQUEST = re.compile(
@@ -104,12 +103,35 @@ def _validate_new_ticket(
         errors["customer_email"] = "The customer's email address is required."
     if not subject.strip():
         errors["subject"] = "A subject is required."
-    if category is not None and category.brand_id != brand.pk:
-        errors["category"] = "This category does not belong to the brand."
-    elif not incomplete_ok and _order_number_missing(category, order_number):
-        errors["order_number"] = f"An order number is required for {category.name}."
+    errors.update(category_errors(brand, category, order_number, incomplete_ok=incomplete_ok))
     if errors:
         raise ApplicationError("The ticket could not be created.", errors)
+
+
+def category_errors(
+    brand: Brand, category: Category | None, order_number: str, *, incomplete_ok: bool = False
+) -> dict[str, str]:
+    """Field errors for a category of another brand, or one needing a missing order number."""
+    if category is not None and category.brand_id != brand.pk:
+        return {"category": "This category does not belong to the brand."}
+    if not incomplete_ok and _order_number_missing(category, order_number):
+        return {"order_number": f"An order number is required for {category.name}."}
+    return {}
+
+
+def ticket_details_save(ticket: Ticket, fields: list[str]) -> Ticket:
+    """Save an agent's edit of a ticket's plain details (subject, category, order number...).
+
+    A category that needs an order number is refused without one, as at creation; once the
+    order number is there, a ticket that was incomplete for want of it no longer is.
+    """
+    errors = category_errors(ticket.brand, ticket.category, ticket.order_number)
+    if errors:
+        raise ApplicationError("The ticket's details were refused.", errors)
+    ticket.order_number = ticket.order_number.strip()
+    ticket.is_incomplete = False
+    ticket.save(update_fields=[*fields, "order_number", "is_incomplete", "updated_at"])
+    return ticket
 
 
 def ticket_create(
@@ -244,11 +266,22 @@ def ticket_customer_reply(
         )
         if ticket.status == Ticket.Status.WAITING:
             ticket_set_status(ticket, Ticket.Status.OPEN, at=received_at)
-        elif ticket.status in CLOSED_STATES:
+        elif ticket.status in Ticket.FINISHED_STATES:
             _reopen(ticket, received_at)
         if ESCALATION_REQUEST.search(new_text or body):
             ticket_escalate(ticket, at=received_at, by_customer=True, quiet=True)
     return message
+
+
+def ticket_accepts_reply(ticket: Ticket, at: datetime) -> bool:
+    """Whether a customer's reply at `at` continues this ticket, whatever the channel: a
+    closed ticket never does, a resolved one within the brand's reopen window only; otherwise
+    the customer's message opens a new ticket (linked to this one, for mail)."""
+    if ticket.status == Ticket.Status.CLOSED:
+        return False
+    if ticket.status == Ticket.Status.RESOLVED and ticket.resolved_at is not None:
+        return at - ticket.resolved_at <= timedelta(days=ticket.brand.reopen_window_days)
+    return True
 
 
 def _reopen(ticket: Ticket, at: datetime) -> None:
@@ -357,7 +390,7 @@ def ticket_set_status(
         if previous == status:
             return ticket
         for clock in sla.live_clocks(ticket):
-            if status in CLOSED_STATES:
+            if status in Ticket.FINISHED_STATES:
                 sla.clock_stop(clock, at)
             elif status == Ticket.Status.WAITING:
                 sla.clock_pause(clock, at)
@@ -429,7 +462,7 @@ def ticket_move_to_tier(ticket: Ticket, tier: int, *, at: datetime, reason: str)
     """Hand a locked ticket to `tier`: its response window starts and its group is told."""
     ticket.tier = tier
     ticket.assignee = None
-    if ticket.status in CLOSED_STATES:
+    if ticket.status in Ticket.FINISHED_STATES:
         ticket.status = Ticket.Status.OPEN
     ticket.save(
         update_fields=["tier", "assignee", "status", "escalation_requested_at", "updated_at"]

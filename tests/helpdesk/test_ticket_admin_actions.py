@@ -119,3 +119,28 @@ def test_events_show_on_the_ticket_and_in_their_own_list_scoped_by_brand(
     listing = client.get("/admin/helpdesk/slaevent/?kind=breach").content.decode()
     assert ks_ticket.reference in listing
     assert cr_ticket.reference not in listing
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_complaint_without_an_order_number(client, kendrascottes):
+    ticket = open_ticket(kendrascottes)
+    complaint = kendrascottes.categories.get(slug="complaint")
+    client.force_login(agent_of(kendrascottes))
+    page = client.get(change_url(ticket))
+    refused = client.post(change_url(ticket), admin_form_data(page, {"category": complaint.pk}))
+    assert refused.status_code == 200
+    assert "An order number is required for Complaints." in refused.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.category is None
+
+
+@pytest.mark.django_db
+def test_an_order_number_given_in_admin_completes_a_ticket_from_mail(client, kendrascottes):
+    complaint = kendrascottes.categories.get(slug="complaint")
+    ticket = open_ticket(kendrascottes, category=complaint, incomplete_ok=True)
+    assert ticket.is_incomplete
+    client.force_login(agent_of(kendrascottes))
+    page = client.get(change_url(ticket))
+    client.post(change_url(ticket), admin_form_data(page, {"order_number": " KS-1042 "}))
+    ticket.refresh_from_db()
+    assert (ticket.order_number, ticket.is_incomplete) == ("KS-1042", False)
