@@ -30,7 +30,6 @@ from helpdesk.services.mail_parsing import ParsedMail
 from helpdesk.services.outbound import enqueue_on_commit
 from helpdesk.services.tickets import (
     ticket_accepts_reply,
-    ticket_acknowledge,
     ticket_create,
     ticket_customer_reply,
 )
@@ -352,11 +351,10 @@ def _file(
         incomplete_ok=True,
         linked_ticket=linked,
         message_fields={**fields, "new_text": parsed.new_text},
+        acknowledge=not automatic and acknowledgement_allowed(brand, customer),
     )
     if parsed.attachments:
         _save_attachments(ticket.messages.get(kind=Message.Kind.INBOUND), parsed)
-    if not automatic and acknowledgement_allowed(brand, ticket.customer_email):
-        ticket_acknowledge(ticket)
     return CREATED
 
 

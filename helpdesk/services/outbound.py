@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template import TemplateSyntaxError, engines
 from django.template.loader import select_template
@@ -144,14 +144,15 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
-def thread_headers(ticket: Ticket) -> dict[str, str]:
-    """In-Reply-To and References so the customer's mail client threads our mail."""
-    ids = [
-        message_id
-        for message_id in ticket.messages.exclude(kind=Message.Kind.NOTE)
-        .exclude(message_id="")
-        .values_list("message_id", flat=True)
-    ]
+def thread_headers(ticket: Ticket, ids: Sequence[str] | None = None) -> dict[str, str]:
+    """In-Reply-To and References so the customer's mail client threads our mail.
+    `ids`: the thread's Message-IDs, oldest first, when the caller has them; else read."""
+    if ids is None:
+        ids = list(
+            ticket.messages.exclude(kind=Message.Kind.NOTE)
+            .exclude(message_id="")
+            .values_list("message_id", flat=True)
+        )
     if not ids:
         return {}
     return {"In-Reply-To": ids[-1], "References": " ".join(ids[-REFERENCES_KEPT:])}
@@ -167,19 +168,21 @@ def email_build(
     context: dict[str, Any],
     ticket: Ticket | None = None,
     on_thread: bool = False,
+    thread_ids: Sequence[str] | None = None,
     automatic: bool = True,
 ) -> OutboundEmail:
     """Render a mail into an unsaved outbox row.
 
     Mail on the ticket's thread with the customer (`on_thread`) carries In-Reply-To and
-    References. Automatic mail says so (Auto-Submitted, RFC 3834) so auto-responders on the
-    other side do not answer it and start a loop.
+    References (from `thread_ids` when the caller has them). Automatic mail says so
+    (Auto-Submitted, RFC 3834) so auto-responders on the other side do not answer it and
+    start a loop.
     """
     subject, text, html = email_render(brand, template, context)
     message_id = make_msgid(domain=_domain(brand.from_email))
     headers = {"Message-ID": message_id}
     if on_thread and ticket is not None:
-        headers.update(thread_headers(ticket))
+        headers.update(thread_headers(ticket, thread_ids))
     if automatic:
         headers["Auto-Submitted"] = "auto-replied" if on_thread else "auto-generated"
     return OutboundEmail(
@@ -206,32 +209,41 @@ def email_queue(*, thread_message: dict | None = None, **build_arguments: Any) -
     text) the mail is also kept on the ticket's thread, where the customer's reply to it
     will be threaded by its Message-ID.
     """
-    existing = OutboundEmail.objects.filter(dedupe_key=build_arguments["dedupe_key"]).first()
-    if existing is not None:
-        return existing
     outbound = email_build(on_thread=thread_message is not None, **build_arguments)
-    with transaction.atomic():
-        if thread_message is not None:
-            brand = outbound.brand
-            outbound.ticket_message = Message.objects.create(
-                **{
-                    "ticket": outbound.ticket,
-                    "brand": brand,
-                    "kind": Message.Kind.OUTBOUND,
-                    "sender_email": brand.from_email,
-                    "sender_name": brand.from_name,
-                    "body_text": outbound.body_text,
-                    "message_id": outbound.message_id,
-                    "in_reply_to": outbound.headers.get("In-Reply-To", ""),
-                    "references": outbound.headers.get("References", ""),
-                    "delivery_status": Message.Delivery.QUEUED,
-                    "created_at": outbound.created_at,
-                    **thread_message,
-                }
-            )
-        outbound.save()
+    try:
+        # The unique key decides, also between two workers at once; the savepoint undoes the
+        # loser's thread message.
+        with transaction.atomic():
+            _outbox_insert(outbound, thread_message)
+    except IntegrityError:
+        existing = OutboundEmail.objects.filter(dedupe_key=outbound.dedupe_key).first()
+        if existing is None:
+            raise
+        return existing
     enqueue_on_commit("send_outbound_emails", [outbound.pk])
     return outbound
+
+
+def _outbox_insert(outbound: OutboundEmail, thread_message: dict | None) -> None:
+    if thread_message is not None:
+        brand = outbound.brand
+        outbound.ticket_message = Message.objects.create(
+            **{
+                "ticket": outbound.ticket,
+                "brand": brand,
+                "kind": Message.Kind.OUTBOUND,
+                "sender_email": brand.from_email,
+                "sender_name": brand.from_name,
+                "body_text": outbound.body_text,
+                "message_id": outbound.message_id,
+                "in_reply_to": outbound.headers.get("In-Reply-To", ""),
+                "references": outbound.headers.get("References", ""),
+                "delivery_status": Message.Delivery.QUEUED,
+                "created_at": outbound.created_at,
+                **thread_message,
+            }
+        )
+    outbound.save()
 
 
 def emails_queue_many(rows: Sequence[OutboundEmail]) -> list[int]:

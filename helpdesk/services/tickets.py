@@ -60,14 +60,31 @@ def ticket_number_sequence(brand: Brand) -> str:
     return f"brand_{int(brand.pk)}_ticket_number"
 
 
+# Sequences this process has seen in a committed transaction: they exist for good, so their
+# numbers are taken without the savepoint that guards against a missing one.
+_committed_sequences: set[str] = set()
+
+
 def _next_from_sequence(brand: Brand) -> int:
     name = ticket_number_sequence(brand)
+    if name in _committed_sequences:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(%s)", [name])
+                return cursor.fetchone()[0]
+        except ProgrammingError:
+            # Dropped since: this transaction is lost, the caller's retry recreates it.
+            _committed_sequences.discard(name)
+            raise
     for _ in range(3):
         try:
             # A savepoint, so a missing sequence does not abort the caller's transaction.
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SELECT nextval(%s)", [name])
-                return cursor.fetchone()[0]
+                number = cursor.fetchone()[0]
+            # Created in this transaction, the sequence is only there for good once it commits.
+            transaction.on_commit(lambda: _committed_sequences.add(name))
+            return number
         except ProgrammingError:
             _create_sequence(brand, name)
     raise RuntimeError(f"Could not create the ticket number sequence {name}.")
@@ -149,12 +166,15 @@ def ticket_create(
     incomplete_ok: bool = False,
     linked_ticket: Ticket | None = None,
     message_fields: dict | None = None,
+    acknowledge: bool = False,
 ) -> Ticket:
     """Open a ticket with the customer's first message and its clocks.
 
     `incomplete_ok` is for mail, where nobody can be asked to fill a form field: a missing
     order number marks the ticket incomplete instead of refusing it. `message_fields` are
     extra fields of the first Message (Message-ID, HTML, the inbound email it came from).
+    `acknowledge` queues the acknowledgement in the same transaction, from the clock and
+    message just made rather than reading them back.
     """
     _validate_new_ticket(
         brand,
@@ -168,7 +188,9 @@ def ticket_create(
     terms = sla.first_response_terms(
         brand, received_at=received_at, is_urgent=is_urgent, language=language, category=category
     )
-    with transaction.atomic():
+    # Within a caller's transaction, no savepoint of its own: a failure undoes the caller's
+    # work too, and nobody carries on after half a ticket.
+    with transaction.atomic(savepoint=False):
         number = _next_ticket_number(brand)
         ticket = Ticket.objects.create(
             brand=brand,
@@ -187,7 +209,7 @@ def ticket_create(
             policy_version_id=brand_rules(brand).policy_version_id,
             received_at=received_at,
         )
-        Message.objects.create(
+        first = Message.objects.create(
             ticket=ticket,
             brand=brand,
             kind=Message.Kind.INBOUND,
@@ -197,18 +219,31 @@ def ticket_create(
             created_at=received_at,
             **(message_fields or {}),
         )
-        sla.clock_start(ticket, terms)
+        first_response = sla.clock_start(ticket, terms)
         if category is not None and category.is_complaint:
             sla.clock_restart(
                 ticket, sla.complaint_proposal_terms(brand, start=received_at, language=language)
+            )
+        if acknowledge:
+            ticket_acknowledge(
+                ticket,
+                first_response=first_response,
+                thread_ids=[first.message_id] if first.message_id else [],
             )
     return ticket
 
 
 def customer_notice(
-    ticket: Ticket, *, kind: str, dedupe_key: str, template: str, context: dict
+    ticket: Ticket,
+    *,
+    kind: str,
+    dedupe_key: str,
+    template: str,
+    context: dict,
+    thread_ids: list[str] | None = None,
 ) -> OutboundEmail:
-    """An automatic mail to the customer, kept on the ticket's thread (once per key)."""
+    """An automatic mail to the customer, kept on the ticket's thread (once per key).
+    `thread_ids`: the thread's Message-IDs, when the caller has them (see `email_build`)."""
     return email_queue(
         brand=ticket.brand,
         kind=kind,
@@ -217,18 +252,28 @@ def customer_notice(
         template=template,
         context={"ticket": ticket, **context},
         ticket=ticket,
+        thread_ids=thread_ids,
         thread_message={},
     )
 
 
-def ticket_acknowledge(ticket: Ticket) -> OutboundEmail:
-    """Tell the customer we have their request and when they will hear back (once a ticket)."""
-    clock = ticket.clocks.filter(kind=SlaClock.Kind.FIRST_RESPONSE).order_by("id").first()
+def ticket_acknowledge(
+    ticket: Ticket,
+    *,
+    first_response: SlaClock | None = None,
+    thread_ids: list[str] | None = None,
+) -> OutboundEmail:
+    """Tell the customer we have their request and when they will hear back (once a ticket).
+    The first-response clock and the thread's Message-IDs are read unless given."""
+    clock = first_response or (
+        ticket.clocks.filter(kind=SlaClock.Kind.FIRST_RESPONSE).order_by("id").first()
+    )
     return customer_notice(
         ticket,
         kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
         dedupe_key=f"acknowledgement:{ticket.pk}",
         template="acknowledgement",
+        thread_ids=thread_ids,
         context={
             "reply_by": promise_text(clock.latest_at, ticket.brand.time_zone) if clock else "",
             "needs_order_number": ticket.is_incomplete,
@@ -248,7 +293,7 @@ def ticket_customer_reply(
     escalates when the customer asks for a senior review. `message_fields` may name the
     actual sender (`sender_email`, `sender_name`) when it is not the ticket's customer."""
     received_at = received_at or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         ticket = Ticket.objects.select_for_update().select_related("brand").get(pk=ticket.pk)
         message = Message.objects.create(
             ticket=ticket,
