@@ -219,7 +219,7 @@ class TicketListItemOutput(serializers.Serializer):
     reference = serializers.CharField()
     subject = serializers.CharField()
     status = serializers.ChoiceField(choices=Ticket.Status.choices)
-    category = serializers.CharField(source="category.slug", allow_null=True)
+    category = serializers.CharField(source="category_slug", allow_null=True)
     created_at = serializers.DateTimeField(source="received_at")
     updated_at = serializers.DateTimeField()
     resolved_at = serializers.DateTimeField(allow_null=True)
