@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from brands.models import Brand, Category
-from helpdesk.api_selectors import brand_promises
+from helpdesk.api_selectors import StorefrontTicket, brand_promises
 from helpdesk.models import Message, SlaClock, Ticket
 from helpdesk.services.outbound import promise_text
 
@@ -184,7 +184,7 @@ class TicketCreateMultipartInput(TicketCreateInput):
     attachments = _attachments_field()
 
 
-def _promise(ticket: Ticket) -> str | None:
+def _promise(ticket: Ticket | StorefrontTicket) -> str | None:
     if ticket.first_response_due_at is None:
         return None
     return promise_text(ticket.first_response_due_at, ticket.brand.time_zone)
@@ -263,10 +263,10 @@ class TicketDetailOutput(TicketListItemOutput):
     feedback_given = serializers.BooleanField(source="has_feedback")
     messages = PublicMessageOutput(many=True, source="public_messages")
 
-    def get_first_response_promise(self, ticket: Ticket) -> str | None:
+    def get_first_response_promise(self, ticket: StorefrontTicket) -> str | None:
         return _promise(ticket)
 
-    def get_escalated(self, ticket: Ticket) -> bool:
+    def get_escalated(self, ticket: StorefrontTicket) -> bool:
         return ticket.tier > 1
 
 

@@ -173,7 +173,8 @@ class TicketListCreateApi(StorefrontMixin, GenericAPIView):
             idempotency_key=request.headers.get(idempotency.HEADER),
             **serializer.validated_data,
         )
-        ticket = api_selectors.first_response_due(ticket)
+        if not created:  # a replayed request's ticket, read back: its due time now
+            ticket = api_selectors.first_response_due(ticket)
         headers = {"Location": f"{request.path}{ticket.reference}/"}
         if not created:
             headers["Idempotent-Replayed"] = "true"

@@ -173,8 +173,8 @@ def ticket_create(
     `incomplete_ok` is for mail, where nobody can be asked to fill a form field: a missing
     order number marks the ticket incomplete instead of refusing it. `message_fields` are
     extra fields of the first Message (Message-ID, HTML, the inbound email it came from).
-    `acknowledge` queues the acknowledgement in the same transaction, from the clock and
-    message just made rather than reading them back.
+    The ticket comes back with `first_response_due_at`, the due time just promised (as the
+    selectors annotate it). `acknowledge` queues the acknowledgement in the same transaction.
     """
     _validate_new_ticket(
         brand,
@@ -219,17 +219,13 @@ def ticket_create(
             created_at=received_at,
             **(message_fields or {}),
         )
-        first_response = sla.clock_start(ticket, terms)
+        ticket.first_response_due_at = sla.clock_start(ticket, terms).latest_at
         if category is not None and category.is_complaint:
             sla.clock_restart(
                 ticket, sla.complaint_proposal_terms(brand, start=received_at, language=language)
             )
         if acknowledge:
-            ticket_acknowledge(
-                ticket,
-                first_response=first_response,
-                thread_ids=[first.message_id] if first.message_id else [],
-            )
+            ticket_acknowledge(ticket, thread_ids=[first.message_id] if first.message_id else [])
     return ticket
 
 
@@ -257,17 +253,18 @@ def customer_notice(
     )
 
 
-def ticket_acknowledge(
-    ticket: Ticket,
-    *,
-    first_response: SlaClock | None = None,
-    thread_ids: list[str] | None = None,
-) -> OutboundEmail:
+def ticket_acknowledge(ticket: Ticket, *, thread_ids: list[str] | None = None) -> OutboundEmail:
     """Tell the customer we have their request and when they will hear back (once a ticket).
-    The first-response clock and the thread's Message-IDs are read unless given."""
-    clock = first_response or (
-        ticket.clocks.filter(kind=SlaClock.Kind.FIRST_RESPONSE).order_by("id").first()
-    )
+
+    The promise is the ticket's `first_response_due_at` when it carries one (a ticket from
+    `ticket_create` does), else its first-response clock's; the thread's Message-IDs are read
+    unless given.
+    """
+    if hasattr(ticket, "first_response_due_at"):
+        reply_by = ticket.first_response_due_at
+    else:
+        clock = ticket.clocks.filter(kind=SlaClock.Kind.FIRST_RESPONSE).order_by("id").first()
+        reply_by = clock.latest_at if clock else None
     return customer_notice(
         ticket,
         kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
@@ -275,7 +272,7 @@ def ticket_acknowledge(
         template="acknowledgement",
         thread_ids=thread_ids,
         context={
-            "reply_by": promise_text(clock.latest_at, ticket.brand.time_zone) if clock else "",
+            "reply_by": promise_text(reply_by, ticket.brand.time_zone) if reply_by else "",
             "needs_order_number": ticket.is_incomplete,
         },
     )
