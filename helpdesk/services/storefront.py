@@ -88,7 +88,8 @@ def ticket_open(
         if record is not None:
             record(ticket)
     try:
-        ticket_acknowledge(ticket)
+        # A contact form's message has no Message-ID: the acknowledgement starts the thread.
+        ticket_acknowledge(ticket, thread_ids=[])
     except Exception:
         # The ticket is stored and will be answered; failing the request now would only make
         # the storefront retry (a duplicate without an Idempotency-Key). Logged for a look.

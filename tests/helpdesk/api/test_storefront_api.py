@@ -131,6 +131,10 @@ def test_a_ticket_opened_through_the_api_is_acknowledged_like_mail(
     assert body["first_response_promise"] in sent.body
     thread = Ticket.objects.get(reference=body["reference"]).messages.order_by("id")
     assert [m.kind for m in thread] == [Message.Kind.INBOUND, Message.Kind.OUTBOUND]
+    # The acknowledgement starts the mail thread: it answers no earlier mail, and the
+    # customer's reply to it finds the ticket by its Message-ID.
+    assert "In-Reply-To" not in sent.extra_headers
+    assert sent.extra_headers["Message-ID"] == thread[1].message_id
 
 
 @pytest.mark.django_db
