@@ -83,12 +83,22 @@ def api_key_authenticate(key: str) -> BrandApiKey | None:
     return api_key
 
 
+# When this process last asked the cache whether a key's use was recorded, by prefix.
+_marker_asked_at: dict[str, datetime] = {}
+
+
 def api_key_mark_used(api_key: BrandApiKey, now: datetime | None = None) -> None:
     """Record that the key was used, at most once a minute per key across all processes (a
-    cache marker decides who writes, the conditional UPDATE backs it)."""
+    cache marker decides who writes, the conditional UPDATE backs it). Each process asks the
+    cache at most once a minute per key: the cached key's own last-used time can be older
+    than that for its whole cache life, and asking on every request is a write each time."""
     now = now or timezone.now()
     if api_key.last_used_at is not None and now - api_key.last_used_at < LAST_USED_PRECISION:
         return  # as the (cached) key says: no need to ask anyone
+    asked_at = _marker_asked_at.get(api_key.prefix)
+    if asked_at is not None and timedelta(0) <= now - asked_at < LAST_USED_PRECISION:
+        return
+    _marker_asked_at[api_key.prefix] = now
     if not cache.add(f"api-key-used:{api_key.prefix}", 1, LAST_USED_PRECISION.seconds):
         return
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)

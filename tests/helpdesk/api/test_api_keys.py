@@ -80,22 +80,30 @@ def test_a_key_with_the_right_prefix_and_a_wrong_secret_is_refused(ks_key):
 
 
 @pytest.mark.django_db
-def test_last_use_is_recorded_at_most_once_a_minute(storefront, ks_key):
+def test_last_use_is_recorded_at_most_once_a_minute(storefront, ks_key, monkeypatch):
     api_key = ks_key[0]
     assert api_key.last_used_at is None
     storefront.get("/api/v1/brand/")
     api_key.refresh_from_db()
     first = api_key.last_used_at
     assert first is not None
+    asked = []
+    add = cache.add
+    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: asked.append(args) or add(*args))
+    storefront.get("/api/v1/brand/")
     storefront.get("/api/v1/brand/")
     api_key.refresh_from_db()
     assert api_key.last_used_at == first
-    # A minute later: the marker in the cache has expired and the recorded time is old.
-    BrandApiKey.objects.filter(pk=api_key.pk).update(last_used_at=first - timedelta(minutes=2))
+    # The cached key still says "never used", but this process asked within the minute.
+    assert asked == []
+    # A minute later: the marker in the cache has expired.
     cache.delete(f"api-key-used:{api_key.prefix}")
+    later = first + timedelta(minutes=1, seconds=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
     storefront.get("/api/v1/brand/")
     api_key.refresh_from_db()
-    assert api_key.last_used_at > first
+    assert api_key.last_used_at == later
+    assert len(asked) == 1
 
 
 # ------------------------------------------------------------------------------ throttling
