@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import DateTimeField, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from brands.models import Brand, Category, OpeningHours, SlaPolicy
 from helpdesk.models import Attachment, Feedback, Message, SlaClock, Ticket
@@ -46,17 +47,27 @@ def storefront_tickets(brand: Brand) -> QuerySet[Ticket]:
 # The storefront's ticket detail is the API's hottest read. Its three queries are written out
 # in SQL and their rows read into plain objects: building and compiling the queries through the
 # ORM, and making model instances of the rows, cost several times what the database spends.
+def _running_due_sql(kind: str) -> str:
+    return (
+        f"(SELECT k.latest_at FROM {SlaClock._meta.db_table} k WHERE k.ticket_id = t.id "
+        f"AND k.state = '{SlaClock.State.RUNNING}' AND k.kind = '{kind}' "
+        "ORDER BY k.id DESC LIMIT 1)"
+    )
+
+
+# The ticket with its category, whether feedback was given and the running clocks' due times
+# (a paused clock promises nothing until the customer answers).
 _STOREFRONT_TICKET_SQL = f"""
 SELECT t.id, t.reference, t.subject, t.status, t.tier, t.customer_email, t.customer_name,
        t.order_number, t.language, t.received_at, t.updated_at, t.resolved_at,
        t.escalation_requested_at, c.slug,
-       EXISTS (SELECT 1 FROM {Feedback._meta.db_table} f WHERE f.ticket_id = t.id)
+       EXISTS (SELECT 1 FROM {Feedback._meta.db_table} f WHERE f.ticket_id = t.id),
+       {_running_due_sql(SlaClock.Kind.FIRST_RESPONSE)},
+       {_running_due_sql(SlaClock.Kind.TIER_RESPONSE)},
+       {_running_due_sql(SlaClock.Kind.COMPLAINT_PROPOSAL)}
 FROM {Ticket._meta.db_table} t
 LEFT JOIN {Category._meta.db_table} c ON c.id = t.category_id
 WHERE t.brand_id = %s AND t.reference = %s
-"""
-_RUNNING_CLOCKS_SQL = f"""
-SELECT kind, latest_at FROM {SlaClock._meta.db_table} WHERE ticket_id = %s AND state = %s
 """
 # One row per message and attachment, oldest first; internal notes never leave the database.
 _PUBLIC_THREAD_SQL = f"""
@@ -70,8 +81,11 @@ ORDER BY m.created_at, m.id, a.id
 """
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """PostgreSQL gives aware datetimes; SQLite gives the stored UTC time without its zone."""
+def _aware(moment: datetime | str | None) -> datetime | None:
+    """PostgreSQL gives aware datetimes; SQLite gives the stored UTC time without its zone,
+    as text where the value comes from a subquery."""
+    if isinstance(moment, str):
+        moment = parse_datetime(moment)
     if moment is None or timezone.is_aware(moment):
         return moment
     return timezone.make_aware(moment, UTC)
@@ -106,32 +120,31 @@ class StorefrontTicket:
 def storefront_ticket(brand: Brand, reference: str) -> StorefrontTicket | None:
     """The brand's ticket `reference` with its public thread and the due times the customer
     may see; None for an unknown reference and for another brand's (the caller answers both
-    with the same 404). Three queries, whatever the thread's length."""
+    with the same 404). Two queries, whatever the thread's length."""
     with connection.cursor() as cursor:
         cursor.execute(_STOREFRONT_TICKET_SQL, [brand.pk, reference])
         row = cursor.fetchone()
         if row is None:
             return None
-        pk, *shown, received_at, updated_at, resolved_at, requested_at, slug, feedback = row
-        ticket = StorefrontTicket(
-            pk,
-            *shown,
-            received_at=_aware(received_at),
-            updated_at=_aware(updated_at),
-            resolved_at=_aware(resolved_at),
-            escalation_requested_at=_aware(requested_at),
-            category_slug=slug,
-            has_feedback=bool(feedback),  # SQLite answers 0 or 1
-            brand=brand,
-        )
-        cursor.execute(_RUNNING_CLOCKS_SQL, [pk, SlaClock.State.RUNNING])
-        due = {kind: _aware(latest_at) for kind, latest_at in cursor.fetchall()}
+        pk, *shown, slug, feedback, first_response_due, escalation_due, proposal_due = row
         cursor.execute(_PUBLIC_THREAD_SQL, [pk, Message.Kind.NOTE])
-        ticket.public_messages = _public_thread(cursor.fetchall(), brand)
-    ticket.first_response_due_at = due.get(SlaClock.Kind.FIRST_RESPONSE)
-    ticket.escalation_due_at = due.get(SlaClock.Kind.TIER_RESPONSE)
-    ticket.complaint_proposal_due_at = due.get(SlaClock.Kind.COMPLAINT_PROPOSAL)
-    return ticket
+        thread = _public_thread(cursor.fetchall(), brand)
+    received_at, updated_at, resolved_at, requested_at = (_aware(value) for value in shown[8:])
+    return StorefrontTicket(
+        pk,
+        *shown[:8],
+        received_at=received_at,
+        updated_at=updated_at,
+        resolved_at=resolved_at,
+        escalation_requested_at=requested_at,
+        category_slug=slug,
+        has_feedback=bool(feedback),  # SQLite answers 0 or 1
+        brand=brand,
+        public_messages=thread,
+        first_response_due_at=_aware(first_response_due),
+        escalation_due_at=_aware(escalation_due),
+        complaint_proposal_due_at=_aware(proposal_due),
+    )
 
 
 def _public_thread(rows: list[tuple], brand: Brand) -> list[dict[str, Any]]:
