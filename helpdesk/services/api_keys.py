@@ -3,11 +3,14 @@
 Every storefront request authenticates, so the key (with its brand and the brand settings a
 new ticket reads: policy, categories, urgent phrases, peak periods) is cached for
 KEY_CACHE_SECONDS in Django's cache, Redis in production, shared by every process.
-Revoking or editing a key through the command or admin drops the cached copy at once; brand
+Each process also holds a key it has just read for LOCAL_KEY_SECONDS, so a busy storefront's
+requests skip that round trip. Revoking or editing a key through the command or admin drops
+the cached copies: at once in that process, within LOCAL_KEY_SECONDS in the others; brand
 settings edited in admin reach API requests within KEY_CACHE_SECONDS.
 """
 
 from datetime import datetime, timedelta
+from time import monotonic
 
 from django.core.cache import cache
 from django.db.models import Q
@@ -17,6 +20,7 @@ from brands.models import Brand, BrandApiKey
 from helpdesk.errors import ApplicationError
 
 KEY_CACHE_SECONDS = 30
+LOCAL_KEY_SECONDS = 2
 # Writing the last-used time on every request would turn each read into a write; a minute's
 # precision is enough to tell a live key from a forgotten one.
 LAST_USED_PRECISION = timedelta(minutes=1)
@@ -27,8 +31,14 @@ def _cache_key(prefix: str) -> str:
     return f"api-key:{prefix}"
 
 
+# Keys this process read lately, by prefix, with when: only real keys, so a client trying
+# made-up keys cannot grow it.
+_local_keys: dict[str, tuple[float, BrandApiKey]] = {}
+
+
 def api_key_forget(prefix: str) -> None:
-    """Drop the cached copy of a key, so a change to it applies to the next request."""
+    """Drop the cached copies of a key, so a change to it applies to the next request."""
+    _local_keys.pop(prefix, None)
     cache.delete(_cache_key(prefix))
 
 
@@ -71,12 +81,16 @@ def api_key_authenticate(key: str) -> BrandApiKey | None:
     # (and never hand a database odd bytes from a header).
     if not dot or len(prefix) != PREFIX_LENGTH or not prefix.isascii() or not prefix.isalnum():
         return None
-    api_key = cache.get(_cache_key(prefix))
-    if api_key is None:
-        api_key = _usable_key(prefix)
+    now = monotonic()
+    read_at, api_key = _local_keys.get(prefix, (0.0, None))
+    if api_key is None or now - read_at >= LOCAL_KEY_SECONDS:
+        api_key = cache.get(_cache_key(prefix))
         if api_key is None:
-            return None
-        cache.set(_cache_key(prefix), api_key, KEY_CACHE_SECONDS)
+            api_key = _usable_key(prefix)
+            if api_key is None:
+                return None
+            cache.set(_cache_key(prefix), api_key, KEY_CACHE_SECONDS)
+        _local_keys[prefix] = (now, api_key)
     # The hash is checked on every request, cached or not: the cache holds no secret.
     if api_key.has_expired or not api_key.is_valid(key):
         return None

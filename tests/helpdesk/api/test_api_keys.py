@@ -8,6 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from brands.models import BrandApiKey, BrandMembership
+from helpdesk.services import api_keys
 from helpdesk.services.api_keys import api_key_authenticate, api_key_create
 from tests.factories import agent_of
 
@@ -245,4 +246,17 @@ def test_a_key_revoked_in_admin_is_refused_at_once_though_keys_are_cached(kendra
     )
     assert response.status_code == 302
     assert BrandApiKey.objects.get(pk=api_key.pk).revoked
+    assert storefront.get("/api/v1/brand/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_key_revoked_by_another_process_is_refused_within_seconds(kendrascottes, monkeypatch):
+    api_key, key = api_key_create(kendrascottes, name="Old shop")
+    storefront = key_client(key)
+    assert storefront.get("/api/v1/brand/").status_code == 200  # held by this process
+    # Another process revokes it: the row and the shared cache change, not this process.
+    BrandApiKey.objects.filter(pk=api_key.pk).update(revoked=True)
+    cache.delete(f"api-key:{api_key.prefix}")
+    started = api_keys.monotonic()
+    monkeypatch.setattr(api_keys, "monotonic", lambda: started + api_keys.LOCAL_KEY_SECONDS)
     assert storefront.get("/api/v1/brand/").status_code == 401
