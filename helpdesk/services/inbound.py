@@ -373,17 +373,23 @@ def _id_candidates(ids: Sequence[str]) -> set[str]:
 
 
 def _known_messages(brand: Brand, ids: Sequence[str]) -> list[tuple]:
-    """(ticket id, kind, Message-ID, ESP's ID) of the brand's messages known by any of `ids`."""
-    candidates = _id_candidates([value for value in ids if value])
+    """(ticket id, kind, Message-ID, ESP's ID) of the brand's messages known by any of `ids`.
+
+    Asked for every message, so written in SQL: the ORM took longer to build this query
+    than the database takes to answer it.
+    """
+    candidates = sorted(_id_candidates([value for value in ids if value]))
     if not candidates:
         return []
-    return list(
-        Message.objects.filter(brand=brand)
-        .exclude(kind=Message.Kind.NOTE)
-        .filter(Q(message_id__in=candidates) | Q(esp_message_id__in=candidates))
-        .order_by()
-        .values_list("ticket_id", "kind", "message_id", "esp_message_id")
-    )
+    listed = ", ".join(["%s"] * len(candidates))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ticket_id, kind, message_id, esp_message_id "
+            f"FROM {Message._meta.db_table} WHERE brand_id = %s AND kind <> %s "
+            f"AND (message_id IN ({listed}) OR esp_message_id IN ({listed}))",
+            [brand.pk, Message.Kind.NOTE, *candidates, *candidates],
+        )
+        return cursor.fetchall()
 
 
 def ticket_thread(
