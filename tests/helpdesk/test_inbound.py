@@ -383,6 +383,29 @@ def test_the_same_message_id_from_two_threads_at_once_makes_one_ticket(shipped_b
 
 
 @pytest.mark.django_db
+def test_a_copy_that_loses_the_race_is_undone_whole_and_found_a_duplicate(
+    kendrascottes, deliver, monkeypatch
+):
+    raw = make_mail()
+    deliver(raw)
+    # The second copy looks before the first is visible to it, as under concurrent delivery:
+    # its insert then meets the unique constraint.
+    lookups = []
+    real_lookup = inbound_service._known_messages
+
+    def lookup(brand, ids):
+        lookups.append(ids)
+        return [] if len(lookups) == 1 else real_lookup(brand, ids)
+
+    monkeypatch.setattr(inbound_service, "_known_messages", lookup)
+    copy = inbound_store(raw, source="test", envelope_recipient=KS)
+    assert inbound_process(copy.pk) == InboundEmail.Status.DUPLICATE
+    assert len(lookups) == 2
+    assert Ticket.objects.count() == 1
+    assert OutboundEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_processing_a_message_twice_does_nothing_more(kendrascottes, deliver):
     stored = deliver(make_mail())
     assert inbound_process(stored.pk) == InboundEmail.Status.PROCESSED
