@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -186,7 +187,12 @@ def inbound_process(inbound_id: int) -> str:
 
 def _process_locked(inbound_id: int) -> str:
     with transaction.atomic():
-        inbound = InboundEmail.objects.select_for_update().defer("raw").get(pk=inbound_id)
+        inbound = (
+            InboundEmail.objects.select_for_update(of=("self",))
+            .defer("raw")
+            .annotate(brands_state=RawSQL(BRANDS_STATE_SQL, []))
+            .get(pk=inbound_id)
+        )
         if inbound.status != InboundEmail.Status.RECEIVED:
             return inbound.status
         parsed = mail_parsing.mail_parse(
@@ -206,7 +212,7 @@ def _process_locked(inbound_id: int) -> str:
 
 
 def _process(inbound: InboundEmail, parsed: ParsedMail) -> str:
-    known = support_addresses()
+    known = support_addresses(inbound.brands_state)
     brands = [inbound.brand] if inbound.brand_id else inbound_route(inbound, parsed, known)
     if not brands:
         return InboundEmail.Status.UNROUTED
@@ -227,21 +233,30 @@ def _canonical(address: str) -> list[str]:
     return [address]
 
 
-def support_addresses() -> dict[str, Brand]:
+# What the support-address cache is keyed by: how many brands there are and when a policy
+# last changed. Plain SQL, so it can ride along with the query that locks an inbound message.
+BRANDS_STATE_SQL = (
+    "SELECT CAST(COUNT(*) AS TEXT) || ' ' || COALESCE(CAST(MAX(policy_updated_at) AS TEXT), '') "
+    f"FROM {Brand._meta.db_table}"
+)
+
+
+def support_addresses(brands_state: str | None = None) -> dict[str, Brand]:
     """Every brand's support addresses and aliases (a short list), with their brand.
 
     Read once per process and policy state: addresses are policy settings, so any change to
-    them records a version and moves its brand's last-updated time, which is the cache key.
+    them records a version and moves its brand's last-updated time, which is part of the
+    cache key. `brands_state` is that key (BRANDS_STATE_SQL) when the caller has read it.
     """
-    # Asked for every message: plain SQL, without the ORM's cost of building an aggregate.
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(policy_updated_at) FROM {Brand._meta.db_table}")
-        brand_count, last_updated = cursor.fetchone()
-    return _cached_support_addresses(brand_count, last_updated)
+    if brands_state is None:
+        with connection.cursor() as cursor:
+            cursor.execute(BRANDS_STATE_SQL)
+            brands_state = cursor.fetchone()[0]
+    return _cached_support_addresses(brands_state)
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_support_addresses(brand_count: int, last_updated: object) -> dict[str, Brand]:
+def _cached_support_addresses(brands_state: str) -> dict[str, Brand]:
     return {
         support.email: support.brand
         for support in SupportAddress.objects.select_related("brand__policy")
