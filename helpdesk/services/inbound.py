@@ -128,8 +128,11 @@ def _raw_write(inbound_id: int, raw: bytes) -> None:
 
 
 def _raw_read(inbound: InboundEmail) -> bytes | bytearray:
-    """The stored message; from PostgreSQL in binary slices, so the driver never buffers a
+    """The stored message: as read with the row when it is small (`small_raw`, see
+    `_process_locked`); else from PostgreSQL in binary slices, so the driver never buffers a
     large message whole (its buffers keep their largest size for the connection's life)."""
+    if inbound.small_raw is not None:
+        return bytes(inbound.small_raw)
     if connection.vendor != "postgresql":
         return bytes(InboundEmail.objects.values_list("raw", flat=True).get(pk=inbound.pk))
     from psycopg import Cursor
@@ -187,10 +190,12 @@ def inbound_process(inbound_id: int) -> str:
 
 def _process_locked(inbound_id: int) -> str:
     with transaction.atomic():
+        # The raw message comes with the row unless it is large (read apart, see _raw_read).
+        small_raw = f"CASE WHEN size <= {BINARY_RAW_BYTES} THEN raw END"
         inbound = (
             InboundEmail.objects.select_for_update(of=("self",))
             .defer("raw")
-            .annotate(brands_state=RawSQL(BRANDS_STATE_SQL, []))
+            .annotate(brands_state=RawSQL(BRANDS_STATE_SQL, []), small_raw=RawSQL(small_raw, []))
             .get(pk=inbound_id)
         )
         if inbound.status != InboundEmail.Status.RECEIVED:

@@ -201,15 +201,22 @@ def email_build(
     )
 
 
-def email_queue(*, thread_message: dict | None = None, **build_arguments: Any) -> OutboundEmail:
+def email_queue(
+    *, thread_message: dict | None = None, key_is_new: bool = False, **build_arguments: Any
+) -> OutboundEmail:
     """Put a mail in the outbox, once per `dedupe_key`, and send it after the commit.
 
     Takes the arguments of `email_build`; returns the existing row if the key was used. With
     `thread_message` (fields of a Message, e.g. its author; the body defaults to the mail's
     text) the mail is also kept on the ticket's thread, where the customer's reply to it
-    will be threaded by its Message-ID.
+    will be threaded by its Message-ID. `key_is_new`: the key names a row made in the
+    caller's transaction, so nothing can hold it yet and no savepoint guards the insert.
     """
     outbound = email_build(on_thread=thread_message is not None, **build_arguments)
+    if key_is_new:
+        _outbox_insert(outbound, thread_message)
+        enqueue_on_commit("send_outbound_emails", [outbound.pk])
+        return outbound
     try:
         # The unique key decides, also between two workers at once; the savepoint undoes the
         # loser's thread message.

@@ -225,7 +225,11 @@ def ticket_create(
                 ticket, sla.complaint_proposal_terms(brand, start=received_at, language=language)
             )
         if acknowledge:
-            ticket_acknowledge(ticket, thread_ids=[first.message_id] if first.message_id else [])
+            ticket_acknowledge(
+                ticket,
+                thread_ids=[first.message_id] if first.message_id else [],
+                just_created=True,
+            )
     return ticket
 
 
@@ -237,9 +241,10 @@ def customer_notice(
     template: str,
     context: dict,
     thread_ids: list[str] | None = None,
+    key_is_new: bool = False,
 ) -> OutboundEmail:
     """An automatic mail to the customer, kept on the ticket's thread (once per key).
-    `thread_ids`: the thread's Message-IDs, when the caller has them (see `email_build`)."""
+    `thread_ids` and `key_is_new` are what the caller knows (see `email_queue`)."""
     return email_queue(
         brand=ticket.brand,
         kind=kind,
@@ -250,15 +255,19 @@ def customer_notice(
         ticket=ticket,
         thread_ids=thread_ids,
         thread_message={},
+        key_is_new=key_is_new,
     )
 
 
-def ticket_acknowledge(ticket: Ticket, *, thread_ids: list[str] | None = None) -> OutboundEmail:
+def ticket_acknowledge(
+    ticket: Ticket, *, thread_ids: list[str] | None = None, just_created: bool = False
+) -> OutboundEmail:
     """Tell the customer we have their request and when they will hear back (once a ticket).
 
     The promise is the ticket's `first_response_due_at` when it carries one (a ticket from
     `ticket_create` does), else its first-response clock's; the thread's Message-IDs are read
-    unless given.
+    unless given. `just_created`: the ticket was made in this transaction, so it has no
+    acknowledgement yet.
     """
     if hasattr(ticket, "first_response_due_at"):
         reply_by = ticket.first_response_due_at
@@ -271,6 +280,7 @@ def ticket_acknowledge(ticket: Ticket, *, thread_ids: list[str] | None = None) -
         dedupe_key=f"acknowledgement:{ticket.pk}",
         template="acknowledgement",
         thread_ids=thread_ids,
+        key_is_new=just_created,
         context={
             "reply_by": promise_text(reply_by, ticket.brand.time_zone) if reply_by else "",
             "needs_order_number": ticket.is_incomplete,

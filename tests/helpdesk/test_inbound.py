@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import OperationalError, connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from brands.models import SupportAddress
@@ -722,3 +723,21 @@ def test_admin_retry_action_and_brand_assignment(
     unrouted.refresh_from_db()
     assert (unrouted.status, unrouted.brand) == (InboundEmail.Status.PROCESSED, kendrascottes)
     assert Ticket.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_new_request_is_stored_filed_and_acknowledged_in_a_fixed_number_of_queries(
+    kendrascottes, deliver
+):
+    deliver(make_mail(message_id="<warm-up@customer.example>"))  # caches and ticket numbers
+    stored = inbound_store(make_mail(subject="Second"), source="test", envelope_recipient=KS)
+    with CaptureQueriesContext(connection) as captured:
+        assert inbound_process(stored.pk) == InboundEmail.Status.PROCESSED
+    # Lock the message (with its raw bytes and the brands' state), look up its Message-IDs,
+    # the sender's recent acknowledgements and a ticket number; insert the ticket, its message
+    # and clock, the acknowledgement's message and outbox row; mark the message processed; and
+    # the transaction's own begin and end. Every statement is a round trip.
+    statements = [query["sql"].split()[0] for query in captured]
+    assert len(statements) <= 12, statements
+    assert Ticket.objects.count() == 2
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ACKNOWLEDGEMENT).count() == 2
