@@ -354,6 +354,7 @@ def _file(
     if ticket is not None:
         message = ticket_customer_reply(
             ticket,
+            locked=True,
             body=parsed.text,
             new_text=parsed.new_text,
             received_at=received_at,
@@ -422,7 +423,11 @@ def ticket_thread(
     reference first; then the brand's reference in the subject ("[KS-000123]"), but only from
     the ticket's own customer, since anyone can type a reference; else none (a new ticket).
     `known` is what `_known_messages` found for these headers, when already looked up.
+
+    The ticket found is locked for the rest of the transaction: the message is about to be
+    added to it, and read under the lock its status is the one the reply acts on.
     """
+    tickets = Ticket.objects.select_for_update(of=("self",))
     ids = [value for value in [*parsed.references, parsed.in_reply_to] if value]
     if known is None:
         known = _known_messages(brand, ids)
@@ -434,16 +439,19 @@ def ticket_thread(
     for value in reversed(ids):
         for candidate in _id_candidates([value]):
             if candidate in ticket_of:
-                return Ticket.objects.select_related("brand").get(pk=ticket_of[candidate])
+                return _with_brand(tickets.get(pk=ticket_of[candidate]), brand)
     pattern = re.compile(rf"\b{re.escape(brand.reference_prefix)}-(\d+)\b")
     for digits in pattern.findall(parsed.subject):
         reference = f"{brand.reference_prefix}-{int(digits):06d}"
-        ticket = (
-            Ticket.objects.select_related("brand").filter(brand=brand, reference=reference).first()
-        )
+        ticket = tickets.filter(brand=brand, reference=reference).first()
         if ticket is not None and ticket.customer_email == sender.lower():
-            return ticket
+            return _with_brand(ticket, brand)
     return None
+
+
+def _with_brand(ticket: Ticket, brand: Brand) -> Ticket:
+    ticket.brand = brand  # the caller's, already loaded
+    return ticket
 
 
 def is_urgent(brand: Brand, text: str) -> bool:

@@ -295,13 +295,17 @@ def ticket_customer_reply(
     received_at: datetime | None = None,
     new_text: str = "",
     message_fields: dict | None = None,
+    locked: bool = False,
 ) -> Message:
     """Add the customer's reply: resumes paused clocks, reopens a resolved ticket, and
     escalates when the customer asks for a senior review. `message_fields` may name the
-    actual sender (`sender_email`, `sender_name`) when it is not the ticket's customer."""
+    actual sender (`sender_email`, `sender_name`) when it is not the ticket's customer.
+    `locked`: the caller read the ticket under its row lock in this transaction; otherwise
+    it is read again under the lock here."""
     received_at = received_at or timezone.now()
     with transaction.atomic(savepoint=False):
-        ticket = Ticket.objects.select_for_update().select_related("brand").get(pk=ticket.pk)
+        if not locked:
+            ticket = Ticket.objects.select_for_update().select_related("brand").get(pk=ticket.pk)
         message = Message.objects.create(
             ticket=ticket,
             brand=ticket.brand,

@@ -741,3 +741,20 @@ def test_a_new_request_is_stored_filed_and_acknowledged_in_a_fixed_number_of_que
     assert len(statements) <= 12, statements
     assert Ticket.objects.count() == 2
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ACKNOWLEDGEMENT).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_reply_is_threaded_and_filed_in_a_fixed_number_of_queries(kendrascottes, deliver):
+    first = make_mail()
+    deliver(first)
+    reply = make_mail(
+        subject="Re: Where is my order?", headers={"In-Reply-To": message_id_of(first)}
+    )
+    stored = inbound_store(reply, source="test", envelope_recipient=KS)
+    with CaptureQueriesContext(connection) as captured:
+        assert inbound_process(stored.pk) == InboundEmail.Status.PROCESSED
+    # Lock the message, look up its Message-IDs, lock the ticket they name, insert the reply,
+    # mark the message processed; and the transaction's own begin and end.
+    statements = [query["sql"].split()[0] for query in captured]
+    assert len(statements) <= 7, statements
+    assert Ticket.objects.get().messages.filter(kind=Message.Kind.INBOUND).count() == 2
