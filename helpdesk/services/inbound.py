@@ -462,14 +462,21 @@ def is_urgent(brand: Brand, text: str) -> bool:
 
 def acknowledgement_allowed(brand: Brand, sender: str) -> bool:
     """At most the brand's number of acknowledgements per sender an hour: a robot that slips
-    past the auto-reply checks gets a few, not a loop."""
-    recent = OutboundEmail.objects.filter(
-        brand=brand,
-        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
-        ticket__customer_email=sender,
-        created_at__gte=timezone.now() - timedelta(hours=1),
-    )
-    return recent.count() < brand.acknowledgements_per_hour
+    past the auto-reply checks gets a few, not a loop.
+
+    Asked for every new request, so written in SQL: the ORM took longer to build this count
+    than the database takes to answer it.
+    """
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(hours=1))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {OutboundEmail._meta.db_table} o "
+            f"JOIN {Ticket._meta.db_table} t ON t.id = o.ticket_id "
+            "WHERE o.brand_id = %s AND o.kind = %s AND t.customer_email = %s "
+            "AND o.created_at >= %s",
+            [brand.pk, OutboundEmail.Kind.ACKNOWLEDGEMENT, sender.strip().lower(), since],
+        )
+        return cursor.fetchone()[0] < brand.acknowledgements_per_hour
 
 
 def _save_attachments(message: Message, parsed: ParsedMail) -> None:

@@ -472,6 +472,18 @@ def test_acknowledgements_are_limited_per_sender_and_hour(kendrascottes, deliver
 
 
 @pytest.mark.django_db
+def test_acknowledgements_older_than_an_hour_no_longer_count(kendrascottes, deliver):
+    kendrascottes.acknowledgements_per_hour = 1
+    kendrascottes.save()
+    deliver(make_mail(subject="Request 1"))
+    OutboundEmail.objects.update(created_at=timezone.now() - timedelta(minutes=61))
+    deliver(make_mail(subject="Request 2"))
+    assert len(acknowledgements()) == 2
+    deliver(make_mail(subject="Request 3"))
+    assert len(acknowledgements()) == 2
+
+
+@pytest.mark.django_db
 def test_a_bounce_report_by_mail_marks_our_mail_bounced_instead_of_opening_a_ticket(
     kendrascottes, deliver
 ):
