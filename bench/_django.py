@@ -69,9 +69,5 @@ def reset_helpdesk() -> dict:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for brand in brands.values():
-                # Restarted, not dropped: workers remember that a brand's sequence exists.
-                name = ticket_number_sequence(brand)
-                cursor.execute("SELECT to_regclass(%s)", [f'"{name}"'])
-                if cursor.fetchone()[0] is not None:
-                    cursor.execute(f'ALTER SEQUENCE "{name}" RESTART WITH 1')
+                cursor.execute(f'DROP SEQUENCE IF EXISTS "{ticket_number_sequence(brand)}"')
     return brands

@@ -89,7 +89,7 @@ def ticket_open(
             record(ticket)
     try:
         # A contact form's message has no Message-ID: the acknowledgement starts the thread.
-        ticket_acknowledge(ticket, thread_ids=[])
+        ticket_acknowledge(ticket, reply_by=ticket.first_response_due_at, thread_ids=[])
     except Exception:
         # The ticket is stored and will be answered; failing the request now would only make
         # the storefront retry (a duplicate without an Idempotency-Key). Logged for a look.

@@ -60,33 +60,20 @@ def ticket_number_sequence(brand: Brand) -> str:
     return f"brand_{int(brand.pk)}_ticket_number"
 
 
-# Sequences this process has seen in a committed transaction: they exist for good, so their
-# numbers are taken without the savepoint that guards against a missing one.
-_committed_sequences: set[str] = set()
-
-
 def _next_from_sequence(brand: Brand) -> int:
     name = ticket_number_sequence(brand)
-    if name in _committed_sequences:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT nextval(%s)", [name])
-                return cursor.fetchone()[0]
-        except ProgrammingError:
-            # Dropped since: this transaction is lost, the caller's retry recreates it.
-            _committed_sequences.discard(name)
-            raise
     for _ in range(3):
-        try:
-            # A savepoint, so a missing sequence does not abort the caller's transaction.
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT nextval(%s)", [name])
-                number = cursor.fetchone()[0]
-            # Created in this transaction, the sequence is only there for good once it commits.
-            transaction.on_commit(lambda: _committed_sequences.add(name))
+        with connection.cursor() as cursor:
+            # A missing sequence gives NULL rather than an error, so the caller's transaction
+            # goes on without a savepoint (the name is resolved when run, not when parsed).
+            cursor.execute(
+                "SELECT CASE WHEN to_regclass(%s) IS NOT NULL THEN nextval(%s::text::regclass) END",
+                [name, name],
+            )
+            number = cursor.fetchone()[0]
+        if number is not None:
             return number
-        except ProgrammingError:
-            _create_sequence(brand, name)
+        _create_sequence(brand, name)
     raise RuntimeError(f"Could not create the ticket number sequence {name}.")
 
 
@@ -227,6 +214,7 @@ def ticket_create(
         if acknowledge:
             ticket_acknowledge(
                 ticket,
+                reply_by=ticket.first_response_due_at,
                 thread_ids=[first.message_id] if first.message_id else [],
                 just_created=True,
             )
@@ -260,18 +248,20 @@ def customer_notice(
 
 
 def ticket_acknowledge(
-    ticket: Ticket, *, thread_ids: list[str] | None = None, just_created: bool = False
+    ticket: Ticket,
+    *,
+    reply_by: datetime | None = None,
+    thread_ids: list[str] | None = None,
+    just_created: bool = False,
 ) -> OutboundEmail:
     """Tell the customer we have their request and when they will hear back (once a ticket).
 
-    The promise is the ticket's `first_response_due_at` when it carries one (a ticket from
-    `ticket_create` does), else its first-response clock's; the thread's Message-IDs are read
-    unless given. `just_created`: the ticket was made in this transaction, so it has no
-    acknowledgement yet.
+    `reply_by` is the first-response due time when the caller has it (`ticket_create` gives
+    it as the ticket's `first_response_due_at`), else it is read from the clock; the thread's
+    Message-IDs are read unless given. `just_created`: the ticket was made in this
+    transaction, so it has no acknowledgement yet.
     """
-    if hasattr(ticket, "first_response_due_at"):
-        reply_by = ticket.first_response_due_at
-    else:
+    if reply_by is None:
         clock = ticket.clocks.filter(kind=SlaClock.Kind.FIRST_RESPONSE).order_by("id").first()
         reply_by = clock.latest_at if clock else None
     return customer_notice(
