@@ -156,6 +156,10 @@ def _raw_read(inbound: InboundEmail) -> bytes | bytearray:
 # ---------------------------------------------------------------- processing
 
 
+# How often a message runs whole when it keeps losing dedup races (see inbound_process).
+RACE_ATTEMPTS = 4
+
+
 def inbound_process(inbound_id: int) -> str:
     """Route, deduplicate and thread one stored message; returns its status afterwards.
 
@@ -164,14 +168,17 @@ def inbound_process(inbound_id: int) -> str:
     and the message is marked failed with the error, its raw bytes kept for a retry.
 
     Two copies of one mail (an ESP's retry) processed at once: the unique (brand, Message-ID)
-    constraint stops the second; its transaction is undone whole and run once more, when it
-    finds the first copy and is a duplicate. (Cheaper than a savepoint around every message.)
+    constraint stops the second; its transaction is undone whole and run again, when it finds
+    the first copy and is a duplicate. (Cheaper than a savepoint around every message.) Each
+    run settles at least one brand's race, so a mail to several brands may take a few.
     """
     try:
-        try:
-            return _process_locked(inbound_id)
-        except IntegrityError:
-            return _process_locked(inbound_id)
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                return _process_locked(inbound_id)
+            except IntegrityError:
+                if attempt == RACE_ATTEMPTS:
+                    raise
     except InboundEmail.DoesNotExist:
         logger.warning("Inbound email %s does not exist", inbound_id)
         return "missing"

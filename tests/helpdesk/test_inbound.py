@@ -407,6 +407,28 @@ def test_a_copy_that_loses_the_race_is_undone_whole_and_found_a_duplicate(
 
 
 @pytest.mark.django_db
+def test_a_copy_to_two_brands_losing_both_races_is_still_found_a_duplicate(
+    kendrascottes, crocso, deliver, monkeypatch
+):
+    raw = make_mail(to=f"{KS}, {CR}")
+    deliver(raw)
+    # Each brand's copy of the first mail becomes visible only after this copy inserted its
+    # own: first for Kendrascottes, then, on the second run, for Crocso.
+    lookups = []
+    real_lookup = inbound_service._known_messages
+
+    def lookup(brand, ids):
+        lookups.append(brand.slug)
+        return [] if len(lookups) in (1, 3) else real_lookup(brand, ids)
+
+    monkeypatch.setattr(inbound_service, "_known_messages", lookup)
+    copy = inbound_store(raw, source="test")
+    assert inbound_process(copy.pk) == InboundEmail.Status.DUPLICATE
+    assert lookups == ["kendrascottes", "kendrascottes", "crocso", "kendrascottes", "crocso"]
+    assert Ticket.objects.count() == 2
+
+
+@pytest.mark.django_db
 def test_processing_a_message_twice_does_nothing_more(kendrascottes, deliver):
     stored = deliver(make_mail())
     assert inbound_process(stored.pk) == InboundEmail.Status.PROCESSED
