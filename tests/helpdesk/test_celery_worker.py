@@ -91,3 +91,19 @@ def test_the_beat_warns_then_breaches_then_escalates_by_mail(kendrascottes, redi
     escalation = next(m for m in mail.outbox if "Escalated to tier 2" in m.subject)
     assert escalation.to == ["senior@ks.example"]
     assert OutboundEmail.objects.filter(status="sent").count() == 2
+
+
+# Sent by hand, the signal reaches Celery's Django fixup too, which expects a worker.
+@pytest.mark.filterwarnings("ignore:DjangoFixup.on_worker_init called without a sender")
+def test_a_worker_checks_its_kept_database_connection_before_each_task():
+    from celery.signals import worker_init
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    before = database["CONN_HEALTH_CHECKS"]
+    database["CONN_HEALTH_CHECKS"] = False  # the web default
+    try:
+        worker_init.send(sender=None)
+        assert database["CONN_HEALTH_CHECKS"] is True
+    finally:
+        database["CONN_HEALTH_CHECKS"] = before
