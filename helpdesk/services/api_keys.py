@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from time import monotonic
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -37,9 +38,16 @@ _local_keys: dict[str, tuple[float, BrandApiKey]] = {}
 
 
 def api_key_forget(prefix: str) -> None:
-    """Drop the cached copies of a key, so a change to it applies to the next request."""
-    _local_keys.pop(prefix, None)
-    cache.delete(_cache_key(prefix))
+    """Drop the cached copies of a key, so a change to it applies to the next request: now,
+    and again once the change is committed, since a request in between still reads the old
+    row and may cache it again."""
+
+    def forget() -> None:
+        _local_keys.pop(prefix, None)
+        cache.delete(_cache_key(prefix))
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def api_key_create(brand: Brand, *, name: str) -> tuple[BrandApiKey, str]:
