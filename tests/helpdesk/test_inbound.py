@@ -358,10 +358,14 @@ def test_the_same_message_id_from_two_threads_at_once_makes_one_ticket(shipped_b
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL's row locks and concurrent transactions")
     raw = make_mail()
-    stored = [
-        inbound_store(raw, source="test", envelope_recipient=KS),
-        inbound_store(make_mail(message_id=message_id_of(raw)), source="test"),
-    ]
+    # Stored without handing them to Celery (which would process each at once), so that the
+    # two threads below process both copies at the same time.
+    with mock.patch.object(inbound_service, "enqueue_on_commit"):
+        stored = [
+            inbound_store(raw, source="test", envelope_recipient=KS),
+            inbound_store(make_mail(message_id=message_id_of(raw)), source="test"),
+        ]
+    assert {row.status for row in InboundEmail.objects.all()} == {InboundEmail.Status.RECEIVED}
     barrier = threading.Barrier(2)
     results = {}
 
