@@ -8,8 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
+from helpdesk import api_selectors
+from helpdesk.api.serializers import TicketDetailOutput
 from helpdesk.models import Feedback, IdempotencyRecord, Message, SlaClock, Ticket
 from helpdesk.services.tickets import ticket_add_note, ticket_reply, ticket_set_status
 from tests.factories import agent_of
@@ -428,6 +431,36 @@ def test_the_detail_shows_the_due_times_the_customer_may_see(storefront, ks_tick
     assert body["escalated"] is False
     assert body["feedback_given"] is False
     assert "target_at" not in body
+
+
+@pytest.mark.django_db
+def test_the_detail_answer_is_the_one_its_declared_fields_describe(
+    storefront, kendrascottes, ks_agent, settings, tmp_path
+):
+    """The detail builds its answer directly for speed; the declared fields are its schema.
+    Both must give the same answer, whatever the ticket shows."""
+    settings.MEDIA_ROOT = tmp_path
+    photo = SimpleUploadedFile("photo.jpg", b"x" * 99, content_type="image/jpeg")
+    data = {**NEW_TICKET, "category": "complaint", "order_number": "KS-1", "attachments": [photo]}
+    reference = storefront.post("/api/v1/tickets/", data, format="multipart").json()["reference"]
+    ticket = Ticket.objects.get(reference=reference)
+    ticket_reply(ticket, author=ks_agent, body="We are on it.")
+    storefront.post(f"/api/v1/tickets/{reference}/escalate/")
+
+    def both() -> tuple[dict, dict]:
+        shown = api_selectors.storefront_ticket(kendrascottes, reference)
+        declared = serializers.Serializer.to_representation(TicketDetailOutput(shown), shown)
+        return TicketDetailOutput(shown).data, dict(declared)
+
+    fast, declared = both()
+    assert fast == declared
+    assert fast["escalation_due_at"] and fast["complaint_proposal_due_at"]
+    assert fast["messages"][0]["attachments"][0]["size"] == 99
+    ticket_set_status(ticket, Ticket.Status.RESOLVED)
+    storefront.post(f"/api/v1/tickets/{reference}/feedback/", {"rating": 5}, format="json")
+    fast, declared = both()
+    assert fast == declared
+    assert fast["resolved_at"] and fast["feedback_given"] is True
 
 
 def _iso(moment) -> str:
