@@ -65,9 +65,10 @@ def ticket_open(
     the same acknowledgement with the same promised reply time.
 
     `record(ticket)` runs inside the creating transaction (the idempotency record, whose
-    unique constraint undoes a concurrent duplicate). The acknowledgement follows the commit:
-    the brand's ticket counter stays locked until then and every concurrent creation for the
-    brand waits on it, so rendering mail inside would halve the brand's creation rate.
+    unique constraint undoes a concurrent duplicate). The acknowledgement is queued in the
+    same transaction (one commit, not two), in a savepoint of its own: a mail that cannot be
+    made must not lose the ticket, and failing the request would only make the storefront
+    retry (a duplicate without an Idempotency-Key). That failure is logged for a look.
     """
     with transaction.atomic():
         ticket = ticket_create(
@@ -87,13 +88,18 @@ def ticket_open(
             attachments_save(first, attachments)
         if record is not None:
             record(ticket)
-    try:
-        # A contact form's message has no Message-ID: the acknowledgement starts the thread.
-        ticket_acknowledge(ticket, reply_by=ticket.first_response_due_at, thread_ids=[])
-    except Exception:
-        # The ticket is stored and will be answered; failing the request now would only make
-        # the storefront retry (a duplicate without an Idempotency-Key). Logged for a look.
-        logger.exception("Acknowledging %s failed", ticket.reference)
+        try:
+            with transaction.atomic():
+                # A contact form's message has no Message-ID: the acknowledgement starts the
+                # mail thread.
+                ticket_acknowledge(
+                    ticket,
+                    reply_by=ticket.first_response_due_at,
+                    thread_ids=[],
+                    just_created=True,
+                )
+        except Exception:
+            logger.exception("Acknowledging %s failed", ticket.reference)
     return ticket
 
 

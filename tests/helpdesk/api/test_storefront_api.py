@@ -13,7 +13,14 @@ from rest_framework.test import APIClient
 
 from helpdesk import api_selectors
 from helpdesk.api.serializers import TicketDetailOutput
-from helpdesk.models import Feedback, IdempotencyRecord, Message, SlaClock, Ticket
+from helpdesk.models import (
+    Feedback,
+    IdempotencyRecord,
+    Message,
+    OutboundEmail,
+    SlaClock,
+    Ticket,
+)
 from helpdesk.services.tickets import ticket_add_note, ticket_reply, ticket_set_status
 from tests.factories import agent_of
 
@@ -138,6 +145,21 @@ def test_a_ticket_opened_through_the_api_is_acknowledged_like_mail(
     # customer's reply to it finds the ticket by its Message-ID.
     assert "In-Reply-To" not in sent.extra_headers
     assert sent.extra_headers["Message-ID"] == thread[1].message_id
+
+
+@pytest.mark.django_db
+def test_a_ticket_is_kept_when_its_acknowledgement_cannot_be_made(storefront, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("template error")
+
+    monkeypatch.setattr("helpdesk.services.outbound.email_render", broken)
+    response = create(storefront)
+    assert response.status_code == 201
+    ticket = Ticket.objects.get(reference=response.json()["reference"])
+    # The acknowledgement's savepoint took nothing else with it, and left nothing half made.
+    assert [m.kind for m in ticket.messages.all()] == [Message.Kind.INBOUND]
+    assert not OutboundEmail.objects.exists()
+    assert ticket.clocks.count() == 1
 
 
 @pytest.mark.django_db
