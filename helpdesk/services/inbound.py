@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -230,7 +231,7 @@ def _process(inbound: InboundEmail, parsed: ParsedMail) -> str:
         return InboundEmail.Status.UNROUTED
     sender = parsed.from_email or inbound.envelope_sender.lower()
     own = sender in known or any(sender == b.from_email.lower() for b in known.values())
-    outcomes = [_deliver(inbound, parsed, brand, own_address=own) for brand in brands]
+    outcomes = [_deliver(inbound, parsed, brand, sender, own_address=own) for brand in brands]
     if all(outcome == DUPLICATE for outcome in outcomes):
         return InboundEmail.Status.DUPLICATE
     return InboundEmail.Status.PROCESSED
@@ -305,12 +306,14 @@ def _synthetic_message_id(sha256: str) -> str:
     return f"<{sha256}@no-message-id.invalid>"
 
 
-def _deliver(inbound: InboundEmail, parsed: ParsedMail, brand: Brand, *, own_address: bool) -> str:
+def _deliver(
+    inbound: InboundEmail, parsed: ParsedMail, brand: Brand, sender: str, *, own_address: bool
+) -> str:
     message_id = parsed.message_id or _synthetic_message_id(inbound.sha256)
-    known = _known_messages(brand, [message_id, *parsed.references, parsed.in_reply_to])
-    if (Message.Kind.INBOUND, message_id) in {(kind, mid) for _, kind, mid, _ in known}:
+    facts = _thread_facts(brand, [message_id, *parsed.references, parsed.in_reply_to], sender)
+    if (Message.Kind.INBOUND, message_id) in {(kind, mid) for _, kind, mid, _ in facts.known}:
         return DUPLICATE
-    return _file(inbound, parsed, brand, message_id, own_address, known)
+    return _file(inbound, parsed, brand, message_id, sender, own_address, facts)
 
 
 def _file(
@@ -318,8 +321,9 @@ def _file(
     parsed: ParsedMail,
     brand: Brand,
     message_id: str,
+    customer: str,
     own_address: bool,
-    known: list[tuple],
+    facts: "ThreadFacts",
 ) -> str:
     received_at = inbound.received_at
     if parsed.bounced_message_id and delivery_event_record(
@@ -329,7 +333,6 @@ def _file(
         brand=brand,
     ):
         return BOUNCE
-    customer = parsed.from_email or inbound.envelope_sender.lower()
     automatic = parsed.automatic or ("From our own address" if own_address else "")
     fields = {
         "message_id": message_id,
@@ -338,7 +341,7 @@ def _file(
         "body_html": parsed.html,
         "inbound_email": inbound,
     }
-    ticket = ticket_thread(brand, parsed, customer, known=known)
+    ticket = ticket_thread(brand, parsed, customer, known=facts.known)
     linked = None
     if ticket is not None and automatic:
         # An out-of-office or a list copy on the thread is shown, but it is not the customer
@@ -382,7 +385,8 @@ def _file(
         incomplete_ok=True,
         linked_ticket=linked,
         message_fields={**fields, "new_text": parsed.new_text},
-        acknowledge=not automatic and acknowledgement_allowed(brand, customer),
+        acknowledge=not automatic
+        and facts.acknowledgements_last_hour < brand.acknowledgements_per_hour,
     )
     if parsed.attachments:
         _save_attachments(ticket.messages.get(kind=Message.Kind.INBOUND), parsed)
@@ -400,24 +404,52 @@ def _id_candidates(ids: Sequence[str]) -> set[str]:
     return candidates
 
 
-def _known_messages(brand: Brand, ids: Sequence[str]) -> list[tuple]:
-    """(ticket id, kind, Message-ID, ESP's ID) of the brand's messages known by any of `ids`.
+class ThreadFacts(NamedTuple):
+    """What filing a message needs to know about its brand's mail, read in one query."""
 
-    Asked for every message, so written in SQL: the ORM took longer to build this query
-    than the database takes to answer it.
+    # (ticket id, kind, Message-ID, ESP's ID) of the brand's messages known by the ids asked.
+    known: list[tuple]
+    # Acknowledgements sent to the sender in the last hour: at most the brand's number an
+    # hour, so a robot that slips past the auto-reply checks gets a few, not a loop.
+    acknowledgements_last_hour: int
+
+
+def _thread_facts(brand: Brand, ids: Sequence[str], sender: str) -> ThreadFacts:
+    """The brand's messages known by any of `ids`, and the sender's recent acknowledgements.
+
+    Asked for every message, so one query written in SQL: the ORM took longer to build these
+    than the database takes to answer them, and each round trip costs as much again.
     """
-    candidates = sorted(_id_candidates([value for value in ids if value]))
-    if not candidates:
-        return []
+    candidates = sorted(_id_candidates([value for value in ids if value])) or [""]
     listed = ", ".join(["%s"] * len(candidates))
+    since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(hours=1))
     with connection.cursor() as cursor:
+        # The count is one row; the messages, any number, are joined to it (none: NULLs).
         cursor.execute(
+            "SELECT acks.sent, known.ticket_id, known.kind, known.message_id, "
+            "known.esp_message_id FROM ("
+            f"SELECT COUNT(*) AS sent FROM {OutboundEmail._meta.db_table} o "
+            f"JOIN {Ticket._meta.db_table} t ON t.id = o.ticket_id "
+            "WHERE o.brand_id = %s AND o.kind = %s AND t.customer_email = %s "
+            "AND o.created_at >= %s) acks LEFT JOIN ("
             "SELECT ticket_id, kind, message_id, esp_message_id "
             f"FROM {Message._meta.db_table} WHERE brand_id = %s AND kind <> %s "
-            f"AND (message_id IN ({listed}) OR esp_message_id IN ({listed}))",
-            [brand.pk, Message.Kind.NOTE, *candidates, *candidates],
+            f"AND (message_id IN ({listed}) OR esp_message_id IN ({listed}))"
+            ") known ON 1 = 1",
+            [
+                brand.pk,
+                OutboundEmail.Kind.ACKNOWLEDGEMENT,
+                sender.strip().lower(),
+                since,
+                brand.pk,
+                Message.Kind.NOTE,
+                *candidates,
+                *candidates,
+            ],
         )
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    known = [tuple(row[1:]) for row in rows if row[1] is not None]
+    return ThreadFacts(known=known, acknowledgements_last_hour=rows[0][0])
 
 
 def ticket_thread(
@@ -429,7 +461,7 @@ def ticket_thread(
     the brand's tickets (ours, theirs, and the IDs an ESP substituted for ours), newest
     reference first; then the brand's reference in the subject ("[KS-000123]"), but only from
     the ticket's own customer, since anyone can type a reference; else none (a new ticket).
-    `known` is what `_known_messages` found for these headers, when already looked up.
+    `known` is what `_thread_facts` found for these headers, when already looked up.
 
     The ticket found is locked for the rest of the transaction: the message is about to be
     added to it, and read under the lock its status is the one the reply acts on.
@@ -437,7 +469,7 @@ def ticket_thread(
     tickets = Ticket.objects.select_for_update(of=("self",))
     ids = [value for value in [*parsed.references, parsed.in_reply_to] if value]
     if known is None:
-        known = _known_messages(brand, ids)
+        known = _thread_facts(brand, ids, sender).known
     ticket_of = {}
     for ticket_id, _, message_id, esp_message_id in known:
         for value in (message_id, esp_message_id):
@@ -465,25 +497,6 @@ def is_urgent(brand: Brand, text: str) -> bool:
     """Whether the text names one of the brand's urgent situations (its configured phrases)."""
     words = " ".join(text.lower().split())
     return any(phrase in words for phrase in brand_rules(brand).urgent_phrases)
-
-
-def acknowledgement_allowed(brand: Brand, sender: str) -> bool:
-    """At most the brand's number of acknowledgements per sender an hour: a robot that slips
-    past the auto-reply checks gets a few, not a loop.
-
-    Asked for every new request, so written in SQL: the ORM took longer to build this count
-    than the database takes to answer it.
-    """
-    since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(hours=1))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {OutboundEmail._meta.db_table} o "
-            f"JOIN {Ticket._meta.db_table} t ON t.id = o.ticket_id "
-            "WHERE o.brand_id = %s AND o.kind = %s AND t.customer_email = %s "
-            "AND o.created_at >= %s",
-            [brand.pk, OutboundEmail.Kind.ACKNOWLEDGEMENT, sender.strip().lower(), since],
-        )
-        return cursor.fetchone()[0] < brand.acknowledgements_per_hour
 
 
 def _save_attachments(message: Message, parsed: ParsedMail) -> None:

@@ -396,13 +396,14 @@ def test_a_copy_that_loses_the_race_is_undone_whole_and_found_a_duplicate(
     # The second copy looks before the first is visible to it, as under concurrent delivery:
     # its insert then meets the unique constraint.
     lookups = []
-    real_lookup = inbound_service._known_messages
+    real_lookup = inbound_service._thread_facts
 
-    def lookup(brand, ids):
+    def lookup(brand, ids, sender):
         lookups.append(ids)
-        return [] if len(lookups) == 1 else real_lookup(brand, ids)
+        facts = real_lookup(brand, ids, sender)
+        return facts._replace(known=[]) if len(lookups) == 1 else facts
 
-    monkeypatch.setattr(inbound_service, "_known_messages", lookup)
+    monkeypatch.setattr(inbound_service, "_thread_facts", lookup)
     copy = inbound_store(raw, source="test", envelope_recipient=KS)
     assert inbound_process(copy.pk) == InboundEmail.Status.DUPLICATE
     assert len(lookups) == 2
@@ -419,13 +420,14 @@ def test_a_copy_to_two_brands_losing_both_races_is_still_found_a_duplicate(
     # Each brand's copy of the first mail becomes visible only after this copy inserted its
     # own: first for Kendrascottes, then, on the second run, for Crocso.
     lookups = []
-    real_lookup = inbound_service._known_messages
+    real_lookup = inbound_service._thread_facts
 
-    def lookup(brand, ids):
+    def lookup(brand, ids, sender):
         lookups.append(brand.slug)
-        return [] if len(lookups) in (1, 3) else real_lookup(brand, ids)
+        facts = real_lookup(brand, ids, sender)
+        return facts._replace(known=[]) if len(lookups) in (1, 3) else facts
 
-    monkeypatch.setattr(inbound_service, "_known_messages", lookup)
+    monkeypatch.setattr(inbound_service, "_thread_facts", lookup)
     copy = inbound_store(raw, source="test")
     assert inbound_process(copy.pk) == InboundEmail.Status.DUPLICATE
     assert lookups == ["kendrascottes", "kendrascottes", "crocso", "kendrascottes", "crocso"]
@@ -771,12 +773,12 @@ def test_a_new_request_is_stored_filed_and_acknowledged_in_a_fixed_number_of_que
     stored = inbound_store(make_mail(subject="Second"), source="test", envelope_recipient=KS)
     with CaptureQueriesContext(connection) as captured:
         assert inbound_process(stored.pk) == InboundEmail.Status.PROCESSED
-    # Lock the message (with its raw bytes and the brands' state), look up its Message-IDs,
-    # the sender's recent acknowledgements and a ticket number; insert the ticket, its message
-    # and clock, the acknowledgement's message and outbox row; mark the message processed; and
-    # the transaction's own begin and end. Every statement is a round trip.
+    # Lock the message (with its raw bytes and the brands' state); look up its Message-IDs
+    # with the sender's recent acknowledgements; take a ticket number; insert the ticket, its
+    # message and clock, the acknowledgement's message and outbox row; mark the message
+    # processed; and the transaction's own begin and end. Every statement is a round trip.
     statements = [query["sql"].split()[0] for query in captured]
-    assert len(statements) <= 12, statements
+    assert len(statements) <= 11, statements
     assert Ticket.objects.count() == 2
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ACKNOWLEDGEMENT).count() == 2
 
@@ -791,7 +793,8 @@ def test_a_reply_is_threaded_and_filed_in_a_fixed_number_of_queries(kendrascotte
     stored = inbound_store(reply, source="test", envelope_recipient=KS)
     with CaptureQueriesContext(connection) as captured:
         assert inbound_process(stored.pk) == InboundEmail.Status.PROCESSED
-    # Lock the message, look up its Message-IDs, lock the ticket they name, insert the reply,
+    # Lock the message, look up its Message-IDs (and the sender's recent acknowledgements, in
+    # the same query), lock the ticket they name, insert the reply,
     # mark the message processed; and the transaction's own begin and end.
     statements = [query["sql"].split()[0] for query in captured]
     assert len(statements) <= 7, statements
