@@ -3,6 +3,11 @@
 It reads only clocks whose `next_check_at` has passed (a partial index), locks them with
 SKIP LOCKED so concurrent sweeps share the work instead of repeating it, and records each
 event under a unique (clock, kind, due) constraint, so nothing fires twice.
+
+Every other writer locks a ticket before its clocks (a reply, a status change, an escalation).
+The sweep takes each clock's ticket in the same SKIP LOCKED query: it never waits for a ticket
+someone is working on (no deadlock with a reply that is about to stop the clock), and a clock
+skipped that way is fired by the next sweep, if the reply has not stopped it.
 """
 
 import logging
@@ -36,7 +41,7 @@ def sla_sweep(now: datetime | None = None, batch_size: int | None = None) -> int
     while True:
         with transaction.atomic():
             batch = list(
-                SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
+                SlaClock.objects.select_for_update(skip_locked=True, of=("self", "ticket"))
                 .select_related("ticket__brand__policy", "ticket__assignee")
                 .filter(next_check_at__lte=now)
                 .order_by("next_check_at")[:batch_size]
@@ -118,7 +123,8 @@ def _alert_context(clock: SlaClock) -> dict:
 
 
 def _escalate_after_breach(clock: SlaClock, directory: StaffDirectory, now: datetime) -> None:
-    """A breach hands the ticket to the next tier; at the top tier, its group is told."""
+    """A breach hands the ticket to the next tier; at the top tier, its group is told.
+    The ticket is already locked (see the module's note); it is read again as it is now."""
     ticket = Ticket.objects.select_for_update().select_related("brand").get(pk=clock.ticket_id)
     tier = clock.tier or ticket.tier
     if ticket.tier == tier and ticket.brand.tiers.filter(level=tier + 1).exists():

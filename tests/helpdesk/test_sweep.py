@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from brands.models import BrandMembership
 from helpdesk.errors import ApplicationError
@@ -268,3 +268,34 @@ def test_two_sweeps_at_once_fire_each_event_once(kendrascottes):
     assert sum(results) == 40
     assert SlaEvent.objects.filter(kind="warning").count() == 40
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.STAFF_ALERT).count() == 40
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL SKIP LOCKED")
+def test_the_sweep_skips_a_ticket_someone_is_working_on_and_fires_it_later(kendrascottes):
+    agent_of(kendrascottes, email="agent@ks.example")
+    busy, idle = open_ticket(kendrascottes), open_ticket(kendrascottes)
+    at = MONDAY + timedelta(hours=25)  # past both first-response targets
+    locked, release = threading.Event(), threading.Event()
+
+    def work_on_busy_ticket() -> None:
+        # As a reply does: the ticket's row lock first, then (later) its clocks.
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=busy.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=work_on_busy_ticket)
+    worker.start()
+    try:
+        assert locked.wait(timeout=30)
+        assert sla_sweep(now=at) == 1  # the idle ticket's warning; no wait for the busy one
+        assert set(SlaEvent.objects.values_list("ticket_id", flat=True)) == {idle.pk}
+    finally:
+        release.set()
+        worker.join()
+    assert sla_sweep(now=at) == 1
+    assert SlaEvent.objects.filter(ticket=busy, kind=SlaEvent.Kind.WARNING).count() == 1
