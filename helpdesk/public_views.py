@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from brands.models import Brand, OpeningHours
 from brands.services import WEEKDAY_NAMES, opening_hours_text, policy_version_current
+from helpdesk.client_address import client_address
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Feedback, Message, SlaClock, Ticket
 from helpdesk.services.feedback import feedback_record
@@ -138,12 +139,8 @@ class ContactForm(forms.Form):
         ]
 
 
-def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def _rate_key(brand: Brand, request: HttpRequest) -> str:
-    return f"contact-form:{brand.pk}:{_client_address(request)}"
+    return f"contact-form:{brand.pk}:{client_address(request)}"
 
 
 def _over_limit(brand: Brand, request: HttpRequest) -> bool:

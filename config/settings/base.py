@@ -250,3 +250,5 @@ else:
 # and how many tickets one address (IP) may open through a brand's contact form per hour.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 CONTACT_FORM_MAX_PER_HOUR = env.int("CONTACT_FORM_MAX_PER_HOUR", default=5)
+# Reverse proxies in front of the app that append to X-Forwarded-For (see client_address).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

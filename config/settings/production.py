@@ -9,6 +9,8 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Production runs behind the TLS-terminating proxy trusted just above.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
 # Mail: the inbound webhook takes mail from the internet, so it is never left open.
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from brands.models import BrandApiKey
+from helpdesk.client_address import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -108,4 +109,4 @@ class LoginThrottle(WindowThrottle):
     scope = "staff_login"
 
     def ident(self, request: Request) -> str | None:
-        return request.META.get("REMOTE_ADDR") or "unknown"
+        return client_address(request)

@@ -113,7 +113,8 @@ def test_an_unknown_brand_has_no_pages(client, shipped_brands):
 # -- the contact form -----------------------------------------------------------------------------
 
 
-def contact(client, slug="kendrascottes", **fields):
+def contact(client, slug="kendrascottes", meta: dict | None = None, **fields):
+    """Post the contact form; `meta` is the request's environment (client address, headers)."""
     data = {
         "customer_name": "Ann",
         "customer_email": "ann@customer.example",
@@ -123,7 +124,7 @@ def contact(client, slug="kendrascottes", **fields):
         "message": "Do you have size 5?",
         "website": "",
     } | fields
-    return client.post(f"/b/{slug}/contact/", data)
+    return client.post(f"/b/{slug}/contact/", data, **(meta or {}))
 
 
 @pytest.mark.django_db
@@ -191,6 +192,36 @@ def test_the_contact_form_is_rate_limited_per_address(client, kendrascottes, set
     assert Ticket.objects.count() == 2
     # Another brand's form counts on its own.
     assert contact(client, slug="crocso").status_code == 302
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_contact_form_counts_each_customer_not_the_proxy(
+    client, kendrascottes, settings
+):
+    settings.CONTACT_FORM_MAX_PER_HOUR = 1
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def from_customer(forwarded: str, n: int) -> int:
+        meta = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": forwarded}
+        return contact(client, subject=f"Question {n}", meta=meta).status_code
+
+    assert from_customer("203.0.113.7", 1) == 302
+    assert from_customer("198.51.100.9", 2) == 302  # another customer, same proxy
+    assert from_customer("203.0.113.7", 3) == 429
+    # A client writing its own X-Forwarded-For gets the proxy's entry after it: still counted.
+    assert from_customer("192.0.2.1, 203.0.113.7", 4) == 429
+    assert Ticket.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_without_a_trusted_proxy_a_forwarded_header_changes_nothing(
+    client, kendrascottes, settings
+):
+    settings.CONTACT_FORM_MAX_PER_HOUR = 1
+    settings.TRUSTED_PROXY_COUNT = 0
+    first = contact(client, meta={"HTTP_X_FORWARDED_FOR": "192.0.2.1"})
+    second = contact(client, subject="Again", meta={"HTTP_X_FORWARDED_FOR": "192.0.2.2"})
+    assert (first.status_code, second.status_code) == (302, 429)
 
 
 @pytest.mark.django_db

@@ -70,6 +70,32 @@ def test_password_guessing_is_throttled(ks_agent, settings):
 
 
 @pytest.mark.django_db
+def test_password_guessing_is_throttled_per_client_behind_proxies(ks_agent, settings):
+    settings.TRUSTED_PROXY_COUNT = 2  # a load balancer, then a local proxy
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "staff_login": "2/min",
+        },
+    }
+    client = APIClient(REMOTE_ADDR="10.0.0.3")
+
+    def guess(forwarded: str) -> int:
+        return client.post(
+            "/api/v1/staff/token/",
+            {"username": "x", "password": "y"},
+            HTTP_X_FORWARDED_FOR=forwarded,
+        ).status_code
+
+    # The balancer appended the client, the local proxy the balancer; a forged first entry
+    # changes nothing.
+    guesser = "203.0.113.7, 10.0.0.1"
+    assert [guess(guesser), guess(f"192.0.2.1, {guesser}"), guess(guesser)] == [400, 400, 429]
+    assert guess("198.51.100.9, 10.0.0.1") == 400  # another client through the same proxies
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("header", [None, "Token nope", "Token " + "x" * 40, "Api-Key abc.def"])
 def test_the_staff_api_refuses_missing_or_invalid_tokens_with_401(shipped_brands, header):
     client = APIClient()

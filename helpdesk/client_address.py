@@ -1,0 +1,23 @@
+"""The address of the client a request came from, for per-address limits.
+
+Behind reverse proxies every request reaches us from a proxy's address, so counting by
+REMOTE_ADDR would put all customers under one limit. Each trusted proxy appends the address it
+received the request from to X-Forwarded-For; with TRUSTED_PROXY_COUNT proxies in front, the
+client is the entry that many places from the end. Entries before it were written by the
+client itself and are never trusted (a forged header cannot escape a limit).
+"""
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address as the nearest trusted proxy saw it ("unknown" if none)."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies <= 0 or not forwarded:
+        return remote
+    addresses = [address.strip() for address in forwarded.split(",")]
+    # Fewer entries than proxies: the request skipped one; the leftmost is the furthest hop.
+    return addresses[-min(proxies, len(addresses))] or remote
