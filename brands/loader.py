@@ -181,6 +181,13 @@ def _listed_rows(
     return rows
 
 
+def _phrases_text(reader: _Reader, phrases: Any, setting: str) -> str:
+    """A list of phrases from the file, stored one per line."""
+    if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+        raise reader.fail(setting, "must be a list of phrases")
+    return "\n".join(p.strip() for p in phrases)
+
+
 def brand_file_read(path: Path) -> BrandSpec:
     """Parse and validate one brand file; raises BrandFileError naming the file and setting."""
     reader = _Reader(path)
@@ -224,6 +231,10 @@ def brand_file_read(path: Path) -> BrandSpec:
     policy_values = _model_values(
         reader, SlaPolicy, reader.table(data, "policy", "policy"), "policy"
     )
+    if "escalation_phrases" in policy_values:
+        policy_values["escalation_phrases"] = _phrases_text(
+            reader, policy_values["escalation_phrases"], "policy.escalation_phrases"
+        )
     reader.check(SlaPolicy(**policy_values), "policy", exclude=["brand"])
 
     category_rows = []
@@ -236,12 +247,7 @@ def brand_file_read(path: Path) -> BrandSpec:
 
     reason_rows = []
     for setting, item, values in _listed_rows(reader, data, "urgent_reasons", UrgentReason):
-        phrases = item.get("phrases")
-        if not isinstance(phrases, list) or not all(
-            isinstance(p, str) and p.strip() for p in phrases
-        ):
-            raise reader.fail(f"{setting}.phrases", "must be a list of phrases")
-        values["phrases"] = "\n".join(p.strip() for p in phrases)
+        values["phrases"] = _phrases_text(reader, item.get("phrases"), f"{setting}.phrases")
         reader.check(UrgentReason(**values), setting, exclude=["brand"])
         reason_rows.append(values)
 

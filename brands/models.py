@@ -204,6 +204,32 @@ class PeakPeriod(models.Model):
         return f"{self.name} ({self.starts_on} to {self.ends_on})"
 
 
+# How phrases are matched (see brands.services.phrase_pattern), said wherever they are edited.
+PHRASES_HELP = (
+    "One phrase per line, matched as whole words in any case; a trailing * matches any "
+    "ending (escalat* finds escalate and escalation)."
+)
+
+
+def phrase_lines(text: str) -> list[str]:
+    """The phrases of a one-per-line setting, blank lines left out."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# What the policies mean by asking for "a senior team member" or "a senior representative".
+DEFAULT_ESCALATION_PHRASES = "\n".join(
+    [
+        "escalat*",
+        "senior team",
+        "senior representative",
+        "senior member",
+        "senior agent",
+        "supervisor",
+        "manager",
+    ]
+)
+
+
 class SlaPolicy(models.Model):
     """The response promises. Hours are business hours unless a clock field says otherwise."""
 
@@ -237,6 +263,13 @@ class SlaPolicy(models.Model):
     )
     language_extension_hours = models.DecimalField(
         default=24, help_text="Added for languages other than the brand's.", **HOURS
+    )
+    escalation_phrases = models.TextField(
+        default=DEFAULT_ESCALATION_PHRASES,
+        help_text=(
+            "A customer's reply with one of these asks for the next tier (once a ticket). "
+            f"{PHRASES_HELP}"
+        ),
     )
 
     class Meta:
@@ -287,7 +320,7 @@ class UrgentReason(models.Model):
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="urgent_reasons")
     name = models.CharField(max_length=120)
-    phrases = models.TextField(help_text="One phrase per line, matched case-insensitively.")
+    phrases = models.TextField(help_text=PHRASES_HELP)
 
     class Meta:
         ordering = ["name"]
@@ -296,7 +329,7 @@ class UrgentReason(models.Model):
         ]
 
     def phrase_list(self) -> list[str]:
-        return [line.strip() for line in self.phrases.splitlines() if line.strip()]
+        return phrase_lines(self.phrases)
 
     def __str__(self) -> str:
         return self.name

@@ -1,6 +1,8 @@
 """Policy versions: every saved change to a brand's settings, who made it and what changed."""
 
 import functools
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -10,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from brands.models import Brand, OpeningHours, PolicyVersion, SlaPolicy
+from brands.models import Brand, OpeningHours, PolicyVersion, SlaPolicy, phrase_lines
 
 WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 POLICY_FIELDS = [f.name for f in SlaPolicy._meta.concrete_fields if f.name not in ("id", "brand")]
@@ -61,6 +63,8 @@ def policy_snapshot(brand: Brand) -> dict[str, Any]:
     policy = SlaPolicy.objects.filter(brand=brand).first()
     for field in POLICY_FIELDS:
         snapshot[f"policy.{field}"] = _plain(getattr(policy, field)) if policy else None
+    if policy:  # a list, as in the brand file, so a version shows which phrase changed
+        snapshot["policy.escalation_phrases"] = phrase_lines(policy.escalation_phrases)
     for category in brand.categories.all():
         for field in ("name", "position", "is_urgent", "requires_order_number", "is_complaint"):
             snapshot[f"categories.{category.slug}.{field}"] = getattr(category, field)
@@ -128,18 +132,34 @@ class PeakRule:
     extension_hours: Decimal
 
 
+def phrase_pattern(phrases: Iterable[str]) -> re.Pattern | None:
+    """One pattern finding any of the phrases as whole words, in any case and spacing; a
+    trailing * matches any ending of the last word. None when there are no phrases."""
+    alternatives = []
+    for phrase in phrases:
+        stem = phrase.strip().endswith("*")
+        words = phrase.strip().rstrip("*").split()
+        if words:
+            alternatives.append(r"\s+".join(map(re.escape, words)) + (r"\w*" if stem else ""))
+    if not alternatives:
+        return None
+    return re.compile(rf"\b(?:{'|'.join(alternatives)})\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class BrandRules:
     """The parts of a brand's policy that every new ticket reads, loaded once per version."""
 
     policy_version_id: int | None
     peak_periods: tuple[PeakRule, ...]
-    urgent_phrases: tuple[str, ...]
+    # The brand's urgent reasons, and a customer's request for the next tier, in a message.
+    urgent_pattern: re.Pattern | None
+    escalation_pattern: re.Pattern | None
 
 
 @functools.lru_cache(maxsize=64)
 def _cached_rules(brand_id: int, version_key: object) -> BrandRules:
-    brand = Brand.objects.get(pk=brand_id)
+    brand = Brand.objects.select_related("policy").get(pk=brand_id)
     version = policy_version_current(brand)
     return BrandRules(
         policy_version_id=version.pk if version else None,
@@ -147,15 +167,15 @@ def _cached_rules(brand_id: int, version_key: object) -> BrandRules:
             PeakRule(peak.starts_on, peak.ends_on, peak.extension_hours)
             for peak in brand.peak_periods.all()
         ),
-        urgent_phrases=tuple(
-            " ".join(phrase.lower().split())
-            for reason in brand.urgent_reasons.all()
-            for phrase in reason.phrase_list()
+        urgent_pattern=phrase_pattern(
+            phrase for reason in brand.urgent_reasons.all() for phrase in reason.phrase_list()
         ),
+        escalation_pattern=phrase_pattern(phrase_lines(brand.policy.escalation_phrases)),
     )
 
 
 def brand_rules(brand: Brand) -> BrandRules:
     """Cached per process and keyed by the policy's last-updated time: peak periods, urgent
-    reasons and versions all change only through a recorded policy version."""
+    reasons, escalation phrases and versions all change only through a recorded policy
+    version."""
     return _cached_rules(brand.pk, brand.policy_updated_at)

@@ -495,8 +495,8 @@ def _with_brand(ticket: Ticket, brand: Brand) -> Ticket:
 
 def is_urgent(brand: Brand, text: str) -> bool:
     """Whether the text names one of the brand's urgent situations (its configured phrases)."""
-    words = " ".join(text.lower().split())
-    return any(phrase in words for phrase in brand_rules(brand).urgent_phrases)
+    pattern = brand_rules(brand).urgent_pattern
+    return bool(pattern and pattern.search(text))
 
 
 def _save_attachments(message: Message, parsed: ParsedMail) -> None:

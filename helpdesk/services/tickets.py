@@ -4,7 +4,6 @@ Every change to a ticket that moves a clock goes through here, so the clocks can
 what happened on the ticket.
 """
 
-import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -22,12 +21,6 @@ from helpdesk.services.notifications import staff_alert
 from helpdesk.services.outbound import email_queue, promise_text
 
 REFERENCE_DIGITS = 6
-# A customer's reply asking for a senior review escalates the ticket (once), as the policies
-# promise. Matched on the reply's new text, not the quoted history.
-ESCALATION_REQUEST = re.compile(
-    r"\b(escalat\w*|senior (team|representative|member|agent)|supervisor|manager)\b",
-    re.IGNORECASE,
-)
 
 
 def ticket_reference(brand: Brand, number: int) -> str:
@@ -314,7 +307,10 @@ def ticket_customer_reply(
             ticket_set_status(ticket, Ticket.Status.OPEN, at=received_at)
         elif ticket.status in Ticket.FINISHED_STATES:
             _reopen(ticket, received_at)
-        if ESCALATION_REQUEST.search(new_text or body):
+        # Asking for a senior review (the brand's phrases) escalates the ticket once, as the
+        # policies promise. Matched on the reply's new text, not the quoted history.
+        asks = brand_rules(ticket.brand).escalation_pattern
+        if asks and asks.search(new_text or body):
             ticket_escalate(ticket, at=received_at, by_customer=True, quiet=True)
     return message
 

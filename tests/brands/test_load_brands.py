@@ -98,6 +98,8 @@ def test_it_loads_crocso_policy_as_written(shipped_brands):
         "Incorrect item received",
     }
     assert brand.addresses.get().email == "support@crocso.example"
+    # The policy's own words for asking to escalate, one phrase per line.
+    assert "senior customer service representative" in policy.escalation_phrases.splitlines()
 
 
 @pytest.mark.django_db
@@ -137,6 +139,16 @@ def test_a_changed_file_updates_the_brand_and_records_what_changed(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_changed_escalation_phrase_is_recorded_as_the_list_it_is(tmp_path):
+    call_command("load_brands")
+    changed = brand_file_with(tmp_path, '"supervisor", "manager"]', '"supervisor"]')
+    call_command("load_brands", str(changed))
+    latest = Brand.objects.get(slug="kendrascottes").policy_versions.order_by("-number").first()
+    (before, after) = latest.changes["policy.escalation_phrases"]
+    assert before[-2:] == ["supervisor", "manager"] and after == before[:-1]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("old", "new", "setting"),
     [
@@ -149,6 +161,12 @@ def test_a_changed_file_updates_the_brand_and_records_what_changed(tmp_path):
         ('"Labor Day",', '"Festivus",', "calendar.holidays[3]"),
         ('monday = "all day"', 'monday = "nine to five"', "calendar.opening_hours.monday"),
         ("urgent_latest_hours = 12", "urgent_latest_hourz = 12", "policy.urgent_latest_hourz"),
+        (
+            'escalation_phrases = ["escalat*"',
+            'escalation_phrases = [" "',
+            "policy.escalation_phrases",
+        ),
+        ('phrases = ["shipping emergency"', 'phrases = [3, "x"', "urgent_reasons[1].phrases"),
     ],
 )
 def test_a_bad_value_is_refused_naming_file_and_setting_and_nothing_is_written(

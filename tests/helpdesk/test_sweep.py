@@ -6,7 +6,8 @@ import pytest
 from django.core import mail
 from django.db import connection, connections, transaction
 
-from brands.models import BrandMembership
+from brands.models import DEFAULT_ESCALATION_PHRASES, BrandMembership, phrase_lines
+from brands.services import phrase_pattern, policy_version_record
 from helpdesk.errors import ApplicationError
 from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.sweep import sla_sweep
@@ -242,6 +243,54 @@ def test_the_customer_asking_for_a_senior_escalates_once(kendrascottes, staff):
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ESCALATION_NOTICE).count() == 1
     with pytest.raises(ApplicationError):
         ticket_escalate(ticket, by_customer=True)
+
+
+@pytest.mark.django_db
+def test_crocso_customers_ask_in_their_policys_own_words(crocso):
+    ticket = open_ticket(crocso)
+    ticket_customer_reply(
+        ticket,
+        body="Please pass this to a senior customer service representative.",
+        received_at=MONDAY + timedelta(hours=3),
+    )
+    ticket.refresh_from_db()
+    assert ticket.tier == 2
+
+
+@pytest.mark.django_db
+def test_a_brand_owner_sets_the_phrases_that_ask_for_escalation(kendrascottes):
+    policy = kendrascottes.policy
+    policy.escalation_phrases = "responsable\nparler à un superviseur"
+    policy.save()
+    policy_version_record(kendrascottes, source="admin")
+    calm, upset = open_ticket(kendrascottes), open_ticket(kendrascottes)
+    at = MONDAY + timedelta(hours=3)
+    # No longer a phrase of this brand: a manager mentioned in passing escalates nothing.
+    ticket_customer_reply(calm, body="My manager loved the ring!", received_at=at)
+    ticket_customer_reply(upset, body="Je veux parler à un  Superviseur.", received_at=at)
+    calm.refresh_from_db()
+    upset.refresh_from_db()
+    assert (calm.tier, upset.tier) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("Please ESCALATE this", True),
+        ("I want this escalated now", True),
+        ("Can a senior   team member look?", True),
+        ("Our management team is fine", False),  # "manager" is a whole word
+        ("A seniority question", False),
+        ("Escalation, please.", True),
+    ],
+)
+def test_escalation_phrases_match_whole_words_and_stems(text, asks):
+    pattern = phrase_pattern(phrase_lines(DEFAULT_ESCALATION_PHRASES))
+    assert bool(pattern.search(text)) is asks
+
+
+def test_no_phrases_make_no_pattern():
+    assert phrase_pattern(["", "  *  "]) is None
 
 
 @pytest.mark.django_db(transaction=True)
