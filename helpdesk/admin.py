@@ -248,9 +248,16 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         ticket = self.get_object(request, object_id)
         extra = dict(extra_context or {})
+        zone = None
         if ticket is not None and self.has_view_permission(request, ticket):
             extra.update(self.ticket_page_context(request, ticket))
-        response = super().change_view(request, object_id, form_url, extra)
+            zone = ZoneInfo(ticket.brand.time_zone)
+        # Every time on a ticket's page (its dates, clocks and events, like its thread) is in
+        # the brand's time zone, the one its business hours and promises are counted in.
+        with timezone.override(zone):
+            response = super().change_view(request, object_id, form_url, extra)
+            if hasattr(response, "render"):
+                response.render()
         response["Content-Security-Policy"] = PAGE_POLICY
         return response
 

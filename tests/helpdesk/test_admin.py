@@ -60,9 +60,10 @@ def row_of(response, reference: str) -> str:
     return row
 
 
-def shown_datetime(value: datetime) -> str:
-    """How admin prints a read-only date and time."""
-    return formats.localize(timezone.template_localtime(value))
+def shown_datetime(value: datetime, time_zone: str | None = None) -> str:
+    """How admin prints a read-only date and time (on a ticket's page, in its brand's zone)."""
+    zone = ZoneInfo(time_zone) if time_zone else None
+    return formats.localize(timezone.localtime(value, zone))
 
 
 @pytest.fixture
@@ -292,8 +293,8 @@ def test_the_change_page_shows_the_thread_and_the_sla_clocks(client, cr_agent, c
         assert body in content
     assert "Internal note" in content and "To the customer" in content
     assert "First response" in content
-    assert shown_datetime(clock.target_at) in content
-    assert shown_datetime(clock.latest_at) in content
+    assert shown_datetime(clock.target_at, crocso.time_zone) in content
+    assert shown_datetime(clock.latest_at, crocso.time_zone) in content
     # Messages come in thread order.
     assert content.index("wrong size") < content.index("pick list") < content.index("right size")
 

@@ -2,7 +2,7 @@
 reply composer, notes, assign to me, escalate and the bulk actions, all through the services."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -168,6 +168,21 @@ def test_the_page_shows_the_thread_with_attachments_and_the_composer(
     assert f'action="{page_url(ticket, "reply")}"' in content
     assert f'action="{page_url(ticket, "note")}"' in content
     assert "Escalate to tier 2" in content
+
+
+@pytest.mark.django_db
+def test_every_time_on_the_page_is_in_the_brands_time_zone(agent_client, kendrascottes):
+    received = datetime(2026, 11, 9, 16, 0, tzinfo=UTC)  # 10:00 in Chicago (CST)
+    ticket = open_ticket(kendrascottes, received_at=received)
+
+    content = agent_client.get(page_url(ticket)).content.decode()
+
+    assert "Times on this page are in America/Chicago" in content
+    received_field = re.search(r'field-received_at.*?class="readonly">(.*?)</div>', content, re.S)
+    assert received_field.group(1).strip() == "Nov. 9, 2026, 10 a.m."
+    # The clock's start in its inline, and the thread, agree with it.
+    assert "Nov. 9, 2026, 10 a.m." in content.split('id="clocks-group"')[1]
+    assert "Mon 09 Nov 2026 10:00 CST" in content
 
 
 # -- the reply composer and notes -----------------------------------------------------------------
