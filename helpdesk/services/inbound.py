@@ -30,6 +30,7 @@ from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ti
 from helpdesk.services import mail_parsing
 from helpdesk.services.mail_parsing import ParsedMail
 from helpdesk.services.outbound import enqueue_on_commit
+from helpdesk.services.stored_files import file_saved, files_removed_on_error
 from helpdesk.services.tickets import (
     ticket_accepts_reply,
     ticket_create,
@@ -197,7 +198,7 @@ def inbound_process(inbound_id: int) -> str:
 
 
 def _process_locked(inbound_id: int) -> str:
-    with transaction.atomic():
+    with files_removed_on_error(), transaction.atomic():
         # The raw message comes with the row unless it is large (read apart, see _raw_read).
         small_raw = f"CASE WHEN size <= {BINARY_RAW_BYTES} THEN raw END"
         inbound = (
@@ -512,6 +513,7 @@ def _save_attachments(message: Message, parsed: ParsedMail) -> None:
         if part.content is not None:
             name = get_valid_filename(os.path.basename(part.filename)) or "attachment"
             attachment.file.save(name, ContentFile(part.content), save=False)
+            file_saved(attachment.file)
         rows.append(attachment)
     Attachment.objects.bulk_create(rows)
 

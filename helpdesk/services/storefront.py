@@ -16,6 +16,7 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, Message, Ticket
 from helpdesk.services import idempotency
 from helpdesk.services.inbound import is_urgent
+from helpdesk.services.stored_files import file_saved, files_removed_on_error
 from helpdesk.services.tickets import (
     ticket_accepts_reply,
     ticket_acknowledge,
@@ -44,6 +45,7 @@ def attachments_save(message: Message, files: Sequence[UploadedFile]) -> list[At
             size=upload.size or 0,
         )
         attachment.file.save(_storage_name(attachment.filename), upload, save=False)
+        file_saved(attachment.file)
         rows.append(attachment)
     return Attachment.objects.bulk_create(rows)
 
@@ -70,7 +72,7 @@ def ticket_open(
     made must not lose the ticket, and failing the request would only make the storefront
     retry (a duplicate without an Idempotency-Key). That failure is logged for a look.
     """
-    with transaction.atomic():
+    with files_removed_on_error(), transaction.atomic():
         ticket = ticket_create(
             brand,
             customer_email=customer_email,
@@ -130,7 +132,7 @@ def ticket_reply_from_customer(
             "This ticket is closed.",
             {"ticket": f"{ticket.reference} is closed: open a new ticket that refers to it."},
         )
-    with transaction.atomic():
+    with files_removed_on_error(), transaction.atomic():
         reply = ticket_customer_reply(ticket, body=message)
         if attachments:
             attachments_save(reply, attachments)

@@ -680,6 +680,29 @@ def test_a_failure_is_kept_with_its_error_and_reprocess_inbound_retries_it(
 
 
 @pytest.mark.django_db
+def test_a_failure_after_saving_attachments_leaves_no_file_behind(
+    kendrascottes, deliver, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    raw = make_mail(attachments=(("receipt.pdf", "application/pdf", b"%PDF receipt"),))
+    real_save = inbound_service._save_attachments
+
+    def save_then_crash(message, parsed):
+        real_save(message, parsed)
+        raise RuntimeError("crash after the files were written")
+
+    with mock.patch.object(inbound_service, "_save_attachments", save_then_crash):
+        stored = deliver(raw)
+    assert stored.status == InboundEmail.Status.FAILED
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reprocess_inbound", stdout=io.StringIO())
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert [path.read_bytes() for path in files] == [b"%PDF receipt"]
+    assert Attachment.objects.get().file.read() == b"%PDF receipt"
+
+
+@pytest.mark.django_db
 def test_unreadable_mail_is_stored_and_marked_failed(kendrascottes, deliver):
     stored = deliver(b"\xff\xfe not a mail at all")
     assert stored.status in (InboundEmail.Status.FAILED, InboundEmail.Status.UNROUTED)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import serializers
@@ -21,6 +21,7 @@ from helpdesk.models import (
     SlaClock,
     Ticket,
 )
+from helpdesk.services.storefront import ticket_open
 from helpdesk.services.tickets import ticket_add_note, ticket_reply, ticket_set_status
 from tests.factories import agent_of
 
@@ -221,6 +222,29 @@ def test_attachments_are_stored_and_shown_by_name_and_size(storefront, settings,
         {"filename": "photo.jpg", "content_type": "image/jpeg", "size": 1234},
         {"filename": "receipt.pdf", "content_type": "application/pdf", "size": 8},
     ]
+
+
+@pytest.mark.django_db
+def test_a_request_undone_after_saving_its_files_leaves_none_behind(
+    kendrascottes, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("photo.jpg", b"jpeg", content_type="image/jpeg")
+
+    def lose_the_race(ticket):  # as a concurrent request with the same Idempotency-Key does
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    with pytest.raises(IntegrityError):
+        ticket_open(
+            kendrascottes,
+            customer_email="ann@customer.example",
+            subject="Ring",
+            message="Size?",
+            attachments=[upload],
+            record=lose_the_race,
+        )
+    assert not Ticket.objects.exists()
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
 
 
 @pytest.mark.django_db

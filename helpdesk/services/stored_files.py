@@ -1,0 +1,43 @@
+"""Files written for database work that is undone are removed with it.
+
+File storage has no transactions: an attachment saved by work that then fails (a dedup race
+run again, a crash in processing, a duplicate API request) would stay on disk with no row
+pointing at it, a customer's document kept for nothing. The owner of the transaction wraps
+its work in `files_removed_on_error`; whatever saves a file inside calls `file_saved`.
+"""
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.db.models.fields.files import FieldFile
+
+logger = logging.getLogger(__name__)
+
+_saved: ContextVar[list[FieldFile] | None] = ContextVar("saved_files", default=None)
+
+
+def file_saved(file: FieldFile) -> None:
+    """Note a file just written, so an error in the surrounding work removes it."""
+    saved = _saved.get()
+    if saved is not None:
+        saved.append(file)
+
+
+@contextmanager
+def files_removed_on_error() -> Iterator[None]:
+    """Delete the files saved inside (see `file_saved`) if the block raises."""
+    saved: list[FieldFile] = []
+    token = _saved.set(saved)
+    try:
+        yield
+    except BaseException:
+        for file in saved:
+            try:
+                file.storage.delete(file.name)
+            except Exception:  # the work's own error is the one to raise
+                logger.warning("Could not remove %s", file.name, exc_info=True)
+        raise
+    finally:
+        _saved.reset(token)
