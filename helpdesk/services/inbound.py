@@ -390,7 +390,7 @@ def _file(
         and facts.acknowledgements_last_hour < brand.acknowledgements_per_hour,
     )
     if parsed.attachments:
-        _save_attachments(ticket.messages.get(kind=Message.Kind.INBOUND), parsed)
+        _save_attachments(ticket.first_message, parsed)
     return CREATED
 
 

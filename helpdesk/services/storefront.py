@@ -86,8 +86,7 @@ def ticket_open(
             order_number=order_number,
         )
         if attachments:
-            first = ticket.messages.get(kind=Message.Kind.INBOUND)
-            attachments_save(first, attachments)
+            attachments_save(ticket.first_message, attachments)
         if record is not None:
             record(ticket)
         try:

@@ -154,7 +154,8 @@ def ticket_create(
     order number marks the ticket incomplete instead of refusing it. `message_fields` are
     extra fields of the first Message (Message-ID, HTML, the inbound email it came from).
     The ticket comes back with `first_response_due_at`, the due time just promised (as the
-    selectors annotate it). `acknowledge` queues the acknowledgement in the same transaction.
+    selectors annotate it), and `first_message`, the customer's message just stored.
+    `acknowledge` queues the acknowledgement in the same transaction.
     """
     _validate_new_ticket(
         brand,
@@ -199,6 +200,7 @@ def ticket_create(
             created_at=received_at,
             **(message_fields or {}),
         )
+        ticket.first_message = first
         ticket.first_response_due_at = sla.clock_start(ticket, terms).latest_at
         if category is not None and category.is_complaint:
             sla.clock_restart(

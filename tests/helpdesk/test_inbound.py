@@ -789,19 +789,23 @@ def test_admin_retry_action_and_brand_assignment(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("attachments", [(), (("receipt.pdf", "application/pdf", b"%PDF"),)])
 def test_a_new_request_is_stored_filed_and_acknowledged_in_a_fixed_number_of_queries(
-    kendrascottes, deliver
+    kendrascottes, deliver, settings, tmp_path, attachments
 ):
+    settings.MEDIA_ROOT = tmp_path
     deliver(make_mail(message_id="<warm-up@customer.example>"))  # caches and ticket numbers
-    stored = inbound_store(make_mail(subject="Second"), source="test", envelope_recipient=KS)
+    raw = make_mail(subject="Second", attachments=attachments)
+    stored = inbound_store(raw, source="test", envelope_recipient=KS)
     with CaptureQueriesContext(connection) as captured:
         assert inbound_process(stored.pk) == InboundEmail.Status.PROCESSED
     # Lock the message (with its raw bytes and the brands' state); look up its Message-IDs
     # with the sender's recent acknowledgements; take a ticket number; insert the ticket, its
     # message and clock, the acknowledgement's message and outbox row; mark the message
     # processed; and the transaction's own begin and end. Every statement is a round trip.
+    # Attachments add their rows' one insert, nothing more.
     statements = [query["sql"].split()[0] for query in captured]
-    assert len(statements) <= 11, statements
+    assert len(statements) <= 11 + bool(attachments), statements
     assert Ticket.objects.count() == 2
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ACKNOWLEDGEMENT).count() == 2
 
