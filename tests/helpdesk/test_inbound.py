@@ -637,6 +637,21 @@ def test_an_urgent_reason_in_the_text_marks_the_ticket_urgent(kendrascottes, del
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "urgent"),
+    [
+        ("I received the wrong items in my parcel.", True),  # wrong item*: any ending
+        ("The WRONG   COLOURS arrived.", True),  # any case and spacing
+        ("My lost packages were found.", True),
+        ("This awrong itemization is odd.", False),  # phrases start at a word
+    ],
+)
+def test_urgent_phrases_match_words_and_the_endings_the_brand_allows(crocso, deliver, body, urgent):
+    deliver(make_mail(to=CR, subject="Order", body=body))
+    assert Ticket.objects.get().is_urgent is urgent
+
+
+@pytest.mark.django_db
 def test_mail_without_urgent_words_is_not_urgent(kendrascottes, deliver):
     deliver(make_mail())
     assert not Ticket.objects.get().is_urgent
