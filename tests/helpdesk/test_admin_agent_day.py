@@ -10,7 +10,7 @@ from django.core import mail
 from django.utils import timezone
 
 from brands.models import BrandMembership
-from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket
+from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.tickets import ticket_create, ticket_set_status
 from tests.factories import agent_of
 
@@ -177,12 +177,35 @@ def test_every_time_on_the_page_is_in_the_brands_time_zone(agent_client, kendras
 
     content = agent_client.get(page_url(ticket)).content.decode()
 
-    assert "Times on this page are in America/Chicago" in content
+    assert "Times in America/Chicago" in content
     received_field = re.search(r'field-received_at.*?class="readonly">(.*?)</div>', content, re.S)
     assert received_field.group(1).strip() == "Nov. 9, 2026, 10 a.m."
     # The clock's start in its inline, and the thread, agree with it.
     assert "Nov. 9, 2026, 10 a.m." in content.split('id="clocks-group"')[1]
     assert "Mon 09 Nov 2026 10:00 CST" in content
+
+
+@pytest.mark.django_db
+def test_admin_lists_are_in_the_zone_of_the_agents_brands_when_they_share_one(
+    client, kendrascottes, crocso, agent
+):
+    ticket = open_ticket(kendrascottes)
+    clock = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
+    fired = datetime(2026, 11, 10, 16, 30, tzinfo=UTC)  # 10:30 in Chicago, 9:30 in Denver
+    SlaEvent.objects.create(
+        ticket=ticket, clock=clock, kind="warning", due_at=fired, tier=1, created_at=fired
+    )
+    client.force_login(agent)
+
+    content = client.get("/admin/helpdesk/slaevent/").content.decode()
+    assert "Times in America/Chicago" in content
+    assert "Nov. 10, 2026, 10:30 a.m." in content
+
+    # Working for a brand in another zone too: no one zone is right, so UTC, said as such.
+    BrandMembership.objects.create(brand=crocso, user=agent, role=BrandMembership.Role.AGENT)
+    content = client.get("/admin/helpdesk/slaevent/").content.decode()
+    assert "Times in UTC" in content
+    assert "Nov. 10, 2026, 4:30 p.m." in content
 
 
 # -- the reply composer and notes -----------------------------------------------------------------

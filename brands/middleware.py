@@ -1,0 +1,33 @@
+"""Admin pages in the time zone its users work in."""
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from brands.selectors import shared_time_zone
+
+
+class AdminTimeZoneMiddleware:
+    """Admin pages show times in the zone of the user's brands when they share one (their
+    business hours and promises are counted in it), otherwise in TIME_ZONE (UTC). Every page
+    says which zone it uses; a ticket's page uses its brand's zone in any case."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        zone = None
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and request.path.startswith(reverse("admin:index"))
+        ):
+            zone = shared_time_zone(user)
+        # TemplateResponses are rendered inside get_response, so within the override.
+        with timezone.override(ZoneInfo(zone) if zone else None):
+            return self.get_response(request)
