@@ -8,6 +8,14 @@ from django.db.models import Q
 from brands.models import Brand, Category, PolicyVersion
 
 
+class TicketQuerySet(models.QuerySet):
+    def for_update(self) -> "TicketQuerySet":
+        """Lock the tickets' rows only, not the brand rows a query joins (which would make
+        every writer of a brand wait for every other). Every writer takes a ticket's lock
+        before its clocks', so the sweep and a reply never wait for each other in a cycle."""
+        return self.select_for_update(of=("self",))
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -76,6 +84,8 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]

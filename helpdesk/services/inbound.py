@@ -467,7 +467,7 @@ def ticket_thread(
     The ticket found is locked for the rest of the transaction: the message is about to be
     added to it, and read under the lock its status is the one the reply acts on.
     """
-    tickets = Ticket.objects.select_for_update(of=("self",))
+    tickets = Ticket.objects.for_update()
     ids = [value for value in [*parsed.references, parsed.in_reply_to] if value]
     if known is None:
         known = _thread_facts(brand, ids, sender).known

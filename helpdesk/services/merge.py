@@ -24,7 +24,7 @@ def ticket_merge(duplicate: Ticket, *, into: Ticket, actor: AbstractBaseUser) ->
         # Both rows locked, in id order, so two merges of the same pair cannot deadlock.
         locked = {
             ticket.pk: ticket
-            for ticket in Ticket.objects.select_for_update()
+            for ticket in Ticket.objects.for_update()
             .select_related("brand")
             .filter(pk__in=[duplicate.pk, into.pk])
             .order_by("pk")

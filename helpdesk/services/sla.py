@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from brands.calendars import brand_calendar
@@ -319,24 +320,28 @@ def ticket_recompute_clocks(ticket: Ticket, now: datetime) -> int:
     moved past `now` may warn or breach again at its new instant. Returns clocks changed.
     """
     changed = 0
-    for clock in live_clocks(ticket).select_related("ticket__category"):
-        terms = _current_terms(clock)
-        if terms is None:
-            continue
-        clock.mode = terms.mode
-        clock.target_seconds, clock.latest_seconds = terms.target_seconds, terms.latest_seconds
-        clock.target_at, clock.latest_at = terms.target_at, terms.latest_at
-        if clock.state == SlaClock.State.RUNNING:
-            _deadlines_from(clock, clock.running_since)
-        if clock.target_at > now:
-            clock.warned_at = None
-        if clock.latest_at > now:
-            clock.breached_at = None
-        clock.next_check_at = next_check_at(clock)
-        clock.save()
-        changed += 1
-    ticket.policy_version = policy_version_current(ticket.brand)
-    ticket.save(update_fields=["policy_version", "updated_at"])
+    with transaction.atomic():
+        # The ticket's lock before its clocks', as every writer takes them (see the sweep).
+        ticket = Ticket.objects.for_update().select_related("brand").get(pk=ticket.pk)
+        for clock in live_clocks(ticket).select_related("ticket__category"):
+            terms = _current_terms(clock)
+            if terms is None:
+                continue
+            clock.mode = terms.mode
+            clock.target_seconds = terms.target_seconds
+            clock.latest_seconds = terms.latest_seconds
+            clock.target_at, clock.latest_at = terms.target_at, terms.latest_at
+            if clock.state == SlaClock.State.RUNNING:
+                _deadlines_from(clock, clock.running_since)
+            if clock.target_at > now:
+                clock.warned_at = None
+            if clock.latest_at > now:
+                clock.breached_at = None
+            clock.next_check_at = next_check_at(clock)
+            clock.save()
+            changed += 1
+        ticket.policy_version = policy_version_current(ticket.brand)
+        ticket.save(update_fields=["policy_version", "updated_at"])
     return changed
 
 

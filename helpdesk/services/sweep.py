@@ -1,13 +1,14 @@
 """The SLA sweep: fire the warnings, breaches and escalations whose time has come.
 
-It reads only clocks whose `next_check_at` has passed (a partial index), locks them with
-SKIP LOCKED so concurrent sweeps share the work instead of repeating it, and records each
+It reads only clocks whose `next_check_at` has passed (a partial index) and records each
 event under a unique (clock, kind, due) constraint, so nothing fires twice.
 
-Every other writer locks a ticket before its clocks (a reply, a status change, an escalation).
-The sweep takes each clock's ticket in the same SKIP LOCKED query: it never waits for a ticket
-someone is working on (no deadlock with a reply that is about to stop the clock), and a clock
-skipped that way is fired by the next sweep, if the reply has not stopped it.
+Locks: every writer locks a ticket before its clocks (a reply, a status change, an
+escalation). The sweep does the same: it first locks the tickets of the next due clocks with
+SKIP LOCKED, so concurrent sweeps share the work and a ticket someone is working on is left
+for the next sweep (unless that work answered the clock); only then does it lock and read
+those tickets' due clocks. It never holds a clock whose ticket it does not hold, so it cannot
+wait in a cycle with a reply.
 """
 
 import logging
@@ -40,14 +41,23 @@ def sla_sweep(now: datetime | None = None, batch_size: int | None = None) -> int
     fired = 0
     while True:
         with transaction.atomic():
-            batch = list(
-                SlaClock.objects.select_for_update(skip_locked=True, of=("self", "ticket"))
-                .select_related("ticket__brand__policy", "ticket__assignee")
-                .filter(next_check_at__lte=now)
+            due = SlaClock.objects.filter(next_check_at__lte=now)
+            claimed = [
+                clock.pk
+                for clock in due.select_for_update(skip_locked=True, of=("ticket",))
+                .select_related("ticket")
+                .only("id", "ticket__id")
                 .order_by("next_check_at")[:batch_size]
+            ]
+            # Read again under the clocks' own locks: as they are now, not as first seen.
+            batch = list(
+                due.select_for_update(of=("self",))
+                .select_related("ticket__brand__policy", "ticket__assignee")
+                .filter(pk__in=claimed)
+                .order_by("next_check_at")
             )
             fired += _fire(batch, now)
-        if len(batch) < batch_size:
+        if len(claimed) < batch_size:
             return fired
 
 
@@ -125,7 +135,7 @@ def _alert_context(clock: SlaClock) -> dict:
 def _escalate_after_breach(clock: SlaClock, directory: StaffDirectory, now: datetime) -> None:
     """A breach hands the ticket to the next tier; at the top tier, its group is told.
     The ticket is already locked (see the module's note); it is read again as it is now."""
-    ticket = Ticket.objects.select_for_update().select_related("brand").get(pk=clock.ticket_id)
+    ticket = Ticket.objects.for_update().select_related("brand").get(pk=clock.ticket_id)
     tier = clock.tier or ticket.tier
     if ticket.tier == tier and ticket.brand.tiers.filter(level=tier + 1).exists():
         ticket_move_to_tier(ticket, tier + 1, at=now, reason=f"{clock.get_kind_display()} breached")

@@ -4,12 +4,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 
-from brands.models import DEFAULT_ESCALATION_PHRASES, BrandMembership, phrase_lines
+from brands.models import DEFAULT_ESCALATION_PHRASES, Brand, BrandMembership, phrase_lines
 from brands.services import phrase_pattern, policy_version_record
 from helpdesk.errors import ApplicationError
 from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
+from helpdesk.services import sweep as sweep_service
 from helpdesk.services.sweep import sla_sweep
 from helpdesk.services.tickets import (
     ticket_create,
@@ -321,30 +322,83 @@ def test_two_sweeps_at_once_fire_each_event_once(kendrascottes):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL SKIP LOCKED")
-def test_the_sweep_skips_a_ticket_someone_is_working_on_and_fires_it_later(kendrascottes):
+def test_the_sweep_leaves_a_ticket_someone_is_working_on_and_its_clocks_free(
+    kendrascottes, monkeypatch
+):
     agent_of(kendrascottes, email="agent@ks.example")
+    agent_of(kendrascottes, BrandMembership.Role.SENIOR, email="senior@ks.example")
     busy, idle = open_ticket(kendrascottes), open_ticket(kendrascottes)
-    at = MONDAY + timedelta(hours=25)  # past both first-response targets
-    locked, release = threading.Event(), threading.Event()
+    at = MONDAY + timedelta(hours=49)  # both first responses breached: the idle one escalates
+    locked, sweeping, answered = threading.Event(), threading.Event(), threading.Event()
+    clock_was_free = []
 
-    def work_on_busy_ticket() -> None:
-        # As a reply does: the ticket's row lock first, then (later) its clocks.
+    def reply_to_busy_ticket() -> None:
+        # As a reply does: the ticket's lock first, then its clock, here while the sweep is
+        # in the middle of its work (NOWAIT: a clock the sweep held would fail at once).
         try:
             with transaction.atomic():
-                Ticket.objects.select_for_update().get(pk=busy.pk)
+                Ticket.objects.for_update().get(pk=busy.pk)
                 locked.set()
-                release.wait(timeout=30)
+                assert sweeping.wait(timeout=30)
+                clock = busy.clocks.get(kind="first_response")
+                try:
+                    SlaClock.objects.select_for_update(nowait=True).get(pk=clock.pk)
+                    clock_was_free.append(True)
+                except DatabaseError:
+                    clock_was_free.append(False)
+                answered.set()
         finally:
             connections.close_all()
 
-    worker = threading.Thread(target=work_on_busy_ticket)
+    real_fire = sweep_service._fire
+
+    def fire_while_the_reply_works(clocks, now):
+        sweeping.set()
+        assert answered.wait(timeout=30)
+        return real_fire(clocks, now)
+
+    monkeypatch.setattr(sweep_service, "_fire", fire_while_the_reply_works)
+    worker = threading.Thread(target=reply_to_busy_ticket)
     worker.start()
     try:
         assert locked.wait(timeout=30)
-        assert sla_sweep(now=at) == 1  # the idle ticket's warning; no wait for the busy one
-        assert set(SlaEvent.objects.values_list("ticket_id", flat=True)) == {idle.pk}
+        assert sla_sweep(now=at) == 2  # the idle ticket's warning and breach
     finally:
-        release.set()
+        sweeping.set()
         worker.join()
-    assert sla_sweep(now=at) == 1
-    assert SlaEvent.objects.filter(ticket=busy, kind=SlaEvent.Kind.WARNING).count() == 1
+    assert clock_was_free == [True]
+    assert set(SlaEvent.objects.values_list("ticket_id", flat=True)) == {idle.pk}
+    assert Ticket.objects.get(pk=idle.pk).tier == 2
+    monkeypatch.setattr(sweep_service, "_fire", real_fire)
+    assert sla_sweep(now=at) == 2  # the next sweep fires what was left
+    assert SlaEvent.objects.filter(ticket=busy, kind=SlaEvent.Kind.BREACH).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_working_on_a_ticket_locks_the_ticket_not_its_brand(kendrascottes):
+    ticket = open_ticket(kendrascottes)
+    locked, done = threading.Event(), threading.Event()
+
+    def escalate() -> None:
+        # ticket_escalate holds the ticket's lock until its transaction ends; the check runs
+        # while it does.
+        try:
+            with transaction.atomic():
+                ticket_escalate(ticket, by_customer=True)
+                locked.set()
+                assert done.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=escalate)
+    worker.start()
+    try:
+        assert locked.wait(timeout=30)
+        with transaction.atomic():  # as a policy save or another ticket's writer would
+            Brand.objects.select_for_update(nowait=True).get(pk=kendrascottes.pk)
+            with pytest.raises(DatabaseError):
+                Ticket.objects.select_for_update(nowait=True).get(pk=ticket.pk)
+    finally:
+        done.set()
+        worker.join()
