@@ -19,15 +19,12 @@ class AdminTimeZoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
         zone = None
-        if (
-            user is not None
-            and user.is_authenticated
-            and user.is_staff
-            and request.path.startswith(reverse("admin:index"))
-        ):
-            zone = shared_time_zone(user)
+        # The path first: other requests never load the user for this.
+        if request.path.startswith(reverse("admin:index")):
+            user = request.user
+            if user.is_authenticated and user.is_staff:
+                zone = shared_time_zone(user)
         # TemplateResponses are rendered inside get_response, so within the override.
         with timezone.override(ZoneInfo(zone) if zone else None):
             return self.get_response(request)

@@ -34,5 +34,8 @@ def staffed_brands(user: AbstractBaseUser) -> QuerySet[Brand]:
 def shared_time_zone(user: AbstractBaseUser) -> str | None:
     """The time zone of every brand the user works for or owns, when they all share one;
     None for someone with no brand or brands in several zones."""
-    zones = list(brands_for_user(user).values_list("time_zone", flat=True).distinct()[:2])
+    # No ordering: the model's (by name) would make DISTINCT count names, not zones.
+    zones = list(
+        brands_for_user(user).order_by().values_list("time_zone", flat=True).distinct()[:2]
+    )
     return zones[0] if len(zones) == 1 else None

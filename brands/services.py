@@ -143,7 +143,8 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern | None:
             alternatives.append(r"\s+".join(map(re.escape, words)) + (r"\w*" if stem else ""))
     if not alternatives:
         return None
-    return re.compile(rf"\b(?:{'|'.join(alternatives)})\b", re.IGNORECASE)
+    # Not \b: a phrase may begin or end with punctuation ("help!"), where \b needs a letter.
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

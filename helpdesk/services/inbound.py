@@ -421,8 +421,10 @@ def _thread_facts(brand: Brand, ids: Sequence[str], sender: str) -> ThreadFacts:
     Asked for every message, so one query written in SQL: the ORM took longer to build these
     than the database takes to answer them, and each round trip costs as much again.
     """
-    candidates = sorted(_id_candidates([value for value in ids if value])) or [""]
+    candidates = sorted(_id_candidates([value for value in ids if value]))
     listed = ", ".join(["%s"] * len(candidates))
+    # No ids, no message: (not IN (''), which every message without an ID would match).
+    matches = f"message_id IN ({listed}) OR esp_message_id IN ({listed})" if candidates else "1 = 0"
     since = connection.ops.adapt_datetimefield_value(timezone.now() - timedelta(hours=1))
     with connection.cursor() as cursor:
         # The count is one row; the messages, any number, are joined to it (none: NULLs).
@@ -435,7 +437,7 @@ def _thread_facts(brand: Brand, ids: Sequence[str], sender: str) -> ThreadFacts:
             "AND o.created_at >= %s) acks LEFT JOIN ("
             "SELECT ticket_id, kind, message_id, esp_message_id "
             f"FROM {Message._meta.db_table} WHERE brand_id = %s AND kind <> %s "
-            f"AND (message_id IN ({listed}) OR esp_message_id IN ({listed}))"
+            f"AND ({matches})"
             ") known ON 1 = 1",
             [
                 brand.pk,

@@ -27,7 +27,9 @@ def file_saved(file: FieldFile) -> None:
 
 @contextmanager
 def files_removed_on_error() -> Iterator[None]:
-    """Delete the files saved inside (see `file_saved`) if the block raises."""
+    """Delete the files saved inside (see `file_saved`) if the block raises. Nested in
+    another such block, the files of a block that succeeds still go if the outer one fails."""
+    outer = _saved.get()
     saved: list[FieldFile] = []
     token = _saved.set(saved)
     try:
@@ -39,5 +41,8 @@ def files_removed_on_error() -> Iterator[None]:
             except Exception:  # the work's own error is the one to raise
                 logger.warning("Could not remove %s", file.name, exc_info=True)
         raise
+    else:
+        if outer is not None:
+            outer.extend(saved)
     finally:
         _saved.reset(token)

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from brands.models import BrandMembership
+from brands.models import Brand, BrandMembership
 from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.tickets import ticket_create, ticket_set_status
 from tests.factories import agent_of
@@ -206,6 +206,11 @@ def test_admin_lists_are_in_the_zone_of_the_agents_brands_when_they_share_one(
     content = client.get("/admin/helpdesk/slaevent/").content.decode()
     assert "Times in UTC" in content
     assert "Nov. 10, 2026, 4:30 p.m." in content
+
+    # Two brands in one zone share it.
+    Brand.objects.filter(pk=crocso.pk).update(time_zone="America/Chicago")
+    content = client.get("/admin/helpdesk/slaevent/").content.decode()
+    assert "Times in America/Chicago" in content
 
 
 # -- the reply composer and notes -----------------------------------------------------------------

@@ -21,7 +21,7 @@ from helpdesk.services.inbound import (
     inbound_requeue_stuck,
     inbound_store,
 )
-from helpdesk.services.tickets import ticket_set_status
+from helpdesk.services.tickets import ticket_create, ticket_set_status
 from tests.factories import UserFactory, agent_of
 from tests.helpdesk.mail import (
     ANN,
@@ -432,6 +432,15 @@ def test_a_copy_to_two_brands_losing_both_races_is_still_found_a_duplicate(
     assert inbound_process(copy.pk) == InboundEmail.Status.DUPLICATE
     assert lookups == ["kendrascottes", "kendrascottes", "crocso", "kendrascottes", "crocso"]
     assert Ticket.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_mail_without_thread_ids_finds_no_message_whatever_lacks_an_id(kendrascottes):
+    # Contact-form messages have no Message-ID: an empty list of ids must not match them.
+    ticket_create(kendrascottes, customer_email="ann@customer.example", subject="S", body="B")
+    facts = inbound_service._thread_facts(kendrascottes, [], "ann@customer.example")
+    assert facts.known == []
+    assert facts.acknowledgements_last_hour == 0
 
 
 @pytest.mark.django_db

@@ -294,6 +294,14 @@ def test_no_phrases_make_no_pattern():
     assert phrase_pattern(["", "  *  "]) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("Please help! It broke.", True), ("(urgent) reply", True), ("helpless", False)],
+)
+def test_phrases_may_begin_or_end_with_punctuation(text, found):
+    assert bool(phrase_pattern(["help!", "(urgent)"]).search(text)) is found
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL SKIP LOCKED")
 def test_two_sweeps_at_once_fire_each_event_once(kendrascottes):
