@@ -18,6 +18,17 @@ def client_address(request: HttpRequest) -> str:
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies <= 0 or not forwarded:
         return remote
-    addresses = [address.strip() for address in forwarded.split(",")]
+    addresses = [_without_port(address) for address in forwarded.split(",")]
     # Fewer entries than proxies: the request skipped one; the leftmost is the furthest hop.
     return addresses[-min(proxies, len(addresses))] or remote
+
+
+def _without_port(entry: str) -> str:
+    """The address as a proxy wrote it, less the port some add ("203.0.113.7:52100",
+    "[2001:db8::1]:443"): each new connection would otherwise count as another client."""
+    entry = entry.strip()
+    if entry.startswith("["):
+        return entry[1:].split("]", 1)[0]
+    if entry.count(":") == 1:  # IPv4 and a port; a bare IPv6 address has several colons
+        return entry.split(":", 1)[0]
+    return entry

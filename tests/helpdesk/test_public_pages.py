@@ -210,7 +210,11 @@ def test_behind_a_proxy_the_contact_form_counts_each_customer_not_the_proxy(
     assert from_customer("203.0.113.7", 3) == 429
     # A client writing its own X-Forwarded-For gets the proxy's entry after it: still counted.
     assert from_customer("192.0.2.1, 203.0.113.7", 4) == 429
-    assert Ticket.objects.count() == 2
+    # A proxy that adds the client's port: a new connection is not a new client.
+    assert from_customer("203.0.113.7:52100", 5) == 429
+    assert from_customer("[2001:db8::7]:443", 6) == 302
+    assert from_customer("2001:db8::7", 7) == 429
+    assert Ticket.objects.count() == 3
 
 
 @pytest.mark.django_db
