@@ -7,6 +7,7 @@ Mounted at /admin/reports/ by config/urls.py, wrapped by the admin site's login 
 import csv
 from datetime import timedelta
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import admin
@@ -78,7 +79,12 @@ def report_view(request: HttpRequest) -> HttpResponse:
         ),
         "max_days": MAX_PERIOD_DAYS,
     }
-    return TemplateResponse(request, "admin/helpdesk/report.html", context)
+    response = TemplateResponse(request, "admin/helpdesk/report.html", context)
+    if report is None:
+        return response
+    # A report is counted in its brand's zone: its page is shown in it, as a ticket's is.
+    with timezone.override(ZoneInfo(form.cleaned_data["brand"].time_zone)):
+        return response.render()
 
 
 def report_csv_view(request: HttpRequest) -> HttpResponse:

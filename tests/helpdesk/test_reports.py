@@ -257,6 +257,20 @@ def test_the_admin_report_page_draws_the_charts(client, kendrascottes, week):
 
 
 @pytest.mark.django_db
+def test_the_report_page_is_in_its_brands_time_zone(client, kendrascottes, crocso, week):
+    # An owner of both brands (Chicago and Denver) sees other admin pages in UTC.
+    owner = agent_of(kendrascottes, BrandMembership.Role.OWNER)
+    BrandMembership.objects.create(brand=crocso, user=owner, role=BrandMembership.Role.OWNER)
+    client.force_login(owner)
+
+    report = client.get(REPORTS_URL, {"brand": "crocso"}).content.decode()
+    versions = client.get("/admin/brands/policyversion/").content.decode()
+
+    assert "Times in America/Denver" in report
+    assert "Times in UTC" in versions
+
+
+@pytest.mark.django_db
 def test_an_owner_who_is_not_an_agent_gets_the_report_of_their_brand(client, kendrascottes, week):
     client.force_login(agent_of(kendrascottes, BrandMembership.Role.OWNER))
 
