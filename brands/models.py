@@ -83,6 +83,23 @@ class BrandMembership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.brand}"
 
 
+class StaffPreference(models.Model):
+    """A staff user's own choices for admin."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_preference"
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Admin shows times in this zone. Blank: the zone your brands share, else UTC.",
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.time_zone or 'brand zone'}"
+
+
 class SupportAddress(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="addresses")
     email = models.EmailField(unique=True, help_text="Mail to this address opens tickets.")

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
-from brands.models import Brand, BrandMembership
+from brands.models import Brand, BrandMembership, StaffPreference
 
 # The roles that work on tickets (owners edit settings only).
 STAFF_ROLES = (BrandMembership.Role.AGENT, BrandMembership.Role.SENIOR)
@@ -39,3 +39,10 @@ def shared_time_zone(user: AbstractBaseUser) -> str | None:
         brands_for_user(user).order_by().values_list("time_zone", flat=True).distinct()[:2]
     )
     return zones[0] if len(zones) == 1 else None
+
+
+def admin_time_zone(user: AbstractBaseUser) -> str | None:
+    """The zone admin shows the user's times in: their own choice, else the one their brands
+    share; None (UTC) otherwise."""
+    chosen = StaffPreference.objects.filter(user=user).values_list("time_zone", flat=True)
+    return next((zone for zone in chosen if zone), None) or shared_time_zone(user)

@@ -12,7 +12,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from brands.models import Brand, OpeningHours, PolicyVersion, SlaPolicy, phrase_lines
+from brands.models import (
+    Brand,
+    OpeningHours,
+    PolicyVersion,
+    SlaPolicy,
+    StaffPreference,
+    phrase_lines,
+)
 
 WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 POLICY_FIELDS = [f.name for f in SlaPolicy._meta.concrete_fields if f.name not in ("id", "brand")]
@@ -180,3 +187,12 @@ def brand_rules(brand: Brand) -> BrandRules:
     reasons, escalation phrases and versions all change only through a recorded policy
     version."""
     return _cached_rules(brand.pk, brand.policy_updated_at)
+
+
+def staff_time_zone_set(user: AbstractBaseUser, time_zone: str) -> StaffPreference:
+    """Save the zone a staff user wants admin's times in ("" for their brands' zone)."""
+    preference = StaffPreference.objects.filter(user=user).first() or StaffPreference(user=user)
+    preference.time_zone = time_zone.strip()
+    preference.full_clean()
+    preference.save()
+    return preference

@@ -6,6 +6,7 @@ from helpdesk import webhooks
 urlpatterns = [
     # Admin pages of their own (reports), ahead of the admin site's catch-all.
     path("admin/reports/", include("helpdesk.admin_reports")),
+    path("admin/preferences/", include("brands.preferences")),
     path("admin/", admin.site.urls),
     path("b/", include("helpdesk.public_urls")),
     path("api/", include("helpdesk.api.urls")),
