@@ -44,5 +44,5 @@ def shared_time_zone(user: AbstractBaseUser) -> str | None:
 def admin_time_zone(user: AbstractBaseUser) -> str | None:
     """The zone admin shows the user's times in: their own choice, else the one their brands
     share; None (UTC) otherwise."""
-    chosen = StaffPreference.objects.filter(user=user).values_list("time_zone", flat=True)
-    return next((zone for zone in chosen if zone), None) or shared_time_zone(user)
+    chosen = StaffPreference.objects.filter(user=user).exclude(time_zone="")
+    return chosen.values_list("time_zone", flat=True).first() or shared_time_zone(user)

@@ -15,6 +15,10 @@ class TicketQuerySet(models.QuerySet):
         before its clocks', so the sweep and a reply never wait for each other in a cycle."""
         return self.select_for_update(of=("self",))
 
+    def locked(self, pk: int) -> "Ticket":
+        """One ticket under its lock (see `for_update`), with its brand, as it is now."""
+        return self.for_update().select_related("brand").get(pk=pk)
+
 
 class Ticket(models.Model):
     class Status(models.TextChoices):

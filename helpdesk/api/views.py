@@ -173,10 +173,9 @@ class TicketListCreateApi(StorefrontMixin, GenericAPIView):
             idempotency_key=request.headers.get(idempotency.HEADER),
             **serializer.validated_data,
         )
+        headers = {"Location": f"{request.path}{ticket.reference}/"}
         if not created:  # a replayed request's ticket, read back: its due time now
             ticket = api_selectors.first_response_due(ticket)
-        headers = {"Location": f"{request.path}{ticket.reference}/"}
-        if not created:
             headers["Idempotent-Replayed"] = "true"
         return Response(
             s.TicketCreatedOutput(ticket).data, status=status.HTTP_201_CREATED, headers=headers

@@ -322,7 +322,7 @@ def ticket_recompute_clocks(ticket: Ticket, now: datetime) -> int:
     changed = 0
     with transaction.atomic():
         # The ticket's lock before its clocks', as every writer takes them (see the sweep).
-        ticket = Ticket.objects.for_update().select_related("brand").get(pk=ticket.pk)
+        ticket = Ticket.objects.locked(ticket.pk)
         for clock in live_clocks(ticket).select_related("ticket__category"):
             terms = _current_terms(clock)
             if terms is None:

@@ -135,7 +135,7 @@ def _alert_context(clock: SlaClock) -> dict:
 def _escalate_after_breach(clock: SlaClock, directory: StaffDirectory, now: datetime) -> None:
     """A breach hands the ticket to the next tier; at the top tier, its group is told.
     The ticket is already locked (see the module's note); it is read again as it is now."""
-    ticket = Ticket.objects.for_update().select_related("brand").get(pk=clock.ticket_id)
+    ticket = Ticket.objects.locked(clock.ticket_id)
     tier = clock.tier or ticket.tier
     if ticket.tier == tier and ticket.brand.tiers.filter(level=tier + 1).exists():
         ticket_move_to_tier(ticket, tier + 1, at=now, reason=f"{clock.get_kind_display()} breached")

@@ -290,7 +290,7 @@ def ticket_customer_reply(
     received_at = received_at or timezone.now()
     with transaction.atomic(savepoint=False):
         if not locked:
-            ticket = Ticket.objects.for_update().select_related("brand").get(pk=ticket.pk)
+            ticket = Ticket.objects.locked(ticket.pk)
         message = Message.objects.create(
             ticket=ticket,
             brand=ticket.brand,
@@ -361,7 +361,7 @@ def ticket_reply(
         raise ApplicationError("Unknown status.", {"status": "Open, waiting or resolved."})
     at = at or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.for_update().select_related("brand").get(pk=ticket.pk)
+        ticket = Ticket.objects.locked(ticket.pk)
         message = email_queue(
             brand=ticket.brand,
             kind=OutboundEmail.Kind.REPLY,
@@ -429,7 +429,7 @@ def ticket_set_status(
         raise ApplicationError("Unknown status.", {"status": f"{status!r} is not a status."})
     at = at or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.for_update().select_related("brand").get(pk=ticket.pk)
+        ticket = Ticket.objects.locked(ticket.pk)
         previous = ticket.status
         if previous == status:
             return ticket
@@ -479,7 +479,7 @@ def ticket_escalate(
     """
     at = at or timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.for_update().select_related("brand").get(pk=ticket.pk)
+        ticket = Ticket.objects.locked(ticket.pk)
         if by_customer and ticket.escalation_requested_at is not None:
             if quiet:
                 return False
