@@ -167,9 +167,11 @@ ANYMAIL = {
 }
 if MAILGUN_API_KEY and "EMAIL_BACKEND" not in env.ENVIRON:
     EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
-# A signed webhook older than this is refused (with its token never accepted twice), so a
-# captured request cannot be replayed later. Mailgun warns that its own delivery can lag.
-INBOUND_WEBHOOK_MAX_AGE_SECONDS = env.int("INBOUND_WEBHOOK_MAX_AGE_SECONDS", default=600)
+# A signed webhook older than this is refused; within it, each token is accepted once, so a
+# captured request cannot be replayed either way. Longer than Mailgun's 8 hours of retries:
+# a retry may carry its first attempt's signature, and mail that failed to store while we
+# were down must still get in when it comes again.
+INBOUND_WEBHOOK_MAX_AGE_SECONDS = env.int("INBOUND_WEBHOOK_MAX_AGE_SECONDS", default=9 * 3600)
 # Attachments larger than this are recorded (name, type, size, a note) but not kept.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=15 * 1024 * 1024)
 # Mailgun posts the raw message as a form field, which Django caps at 2.5 MB by default;
