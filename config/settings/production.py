@@ -5,7 +5,9 @@ from .base import env
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-DATABASES = {"default": env.db("DATABASE_URL")}
+# No SQLite default in production: read without one, an unset DATABASE_URL stops the start.
+# The connection settings are base's, made from the same variable (kept alive, and so on).
+env("DATABASE_URL")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
