@@ -1,12 +1,16 @@
-from datetime import datetime
+import json
+import threading
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from helpdesk.models import InboundEmail, Message, OutboundEmail, Ticket
 from helpdesk.services.inbound import inbound_process, inbound_store
-from helpdesk.services.outbound import outbound_send
+from helpdesk.services.outbound import outbound_send, outbox_requeue_stuck
 from helpdesk.services.tickets import ticket_acknowledge, ticket_create, ticket_reply
 from tests.factories import UserFactory, agent_of
 from tests.helpdesk.mail import (
@@ -195,3 +199,101 @@ def test_a_delivery_event_arriving_before_the_send_result_is_not_overwritten(ken
     message = Message.objects.get(pk=outbound.ticket_message_id)
     assert message.delivery_status == "delivered"
     assert message.esp_message_id == OutboundEmail.objects.get(pk=outbound.pk).esp_message_id
+
+
+class MailgunApi(BaseHTTPRequestHandler):
+    """Mailgun's sending API on this machine: answers 503 while `failures` lasts, then
+    accepts the message as Mailgun does."""
+
+    failures = 0
+    received = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received += 1
+        if type(self).failures > 0:
+            type(self).failures -= 1
+            self.send_response(503)
+            self.end_headers()
+            self.wfile.write(b"Service Unavailable")
+            return
+        body = json.dumps({"id": f"<mg-{self.received}@mg.example>", "message": "Queued."})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def mailgun(settings):
+    """Sending through anymail's real Mailgun backend, to the API above."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), MailgunApi)
+    MailgunApi.failures, MailgunApi.received = 0, 0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
+    settings.ANYMAIL = {
+        **settings.ANYMAIL,
+        "MAILGUN_API_KEY": "key-test",
+        "MAILGUN_SENDER_DOMAIN": "mg.example",
+        "MAILGUN_API_URL": f"http://127.0.0.1:{server.server_port}/v3",
+    }
+    yield MailgunApi
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def queued_acknowledgement(kendrascottes, django_capture_on_commit_callbacks) -> OutboundEmail:
+    with django_capture_on_commit_callbacks(execute=False):
+        ticket_create(
+            kendrascottes,
+            customer_email=ANN,
+            subject="Ring size",
+            body="Can I change the ring size?",
+            acknowledge=True,
+        )
+    return OutboundEmail.objects.get()
+
+
+@pytest.mark.django_db
+def test_mail_the_esp_refuses_stays_queued_and_the_requeue_sends_it_later(
+    mailgun, queued_acknowledgement, django_capture_on_commit_callbacks
+):
+    mailgun.failures = 1
+    assert outbound_send(queued_acknowledgement.pk) == OutboundEmail.Status.QUEUED
+    outbound = OutboundEmail.objects.get()
+    assert outbound.attempts == 1
+    assert "503" in outbound.last_error
+    # Not again before its delay has passed...
+    assert outbox_requeue_stuck(now=outbound.last_attempt_at + timedelta(seconds=30)) == 0
+    # ...then the requeue hands it to a task, which sends it.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_requeue_stuck(now=timezone.now() + timedelta(minutes=10)) == 1
+    outbound.refresh_from_db()
+    assert outbound.status == OutboundEmail.Status.SENT
+    assert outbound.attempts == 2
+    assert outbound.esp_message_id == "<mg-2@mg.example>"
+    assert outbound.ticket_message.delivery_status == Message.Delivery.SENT
+    assert mailgun.received == 2
+
+
+@pytest.mark.django_db
+def test_mail_the_esp_keeps_refusing_fails_after_the_last_attempt_and_the_agent_sees_it(
+    mailgun, queued_acknowledgement, settings
+):
+    settings.OUTBOUND_MAX_ATTEMPTS = 3
+    mailgun.failures = 10
+    statuses = [outbound_send(queued_acknowledgement.pk) for _ in range(4)]
+    assert statuses == [
+        OutboundEmail.Status.QUEUED,
+        OutboundEmail.Status.QUEUED,
+        OutboundEmail.Status.FAILED,
+        OutboundEmail.Status.FAILED,  # a failed row is not sent again by itself
+    ]
+    assert mailgun.received == 3
+    outbound = OutboundEmail.objects.get()
+    assert outbound.ticket_message.delivery_status == Message.Delivery.FAILED
+    assert "503" in outbound.ticket_message.delivery_detail
