@@ -150,6 +150,14 @@ def test_the_webhook_refuses_an_old_signature(client, kendrascottes, settings):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("esp", ["postmark", "sendgrid", "mailgun/inbound_unknown"])
+def test_other_esps_inbound_urls_are_not_open_even_with_the_secret(client, kendrascottes, esp):
+    response = post_inbound(client, make_mail(), url=f"/anymail/{esp}/inbound/")
+    assert response.status_code == 404
+    assert not InboundEmail.objects.exists()
+
+
+@pytest.mark.django_db
 def test_mailguns_last_retry_hours_later_is_accepted_with_its_first_signature(
     client, kendrascottes
 ):
