@@ -2,6 +2,7 @@
 and attachments. Each view checks the ticket is the user's and calls a service.
 """
 
+import base64
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -40,25 +41,50 @@ FRAME_POLICY = "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline
 # The ticket page itself: images from this site only, so a frame inherits no wider rule.
 PAGE_POLICY = "img-src 'self' data:; object-src 'none'; frame-ancestors 'self'"
 LOCAL_IMAGE_PREFIXES = ("data:", "cid:")
+# Inline images larger than this stay in the attachment list only: each shown one is read
+# and written into the page.
+INLINE_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 
 
-def _drop_remote_images(element: str, attribute: str, value: str) -> str | None:
-    if (
-        element == "img"
-        and attribute == "src"
-        and not value.lower().startswith(LOCAL_IMAGE_PREFIXES)
-    ):
-        return None
-    return value
+def inline_images(attachments: list[Attachment]) -> dict[str, str]:
+    """The message's stored inline images as data: URIs by Content-ID, for its HTML's cid:
+    links (a browser cannot resolve those, and the frame may load nothing from anywhere)."""
+    images = {}
+    for attachment in attachments:
+        if not (
+            attachment.content_id
+            and attachment.file
+            and attachment.content_type.lower().startswith("image/")
+            and attachment.size <= INLINE_IMAGE_MAX_BYTES
+        ):
+            continue
+        try:
+            with attachment.file.open("rb") as handle:
+                content = handle.read(INLINE_IMAGE_MAX_BYTES + 1)
+        except OSError:
+            continue  # shown as missing, listed with the attachments all the same
+        encoded = base64.b64encode(content).decode("ascii")
+        images[attachment.content_id] = f"data:{attachment.content_type.lower()};base64,{encoded}"
+    return images
 
 
-def html_for_frame(html: str) -> str:
+def html_for_frame(html: str, images: dict[str, str] | None = None) -> str:
     """A customer's HTML, cleaned by nh3 (no scripts, no remote images), as a document for an
-    iframe's srcdoc with a policy that loads nothing even if something slipped through."""
+    iframe's srcdoc with a policy that loads nothing even if something slipped through.
+    `images` are the message's inline images by Content-ID (`inline_images`)."""
+    images = images or {}
+
+    def local_images_only(element: str, attribute: str, value: str) -> str | None:
+        if element != "img" or attribute != "src":
+            return value
+        if value.lower().startswith("cid:"):
+            return images.get(value[4:].strip("<> "), value)
+        return value if value.lower().startswith(LOCAL_IMAGE_PREFIXES) else None
+
     cleaned = nh3.clean(
         html,
         url_schemes=nh3.ALLOWED_URL_SCHEMES | {"cid", "data"},
-        attribute_filter=_drop_remote_images,
+        attribute_filter=local_images_only,
     )
     return (
         '<!doctype html><html><head><meta charset="utf-8">'
@@ -133,14 +159,17 @@ def ticket_thread(ticket: Ticket) -> list[dict]:
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     ):
+        attachments = list(message.attachments.all())
         rows.append(
             {
                 "message": message,
                 "when": _local(message.created_at, zone),
                 "text": message.new_text or message.body_text,
                 "has_quoted": bool(message.new_text) and message.new_text != message.body_text,
-                "frame": thread_frame(message.body_html) if message.body_html else "",
-                "attachments": list(message.attachments.all()),
+                "frame": thread_frame(message.body_html, inline_images(attachments))
+                if message.body_html
+                else "",
+                "attachments": attachments,
             }
         )
     return rows
@@ -347,10 +376,10 @@ def _status_path(ticket: Ticket) -> str:
     return status_path(ticket)
 
 
-def thread_frame(html: str) -> str:
+def thread_frame(html: str, images: dict[str, str] | None = None) -> str:
     """A message's HTML in a sandboxed frame: no scripts, forms, popups or same origin."""
     return format_html(
         '<iframe class="message-html" sandbox="" referrerpolicy="no-referrer" '
         'title="The message as the customer formatted it" srcdoc="{}"></iframe>',
-        html_for_frame(html),
+        html_for_frame(html, images),
     )

@@ -167,6 +167,11 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=255, blank=True)
     size = models.PositiveBigIntegerField(default=0)
     note = models.CharField(max_length=255, blank=True, help_text="Why the file was not kept.")
+    content_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="An inline image's Content-ID, by which the message's HTML shows it (cid:).",
+    )
 
     def __str__(self) -> str:
         return self.filename

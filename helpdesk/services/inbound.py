@@ -511,6 +511,7 @@ def _save_attachments(message: Message, parsed: ParsedMail) -> None:
             content_type=part.content_type[:255],
             size=part.size,
             note=part.note,
+            content_id=part.content_id[:255],
         )
         if part.content is not None:
             name = get_valid_filename(os.path.basename(part.filename)) or "attachment"

@@ -1,8 +1,12 @@
 """The agent's day in admin: the queue by next due time, the ticket page with its thread, the
 reply composer, notes, assign to me, escalate and the bulk actions, all through the services."""
 
+import base64
+import html
 import re
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,7 +14,9 @@ from django.core import mail
 from django.utils import timezone
 
 from brands.models import Brand, BrandMembership
+from helpdesk import admin_views
 from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
+from helpdesk.services.inbound import inbound_store
 from helpdesk.services.tickets import ticket_create, ticket_set_status
 from tests.factories import agent_of
 
@@ -144,6 +150,73 @@ def test_the_customers_html_is_cleaned_and_framed_with_nothing_remote(agent_clie
         assert gone not in srcdoc, gone
     assert "data:image/png;base64,AAAA" in srcdoc
     assert "img-src 'self' data:" in response["Content-Security-Policy"]
+
+
+def mail_with_inline_images(images: dict[str, bytes], html: str) -> bytes:
+    """A mail client's HTML mail with pictures in it: multipart/related, each image by its
+    Content-ID."""
+    message = EmailMessage()
+    message["From"] = "Ann Smith <ann@customer.example>"
+    message["To"] = "support@kendrascottes.example"
+    message["Subject"] = "Photos of the damage"
+    message["Message-ID"] = make_msgid(domain="customer.example")
+    message.set_content("See the photos.")
+    message.add_alternative(html, subtype="html")
+    html_part = message.get_payload()[1]
+    for content_id, content in images.items():
+        html_part.add_related(content, "image", "png", cid=f"<{content_id}>")
+    return bytes(message)
+
+
+def frame_document(response) -> str:
+    (frame,) = re.findall(r"<iframe class=\"message-html\"[^>]*>", response.content.decode())
+    return html.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
+
+
+@pytest.mark.django_db
+def test_inline_images_show_in_the_message_and_nothing_else_is_fetched(
+    agent_client, kendrascottes, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    photo, other = b"\x89PNG photo of the clasp", b"\x89PNG another ticket's picture"
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_store(
+            mail_with_inline_images({"other@x": other}, '<img src="cid:other@x">'),
+            source="test",
+        )
+        inbound_store(
+            mail_with_inline_images(
+                {"clasp@ann": photo},
+                '<p>Broken:</p><img src="cid:clasp@ann"><img src="cid:other@x">',
+            ),
+            source="test",
+        )
+    ticket = Ticket.objects.get(reference="KS-000002")
+
+    document = frame_document(agent_client.get(page_url(ticket)))
+
+    assert f'src="data:image/png;base64,{base64.b64encode(photo).decode()}"' in document
+    # A Content-ID of another message (here another ticket's) is not looked up.
+    assert base64.b64encode(other).decode() not in document
+    assert 'src="cid:other@x"' in document
+
+
+@pytest.mark.django_db
+def test_an_inline_image_over_the_limit_stays_a_listed_attachment(
+    agent_client, kendrascottes, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    large = b"\x89PNG" + b"x" * admin_views.INLINE_IMAGE_MAX_BYTES
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_store(
+            mail_with_inline_images({"big@ann": large}, '<img src="cid:big@ann">'), source="test"
+        )
+    ticket = Ticket.objects.get()
+
+    response = agent_client.get(page_url(ticket))
+
+    assert 'src="cid:big@ann"' in frame_document(response)
+    assert "big@ann.png" in response.content.decode()  # in the attachment list
 
 
 @pytest.mark.django_db
