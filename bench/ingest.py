@@ -45,7 +45,8 @@ from django.utils import timezone  # noqa: E402
 
 from config.celery import app as celery_app  # noqa: E402
 
-celery_app.conf.update(broker_url="memory://", task_always_eager=False)
+# A host name, or kombu warns that it falls back to one.
+celery_app.conf.update(broker_url="memory://localhost/", task_always_eager=False)
 
 from brands.models import Brand  # noqa: E402
 from helpdesk.models import InboundEmail, Message, Ticket  # noqa: E402
@@ -154,7 +155,7 @@ def ingest(raw: bytes, recipient: str) -> str:
 def ingest_batch(batch: list[tuple[bytes, str]]) -> dict[str, int]:
     outcomes: dict[str, int] = {}
     for raw, recipient in batch:
-        status = ingest(raw, recipient)
+        status = str(ingest(raw, recipient))
         outcomes[status] = outcomes.get(status, 0) + 1
     connections.close_all()
     return outcomes
