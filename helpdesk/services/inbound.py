@@ -420,6 +420,12 @@ def _thread_facts(brand: Brand, ids: Sequence[str], sender: str) -> ThreadFacts:
 
     Asked for every message, so one query written in SQL: the ORM took longer to build these
     than the database takes to answer them, and each round trip costs as much again.
+
+    The brand is never a condition an index could serve: without fresh statistics (a new
+    database, or autovacuum behind) PostgreSQL may pick the brand's index, and read every
+    message or mail of the brand for each message received. Only the Message-IDs and the
+    sender's address are looked up; the few rows they find are sorted by brand here or in
+    the count's FILTER.
     """
     candidates = sorted(_id_candidates([value for value in ids if value]))
     listed = ", ".join(["%s"] * len(candidates))
@@ -429,29 +435,28 @@ def _thread_facts(brand: Brand, ids: Sequence[str], sender: str) -> ThreadFacts:
     with connection.cursor() as cursor:
         # The count is one row; the messages, any number, are joined to it (none: NULLs).
         cursor.execute(
-            "SELECT acks.sent, known.ticket_id, known.kind, known.message_id, "
+            "SELECT acks.sent, known.brand_id, known.ticket_id, known.kind, known.message_id, "
             "known.esp_message_id FROM ("
-            f"SELECT COUNT(*) AS sent FROM {OutboundEmail._meta.db_table} o "
-            f"JOIN {Ticket._meta.db_table} t ON t.id = o.ticket_id "
-            "WHERE o.brand_id = %s AND o.kind = %s AND t.customer_email = %s "
-            "AND o.created_at >= %s) acks LEFT JOIN ("
-            "SELECT ticket_id, kind, message_id, esp_message_id "
-            f"FROM {Message._meta.db_table} WHERE brand_id = %s AND kind <> %s "
-            f"AND ({matches})"
+            "SELECT COUNT(*) FILTER (WHERE t.brand_id = %s) AS sent "
+            f"FROM {Ticket._meta.db_table} t JOIN {OutboundEmail._meta.db_table} o "
+            "ON o.ticket_id = t.id "
+            "WHERE t.customer_email = %s AND o.kind = %s AND o.created_at >= %s) acks "
+            "LEFT JOIN ("
+            "SELECT brand_id, ticket_id, kind, message_id, esp_message_id "
+            f"FROM {Message._meta.db_table} WHERE kind <> %s AND ({matches})"
             ") known ON 1 = 1",
             [
                 brand.pk,
-                OutboundEmail.Kind.ACKNOWLEDGEMENT,
                 sender.strip().lower(),
+                OutboundEmail.Kind.ACKNOWLEDGEMENT,
                 since,
-                brand.pk,
                 Message.Kind.NOTE,
                 *candidates,
                 *candidates,
             ],
         )
         rows = cursor.fetchall()
-    known = [tuple(row[1:]) for row in rows if row[1] is not None]
+    known = [tuple(row[2:]) for row in rows if row[1] == brand.pk]
     return ThreadFacts(known=known, acknowledgements_last_hour=rows[0][0])
 
 
@@ -485,8 +490,13 @@ def ticket_thread(
     pattern = re.compile(rf"\b{re.escape(brand.reference_prefix)}-(\d+)\b")
     for digits in pattern.findall(parsed.subject):
         reference = f"{brand.reference_prefix}-{int(digits):06d}"
-        ticket = tickets.filter(brand=brand, reference=reference).first()
-        if ticket is not None and ticket.customer_email == sender.lower():
+        # By the reference alone (unique), not the brand too: see _thread_facts.
+        ticket = tickets.filter(reference=reference).first()
+        if (
+            ticket is not None
+            and ticket.brand_id == brand.pk
+            and ticket.customer_email == sender.lower()
+        ):
             return _with_brand(ticket, brand)
     return None
 
