@@ -56,10 +56,13 @@ def _running_due_sql(kind: str) -> str:
 
 
 # The ticket with its category, whether feedback was given and the running clocks' due times
-# (a paused clock promises nothing until the customer answers).
+# (a paused clock promises nothing until the customer answers). Found by its reference alone
+# and its brand checked on the row: with the brand in the WHERE clause, PostgreSQL without
+# statistics (a new database, autovacuum behind) may pick the brand's index and read every
+# ticket of the brand.
 _STOREFRONT_TICKET_SQL = f"""
-SELECT t.id, t.reference, t.subject, t.status, t.tier, t.customer_email, t.customer_name,
-       t.order_number, t.language, t.received_at, t.updated_at, t.resolved_at,
+SELECT t.id, t.brand_id, t.reference, t.subject, t.status, t.tier, t.customer_email,
+       t.customer_name, t.order_number, t.language, t.received_at, t.updated_at, t.resolved_at,
        t.escalation_requested_at, c.slug,
        EXISTS (SELECT 1 FROM {Feedback._meta.db_table} f WHERE f.ticket_id = t.id),
        {_running_due_sql(SlaClock.Kind.FIRST_RESPONSE)},
@@ -67,7 +70,7 @@ SELECT t.id, t.reference, t.subject, t.status, t.tier, t.customer_email, t.custo
        {_running_due_sql(SlaClock.Kind.COMPLAINT_PROPOSAL)}
 FROM {Ticket._meta.db_table} t
 LEFT JOIN {Category._meta.db_table} c ON c.id = t.category_id
-WHERE t.brand_id = %s AND t.reference = %s
+WHERE t.reference = %s
 """
 # One row per message and attachment, oldest first; internal notes never leave the database.
 _PUBLIC_THREAD_SQL = f"""
@@ -122,11 +125,11 @@ def storefront_ticket(brand: Brand, reference: str) -> StorefrontTicket | None:
     may see; None for an unknown reference and for another brand's (the caller answers both
     with the same 404). Two queries, whatever the thread's length."""
     with connection.cursor() as cursor:
-        cursor.execute(_STOREFRONT_TICKET_SQL, [brand.pk, reference])
+        cursor.execute(_STOREFRONT_TICKET_SQL, [reference])
         row = cursor.fetchone()
-        if row is None:
+        if row is None or row[1] != brand.pk:
             return None
-        pk, *shown, slug, feedback, first_response_due, escalation_due, proposal_due = row
+        pk, _, *shown, slug, feedback, first_response_due, escalation_due, proposal_due = row
         cursor.execute(_PUBLIC_THREAD_SQL, [pk, Message.Kind.NOTE])
         thread = _public_thread(cursor.fetchall(), brand)
     received_at, updated_at, resolved_at, requested_at = (_aware(value) for value in shown[8:])
@@ -186,8 +189,10 @@ def first_response_due(ticket: Ticket) -> Ticket:
 
 
 def storefront_ticket_for_action(brand: Brand, reference: str) -> Ticket | None:
-    """The bare ticket an action (reply, escalation, feedback) works on."""
-    return Ticket.objects.select_related("brand").filter(brand=brand, reference=reference).first()
+    """The bare ticket an action (reply, escalation, feedback) works on; None for another
+    brand's. By its reference alone, as `storefront_ticket` finds it."""
+    ticket = Ticket.objects.select_related("brand").filter(reference=reference).first()
+    return ticket if ticket is not None and ticket.brand_id == brand.pk else None
 
 
 def brand_profile(brand: Brand) -> Brand:

@@ -24,6 +24,7 @@ from helpdesk.models import (
 from helpdesk.services.storefront import ticket_open
 from helpdesk.services.tickets import ticket_add_note, ticket_reply, ticket_set_status
 from tests.factories import agent_of
+from tests.helpdesk.query_plans import brand_history, rows_read_by_selects
 
 from .conftest import key_client, open_ticket
 
@@ -691,3 +692,24 @@ def test_a_rating_outside_one_to_five_is_refused(storefront, ks_ticket, rating):
 def test_a_storefront_key_does_not_open_the_staff_api(storefront, kendrascottes):
     agent_of(kendrascottes, username="second")
     assert storefront.get("/api/v1/staff/tickets/").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_ticket_is_read_and_answered_reading_a_few_rows_however_many_the_brand_has(
+    storefront, kendrascottes, ks_ticket
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's query plans")
+    # Enough history that walking the brand's tickets shows; the planner's choice without
+    # statistics changes with the table's size, so this is one size where it went wrong.
+    brand_history(kendrascottes, 2000)
+    url = f"/api/v1/tickets/{ks_ticket.reference}/"
+    requests = [
+        lambda: storefront.get(url),
+        lambda: storefront.post(f"{url}messages/", {"message": "Any news?"}, format="json"),
+    ]
+    for request in requests:
+        with CaptureQueriesContext(connection) as queries:
+            response = request()
+        assert response.status_code in (200, 201)
+        assert rows_read_by_selects(queries.captured_queries) < 50

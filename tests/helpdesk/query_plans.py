@@ -1,0 +1,76 @@
+"""How many rows a request makes PostgreSQL read, in tables that have history but no
+statistics yet (a new database, or autovacuum behind): a plan that walks through a brand's
+every ticket or message shows here long before it shows in production."""
+
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from brands.models import Brand
+from helpdesk.models import Message, OutboundEmail, Ticket
+
+
+def rows_scanned(plan: dict) -> int:
+    """Rows an executed plan's scans read: those they returned and those their filters
+    dropped, over every loop."""
+    own = 0
+    if "Scan" in plan["Node Type"]:
+        kept = plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)
+        own = (kept + plan.get("Rows Removed by Index Recheck", 0)) * plan["Actual Loops"]
+    return own + sum(rows_scanned(child) for child in plan.get("Plans", []))
+
+
+def rows_read_by_selects(captured: list[dict]) -> int:
+    """Run each captured SELECT again under EXPLAIN ANALYZE (in this transaction, so it sees
+    the same rows) and add up the rows its scans read."""
+    total = 0
+    with connection.cursor() as cursor:
+        for query in captured:
+            if query["sql"].lstrip().startswith("SELECT"):
+                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {query['sql']}")
+                total += rows_scanned(cursor.fetchone()[0][0]["Plan"])
+    return total
+
+
+def brand_history(brand: Brand, tickets: int) -> None:
+    """Past tickets of other customers, each with its message and acknowledgement (written
+    in bulk: only their number matters here)."""
+    now = timezone.now()
+    used = Ticket.objects.filter(brand=brand).aggregate(highest=Max("number"))["highest"] or 0
+    rows = Ticket.objects.bulk_create(
+        Ticket(
+            brand=brand,
+            number=number,
+            reference=f"{brand.reference_prefix}-{number:06d}",
+            subject="Order",
+            customer_email=f"customer{number}@mail.example",
+            received_at=now,
+        )
+        for number in range(used + 1, used + tickets + 1)
+    )
+    Message.objects.bulk_create(
+        Message(
+            ticket=ticket,
+            brand=brand,
+            kind=Message.Kind.INBOUND,
+            body_text="Where is it?",
+            message_id=f"<request-{ticket.number}@mail.example>",
+            created_at=now,
+        )
+        for ticket in rows
+    )
+    OutboundEmail.objects.bulk_create(
+        OutboundEmail(
+            brand=brand,
+            ticket=ticket,
+            kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
+            dedupe_key=f"acknowledgement:{ticket.pk}",
+            from_email=brand.from_email,
+            to=[ticket.customer_email],
+            subject="We have your request",
+            body_text="We will answer soon.",
+            message_id=f"<ack-{ticket.number}@kendrascottes.example>",
+            created_at=now,
+        )
+        for ticket in rows
+    )
