@@ -44,6 +44,9 @@ LOCAL_IMAGE_PREFIXES = ("data:", "cid:")
 # Inline images larger than this stay in the attachment list only: each shown one is read
 # and written into the page.
 INLINE_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+# Pictures only, by the type the sender declared (SVG, a document that can carry script,
+# stays a listed attachment).
+INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"}
 
 
 def inline_images(attachments: list[Attachment]) -> dict[str, str]:
@@ -54,7 +57,7 @@ def inline_images(attachments: list[Attachment]) -> dict[str, str]:
         if not (
             attachment.content_id
             and attachment.file
-            and attachment.content_type.lower().startswith("image/")
+            and attachment.content_type.lower() in INLINE_IMAGE_TYPES
             and attachment.size <= INLINE_IMAGE_MAX_BYTES
         ):
             continue

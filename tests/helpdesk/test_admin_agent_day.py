@@ -152,7 +152,7 @@ def test_the_customers_html_is_cleaned_and_framed_with_nothing_remote(agent_clie
     assert "img-src 'self' data:" in response["Content-Security-Policy"]
 
 
-def mail_with_inline_images(images: dict[str, bytes], html: str) -> bytes:
+def mail_with_inline_images(images: dict[str, tuple[str, bytes]], html: str) -> bytes:
     """A mail client's HTML mail with pictures in it: multipart/related, each image by its
     Content-ID."""
     message = EmailMessage()
@@ -163,8 +163,8 @@ def mail_with_inline_images(images: dict[str, bytes], html: str) -> bytes:
     message.set_content("See the photos.")
     message.add_alternative(html, subtype="html")
     html_part = message.get_payload()[1]
-    for content_id, content in images.items():
-        html_part.add_related(content, "image", "png", cid=f"<{content_id}>")
+    for content_id, (subtype, content) in images.items():
+        html_part.add_related(content, "image", subtype, cid=f"<{content_id}>")
     return bytes(message)
 
 
@@ -179,15 +179,17 @@ def test_inline_images_show_in_the_message_and_nothing_else_is_fetched(
 ):
     settings.MEDIA_ROOT = tmp_path
     photo, other = b"\x89PNG photo of the clasp", b"\x89PNG another ticket's picture"
+    drawing = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     with django_capture_on_commit_callbacks(execute=True):
         inbound_store(
-            mail_with_inline_images({"other@x": other}, '<img src="cid:other@x">'),
+            mail_with_inline_images({"other@x": ("png", other)}, '<img src="cid:other@x">'),
             source="test",
         )
         inbound_store(
             mail_with_inline_images(
-                {"clasp@ann": photo},
-                '<p>Broken:</p><img src="cid:clasp@ann"><img src="cid:other@x">',
+                {"clasp@ann": ("png", photo), "drawing@ann": ("svg+xml", drawing)},
+                '<p>Broken:</p><img src="cid:clasp@ann"><img src="cid:other@x">'
+                '<img src="cid:drawing@ann">',
             ),
             source="test",
         )
@@ -199,6 +201,8 @@ def test_inline_images_show_in_the_message_and_nothing_else_is_fetched(
     # A Content-ID of another message (here another ticket's) is not looked up.
     assert base64.b64encode(other).decode() not in document
     assert 'src="cid:other@x"' in document
+    # An SVG (a document, which can carry script) is only listed with the attachments.
+    assert 'src="cid:drawing@ann"' in document
 
 
 @pytest.mark.django_db
@@ -209,7 +213,8 @@ def test_an_inline_image_over_the_limit_stays_a_listed_attachment(
     large = b"\x89PNG" + b"x" * admin_views.INLINE_IMAGE_MAX_BYTES
     with django_capture_on_commit_callbacks(execute=True):
         inbound_store(
-            mail_with_inline_images({"big@ann": large}, '<img src="cid:big@ann">'), source="test"
+            mail_with_inline_images({"big@ann": ("png", large)}, '<img src="cid:big@ann">'),
+            source="test",
         )
     ticket = Ticket.objects.get()
 
