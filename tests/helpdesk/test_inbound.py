@@ -223,6 +223,21 @@ def test_ingest_email_exits_75_when_it_cannot_store_the_message(kendrascottes, t
     assert exit_info.value.code == 75
 
 
+@pytest.mark.django_db
+def test_ingest_email_succeeds_once_the_message_is_stored_whatever_fails_after(
+    kendrascottes, tmp_path
+):
+    message = tmp_path / "m.eml"
+    message.write_bytes(make_mail())
+    down = OperationalError("server closed the connection unexpectedly")
+    errors = io.StringIO()
+    with mock.patch.object(InboundEmail, "refresh_from_db", side_effect=down):
+        call_command("ingest_email", str(message), stderr=errors)  # no SystemExit: exit 0
+    stored = InboundEmail.objects.get()
+    assert f"stored as inbound email {stored.pk}" in errors.getvalue()
+    assert "server closed the connection" in errors.getvalue()
+
+
 # ---------------------------------------------------------------- threading
 
 

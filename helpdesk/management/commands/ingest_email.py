@@ -36,11 +36,16 @@ class Command(BaseCommand):
             except Exception as error:
                 self.stderr.write(f"Could not store {name}: {error}")
                 sys.exit(EX_TEMPFAIL)
-            if now:
-                inbound_process(inbound.pk)
-            inbound.refresh_from_db(fields=["status"])
-            status = inbound.status
-            self.stdout.write(f"{name}: stored as inbound email {inbound.pk} ({status})")
+            try:
+                if now:
+                    inbound_process(inbound.pk)
+                inbound.refresh_from_db(fields=["status"])
+            except Exception as error:
+                # Stored, so the MTA must neither retry nor bounce it: the requeue of stuck
+                # mail processes it once the database answers again.
+                self.stderr.write(f"{name}: stored as inbound email {inbound.pk}; then: {error}")
+                continue
+            self.stdout.write(f"{name}: stored as inbound email {inbound.pk} ({inbound.status})")
 
 
 def _read(name: str) -> bytes:
