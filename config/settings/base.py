@@ -210,13 +210,6 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 # its kept connection broken (the database restarted) fails once and the connection is
 # dropped; CONN_HEALTH_CHECKS=true trades that for the extra query.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters travel apart from the SQL instead of being quoted into its text (a message's
-    # raw bytes go in binary, not as hex): less CPU per inbound message (bench/ingest.py).
-    # Statements are not prepared: a prepared statement's generic plan, made while a table
-    # is small or unanalysed, can keep scanning a brand's every message as the table grows,
-    # and poolers in transaction mode cannot keep prepared statements.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("server_side_binding", True)
 # A request body larger than this is refused with 413 before it is read.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=25 * 1024 * 1024)
 # Files attached through the API: each at most this size (the limit mail uses), this many.

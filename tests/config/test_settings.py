@@ -5,7 +5,6 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/unused"
 PRODUCTION_ENV = {
@@ -44,22 +43,12 @@ def setting(module: str, env: dict[str, str], name: str):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_postgresql_binds_parameters_server_side():
-    database = setting("config.settings.base", {"DATABASE_URL": POSTGRES_URL}, "DATABASES")
-    assert database["default"]["OPTIONS"] == {"server_side_binding": True}
-
-
-def test_sqlite_gets_no_postgresql_options():
-    database = setting("config.settings.base", {"DATABASE_URL": "sqlite:///:memory:"}, "DATABASES")
-    assert database["default"].get("OPTIONS", {}) == {}
-
-
 def test_production_keeps_the_database_settings_made_for_it():
     database = setting("config.settings.production", PRODUCTION_ENV, "DATABASES")["default"]
     assert database["NAME"] == "unused"
     assert database["CONN_MAX_AGE"] == 60
     assert database["CONN_HEALTH_CHECKS"] is False
-    assert database["OPTIONS"] == {"server_side_binding": True}
+    assert database["ATOMIC_REQUESTS"] is False
 
 
 @pytest.mark.parametrize(
@@ -86,19 +75,3 @@ def test_production_refuses_mailgun_sending_without_the_webhook_signing_key():
     assert "Set MAILGUN_WEBHOOK_SIGNING_KEY" in result.stderr
     signed = {**env, "MAILGUN_WEBHOOK_SIGNING_KEY": "signing"}
     assert setting("config.settings.production", signed, "DEBUG") is False
-
-
-@pytest.mark.django_db
-def test_parameters_reach_postgresql_apart_from_the_statement(shipped_brands):
-    if connection.vendor != "postgresql":
-        pytest.skip("server-side binding is PostgreSQL's")
-    brand = next(iter(shipped_brands.values()))
-    with connection.cursor() as cursor:
-        # Bound server-side, the statement PostgreSQL sees has a placeholder, not the value.
-        cursor.execute(
-            "SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid() AND %s <> ''",
-            [brand.slug],
-        )
-        (statement,) = cursor.fetchone()
-    assert "$1" in statement
-    assert brand.slug not in statement
