@@ -447,7 +447,7 @@ def _thread_facts(brand: Brand, ids: Sequence[str], sender: str) -> ThreadFacts:
     The brand is never a condition an index could serve: without fresh statistics (a new
     database, or autovacuum behind) PostgreSQL may pick the brand's index, and read every
     message or mail of the brand for each message received. Only the Message-IDs and the
-    sender's address are looked up; the few rows they find are sorted by brand here or in
+    sender's address are looked up; the few rows they find are filtered by brand here or in
     the count's FILTER.
     """
     candidates = sorted(_id_candidates([value for value in ids if value]))

@@ -159,6 +159,15 @@ def test_other_esps_inbound_urls_are_not_open_even_with_the_secret(client, kendr
 
 
 @pytest.mark.django_db
+def test_the_webhook_refuses_a_signature_from_the_future(client, kendrascottes):
+    ahead = signature_block(timestamp=int(time.time()) + 3600)
+    assert post_inbound(client, make_mail(), signature=ahead).status_code == 400
+    slightly_ahead = signature_block(timestamp=int(time.time()) + 60)  # clocks differ a little
+    assert post_inbound(client, make_mail(), signature=slightly_ahead).status_code == 200
+    assert InboundEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_mailguns_last_retry_hours_later_is_accepted_with_its_first_signature(
     client, kendrascottes
 ):
