@@ -42,23 +42,25 @@ FRAME_POLICY = "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline
 PAGE_POLICY = "img-src 'self' data:; object-src 'none'; frame-ancestors 'self'"
 LOCAL_IMAGE_PREFIXES = ("data:", "cid:")
 # Inline images larger than this stay in the attachment list only: each shown one is read
-# and written into the page.
+# and written into the page, and a page shows at most the second figure's worth of them.
 INLINE_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+INLINE_IMAGES_PAGE_MAX_BYTES = 20 * 1024 * 1024
 # Pictures only, by the type the sender declared (SVG, a document that can carry script,
 # stays a listed attachment).
 INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"}
 
 
-def inline_images(attachments: list[Attachment]) -> dict[str, str]:
+def inline_images(attachments: list[Attachment], allowance: int) -> tuple[dict[str, str], int]:
     """The message's stored inline images as data: URIs by Content-ID, for its HTML's cid:
-    links (a browser cannot resolve those, and the frame may load nothing from anywhere)."""
+    links (a browser cannot resolve those, and the frame may load nothing from anywhere),
+    within `allowance` bytes; returns them and what is left of the allowance."""
     images = {}
     for attachment in attachments:
         if not (
             attachment.content_id
             and attachment.file
             and attachment.content_type.lower() in INLINE_IMAGE_TYPES
-            and attachment.size <= INLINE_IMAGE_MAX_BYTES
+            and attachment.size <= min(INLINE_IMAGE_MAX_BYTES, allowance)
         ):
             continue
         try:
@@ -66,9 +68,12 @@ def inline_images(attachments: list[Attachment]) -> dict[str, str]:
                 content = handle.read(INLINE_IMAGE_MAX_BYTES + 1)
         except OSError:
             continue  # shown as missing, listed with the attachments all the same
+        if len(content) > min(INLINE_IMAGE_MAX_BYTES, allowance):
+            continue  # the file is not the size recorded
+        allowance -= len(content)
         encoded = base64.b64encode(content).decode("ascii")
         images[attachment.content_id] = f"data:{attachment.content_type.lower()};base64,{encoded}"
-    return images
+    return images, allowance
 
 
 def html_for_frame(html: str, images: dict[str, str] | None = None) -> str:
@@ -157,21 +162,23 @@ def ticket_thread(ticket: Ticket) -> list[dict]:
     """Every message of the ticket in order, ready for the page."""
     zone = ticket.brand.time_zone
     rows = []
+    allowance = INLINE_IMAGES_PAGE_MAX_BYTES
     for message in (
         ticket.messages.select_related("author")
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     ):
         attachments = list(message.attachments.all())
+        images, allowance = (
+            inline_images(attachments, allowance) if message.body_html else ({}, allowance)
+        )
         rows.append(
             {
                 "message": message,
                 "when": _local(message.created_at, zone),
                 "text": message.new_text or message.body_text,
                 "has_quoted": bool(message.new_text) and message.new_text != message.body_text,
-                "frame": thread_frame(message.body_html, inline_images(attachments))
-                if message.body_html
-                else "",
+                "frame": thread_frame(message.body_html, images) if message.body_html else "",
                 "attachments": attachments,
             }
         )

@@ -225,6 +225,34 @@ def test_an_inline_image_over_the_limit_stays_a_listed_attachment(
 
 
 @pytest.mark.django_db
+def test_a_page_shows_inline_images_up_to_its_allowance_and_lists_the_rest(
+    agent_client, kendrascottes, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(admin_views, "INLINE_IMAGES_PAGE_MAX_BYTES", 1500)
+    first, second = b"\x89PNG" + b"1" * 1000, b"\x89PNG" + b"2" * 1000
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_store(
+            mail_with_inline_images({"one@ann": ("png", first)}, '<img src="cid:one@ann">'),
+            source="test",
+        )
+    ticket = Ticket.objects.get()
+    reply = mail_with_inline_images({"two@ann": ("png", second)}, '<img src="cid:two@ann">')
+    reply = reply.replace(
+        b"Subject: Photos of the damage", f"Subject: [{ticket.reference}] More".encode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_store(reply, source="test")
+    assert ticket.messages.filter(kind=Message.Kind.INBOUND).count() == 2
+
+    content = agent_client.get(page_url(ticket)).content.decode()
+
+    assert base64.b64encode(first).decode() in html.unescape(content)
+    assert base64.b64encode(second).decode() not in html.unescape(content)
+    assert "two@ann.png" in content  # listed all the same
+
+
+@pytest.mark.django_db
 def test_the_page_shows_the_thread_with_attachments_and_the_composer(
     agent_client, kendrascottes, agent
 ):
