@@ -263,6 +263,17 @@ def run_big(path: str, megabytes: int, measure: str) -> dict:
     return result
 
 
+def machine_speed_ms() -> float:
+    """A fixed pure-Python loop, best of three: this machine's speed varies by a third from
+    one hour to the next, and the messages-per-second figures move with it."""
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        sum(number * number % 7 for number in range(1_000_000))
+        timings.append(time.perf_counter() - started)
+    return min(timings) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000)
@@ -280,6 +291,7 @@ def main() -> None:
     if args.big_only:
         print(json.dumps(run_big(args.big_file, args.big_mb, args.big_only)))
         return
+    print(f"Reference loop: {machine_speed_ms():.0f} ms (smaller is a faster machine)")
     for processes in sorted({1, args.processes}):
         throughput = run_throughput(args.messages, processes)
         print(
