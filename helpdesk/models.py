@@ -96,7 +96,13 @@ class Ticket(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["brand", "number"], name="unique_ticket_number")
         ]
-        indexes = [models.Index(fields=["brand", "status"])]
+        indexes = [
+            models.Index(fields=["brand", "status"]),
+            # A storefront's "my tickets": one customer's tickets of the brand, newest first.
+            # Both columns together, so a planner without statistics never prefers the
+            # brand's own index and walks all its tickets.
+            models.Index(fields=["brand", "customer_email", "-received_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.subject}"

@@ -12,9 +12,10 @@ from helpdesk.models import Message, OutboundEmail, Ticket
 
 def rows_scanned(plan: dict) -> int:
     """Rows an executed plan's scans read: those they returned and those their filters
-    dropped, over every loop."""
+    dropped, over every loop. A bitmap index scan's entries are counted by the heap scan
+    above it (they include rows other tests' transactions left dead)."""
     own = 0
-    if "Scan" in plan["Node Type"]:
+    if "Scan" in plan["Node Type"] and plan["Node Type"] != "Bitmap Index Scan":
         kept = plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)
         own = (kept + plan.get("Rows Removed by Index Recheck", 0)) * plan["Actual Loops"]
     return own + sum(rows_scanned(child) for child in plan.get("Plans", []))
@@ -32,6 +33,34 @@ def rows_read_by_selects(captured: list[dict]) -> int:
                 cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
                 total += rows_scanned(cursor.fetchone()[0][0]["Plan"])
     return total
+
+
+def index_columns_used(captured: list[dict], table: str) -> list[list[str]]:
+    """The columns of each index on `table` that the captured SELECTs' plans use."""
+    used = []
+    with connection.cursor() as cursor:
+        for query in captured:
+            sql = query["sql"].lstrip()
+            if not sql.startswith("SELECT") or "nextval(" in sql:
+                continue
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+            for name in _index_names(cursor.fetchone()[0][0]["Plan"]):
+                cursor.execute(
+                    "SELECT array_agg(a.attname ORDER BY k.n) FROM pg_index i "
+                    "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+                    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                    "WHERE i.indexrelid = %s::regclass AND i.indrelid = %s::regclass",
+                    [name, table],
+                )
+                columns = cursor.fetchone()[0]
+                if columns:
+                    used.append(columns)
+    return used
+
+
+def _index_names(plan: dict) -> list[str]:
+    own = [plan["Index Name"]] if plan.get("Index Name") else []
+    return own + [name for child in plan.get("Plans", []) for name in _index_names(child)]
 
 
 def brand_history(brand: Brand, tickets: int) -> None:
