@@ -3,6 +3,7 @@ and attachments. Each view checks the ticket is the user's and calls a service.
 """
 
 import base64
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -50,7 +51,7 @@ INLINE_IMAGES_PAGE_MAX_BYTES = 20 * 1024 * 1024
 INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"}
 
 
-def inline_images(attachments: list[Attachment], allowance: int) -> tuple[dict[str, str], int]:
+def inline_images(attachments: Iterable[Attachment], allowance: int) -> tuple[dict[str, str], int]:
     """The message's stored inline images as data: URIs by Content-ID, for its HTML's cid:
     links (a browser cannot resolve those, and the frame may load nothing from anywhere),
     within `allowance` bytes; returns them and what is left of the allowance."""
@@ -79,14 +80,15 @@ def inline_images(attachments: list[Attachment], allowance: int) -> tuple[dict[s
 def html_for_frame(html: str, images: dict[str, str] | None = None) -> str:
     """A customer's HTML, cleaned by nh3 (no scripts, no remote images), as a document for an
     iframe's srcdoc with a policy that loads nothing even if something slipped through.
-    `images` are the message's inline images by Content-ID (`inline_images`)."""
-    images = images or {}
+    `images` are the message's inline images by Content-ID (`inline_images`); each is written
+    in once, where the HTML first shows it, so repeating a reference cannot multiply it."""
+    unused = dict(images or {})
 
     def local_images_only(element: str, attribute: str, value: str) -> str | None:
         if element != "img" or attribute != "src":
             return value
         if value.lower().startswith("cid:"):
-            return images.get(value[4:].strip("<> "), value)
+            return unused.pop(value[4:].strip("<> "), value)
         return value if value.lower().startswith(LOCAL_IMAGE_PREFIXES) else None
 
     cleaned = nh3.clean(
@@ -159,30 +161,32 @@ def _local(moment, time_zone: str) -> str:
 
 
 def ticket_thread(ticket: Ticket) -> list[dict]:
-    """Every message of the ticket in order, ready for the page."""
+    """Every message of the ticket in order, ready for the page. The page's allowance of
+    inline images goes to the newest messages first."""
     zone = ticket.brand.time_zone
-    rows = []
-    allowance = INLINE_IMAGES_PAGE_MAX_BYTES
-    for message in (
+    messages = list(
         ticket.messages.select_related("author")
         .prefetch_related("attachments")
         .order_by("created_at", "id")
-    ):
-        attachments = list(message.attachments.all())
-        images, allowance = (
-            inline_images(attachments, allowance) if message.body_html else ({}, allowance)
-        )
-        rows.append(
-            {
-                "message": message,
-                "when": _local(message.created_at, zone),
-                "text": message.new_text or message.body_text,
-                "has_quoted": bool(message.new_text) and message.new_text != message.body_text,
-                "frame": thread_frame(message.body_html, images) if message.body_html else "",
-                "attachments": attachments,
-            }
-        )
-    return rows
+    )
+    allowance = INLINE_IMAGES_PAGE_MAX_BYTES
+    images = {}
+    for message in reversed(messages):
+        if message.body_html:
+            images[message.pk], allowance = inline_images(message.attachments.all(), allowance)
+    return [
+        {
+            "message": message,
+            "when": _local(message.created_at, zone),
+            "text": message.new_text or message.body_text,
+            "has_quoted": bool(message.new_text) and message.new_text != message.body_text,
+            "frame": thread_frame(message.body_html, images[message.pk])
+            if message.body_html
+            else "",
+            "attachments": list(message.attachments.all()),
+        }
+        for message in messages
+    ]
 
 
 class TicketWorkViews:

@@ -198,7 +198,8 @@ def inbound_process(inbound_id: int) -> str:
 
 def _process_locked(inbound_id: int) -> str:
     with files_removed_on_error(), transaction.atomic():
-        inbound = next(iter(InboundEmail.objects.raw(_lock_sql(), [inbound_id])), None)
+        locked = InboundEmail.objects.raw(_lock_sql(), [inbound_id]).using(connection.alias)
+        inbound = next(iter(locked), None)
         if inbound is None:
             raise InboundEmail.DoesNotExist(f"Inbound email {inbound_id}")
         if inbound.status != InboundEmail.Status.RECEIVED:

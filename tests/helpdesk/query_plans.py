@@ -10,15 +10,20 @@ from brands.models import Brand
 from helpdesk.models import Message, OutboundEmail, Ticket
 
 
-def rows_scanned(plan: dict) -> int:
+def rows_scanned(plan: dict, parent: str = "") -> int:
     """Rows an executed plan's scans read: those they returned and those their filters
-    dropped, over every loop. A bitmap index scan's entries are counted by the heap scan
-    above it (they include rows other tests' transactions left dead)."""
+    dropped, over every loop. A bitmap index scan straight under its heap scan is counted
+    there (its own entries include rows other tests' transactions left dead); one combined
+    with another (BitmapAnd, BitmapOr) counts its entries, or walking a whole index would
+    hide behind the few rows both agree on."""
     own = 0
-    if "Scan" in plan["Node Type"] and plan["Node Type"] != "Bitmap Index Scan":
+    node = plan["Node Type"]
+    if node == "Bitmap Index Scan" and parent == "Bitmap Heap Scan":
+        pass
+    elif "Scan" in node:
         kept = plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)
         own = (kept + plan.get("Rows Removed by Index Recheck", 0)) * plan["Actual Loops"]
-    return own + sum(rows_scanned(child) for child in plan.get("Plans", []))
+    return own + sum(rows_scanned(child, node) for child in plan.get("Plans", []))
 
 
 def rows_read_by_selects(captured: list[dict]) -> int:

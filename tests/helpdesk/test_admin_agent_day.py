@@ -225,7 +225,7 @@ def test_an_inline_image_over_the_limit_stays_a_listed_attachment(
 
 
 @pytest.mark.django_db
-def test_a_page_shows_inline_images_up_to_its_allowance_and_lists_the_rest(
+def test_a_page_shows_the_newest_inline_images_up_to_its_allowance_and_lists_the_rest(
     agent_client, kendrascottes, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
@@ -247,9 +247,28 @@ def test_a_page_shows_inline_images_up_to_its_allowance_and_lists_the_rest(
 
     content = agent_client.get(page_url(ticket)).content.decode()
 
-    assert base64.b64encode(first).decode() in html.unescape(content)
-    assert base64.b64encode(second).decode() not in html.unescape(content)
-    assert "two@ann.png" in content  # listed all the same
+    # The newest message's pictures first; the older one's are listed all the same.
+    assert base64.b64encode(second).decode() in html.unescape(content)
+    assert base64.b64encode(first).decode() not in html.unescape(content)
+    assert "one@ann.png" in content
+
+
+@pytest.mark.django_db
+def test_an_inline_image_shown_many_times_is_written_into_the_page_once(
+    agent_client, kendrascottes, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    photo = b"\x89PNG" + b"p" * 1000
+    with django_capture_on_commit_callbacks(execute=True):
+        inbound_store(
+            mail_with_inline_images({"p@ann": ("png", photo)}, '<img src="cid:p@ann">' * 50),
+            source="test",
+        )
+
+    document = frame_document(agent_client.get(page_url(Ticket.objects.get())))
+
+    assert document.count(base64.b64encode(photo).decode()) == 1
+    assert document.count('src="cid:p@ann"') == 49
 
 
 @pytest.mark.django_db
