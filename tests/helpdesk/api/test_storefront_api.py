@@ -736,3 +736,30 @@ def test_a_customers_tickets_are_listed_reading_a_few_rows_however_many_the_bran
     ticket_indexes = index_columns_used(queries.captured_queries, Ticket._meta.db_table)
     assert ticket_indexes
     assert all(columns[:2] == ["brand_id", "customer_email"] for columns in ticket_indexes)
+
+
+def sorts(plan: dict) -> bool:
+    return plan["Node Type"] == "Sort" or any(sorts(child) for child in plan.get("Plans", []))
+
+
+@pytest.mark.django_db
+def test_a_page_of_the_brands_tickets_can_be_read_in_order_without_sorting_them_all(
+    storefront, kendrascottes, ks_ticket
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's query plans")
+    with CaptureQueriesContext(connection) as queries:
+        assert storefront.get("/api/v1/tickets/").status_code == 200
+    (page,) = [
+        query["sql"]
+        for query in queries.captured_queries
+        if f'FROM "{Ticket._meta.db_table}"' in query["sql"] and "LIMIT" in query["sql"]
+    ]
+    with connection.cursor() as cursor:
+        # Sorting made as costly as PostgreSQL allows: a plan still sorts only if no index
+        # gives the brand's tickets newest first (a planner with statistics then prefers
+        # reading one page in order to sorting every ticket of the brand).
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {page}")
+        plan = cursor.fetchone()[0][0]["Plan"]
+    assert not sorts(plan)

@@ -35,4 +35,10 @@ class Migration(migrations.Migration):
                 name="helpdesk_ti_brand_i_b680c3_idx",
             ),
         ),
+        AddIndexConcurrentlyOnPostgres(
+            model_name="ticket",
+            index=models.Index(
+                fields=["brand", "-received_at", "-id"], name="helpdesk_ti_brand_i_eff20c_idx"
+            ),
+        ),
     ]
