@@ -23,8 +23,8 @@ from helpdesk.models import WebhookToken
 # Read the raw message form field byte for byte: Latin-1 maps every byte to one character
 # and back, where the default UTF-8 would replace the bytes of mail in other charsets.
 RAW_FORM_ENCODING = "iso-8859-1"
-# How far ahead of ours the ESP's clock may be. Only the past needs hours (retries); a request
-# signed for later could be held back and replayed after its token is forgotten.
+# How far ahead of ours the ESP's clock may be. Only the past needs hours (retries); a
+# timestamp further ahead is no clock's honest error.
 CLOCK_SKEW = timedelta(minutes=5)
 
 

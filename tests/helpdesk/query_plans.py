@@ -26,41 +26,44 @@ def rows_scanned(plan: dict, parent: str = "") -> int:
     return own + sum(rows_scanned(child, node) for child in plan.get("Plans", []))
 
 
-def rows_read_by_selects(captured: list[dict]) -> int:
-    """Run each captured SELECT again under EXPLAIN ANALYZE (in this transaction, so it sees
-    the same rows) and add up the rows its scans read. Not those taking a sequence's next
-    number, which running again would use up."""
-    total = 0
+def _plans(captured: list[dict], analyze: bool = False):
+    """The plan of each captured SELECT, run again (in this transaction, so it sees the same
+    rows), except those taking a sequence's next number, which running again would use up."""
+    options = "ANALYZE, FORMAT JSON" if analyze else "FORMAT JSON"
     with connection.cursor() as cursor:
         for query in captured:
             sql = query["sql"].lstrip()
             if sql.startswith("SELECT") and "nextval(" not in sql:
-                cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
-                total += rows_scanned(cursor.fetchone()[0][0]["Plan"])
-    return total
+                cursor.execute(f"EXPLAIN ({options}) {sql}")
+                yield cursor.fetchone()[0][0]["Plan"]
+
+
+def rows_read_by_selects(captured: list[dict]) -> int:
+    """The rows the captured SELECTs' scans read, run again under EXPLAIN ANALYZE."""
+    return sum(rows_scanned(plan) for plan in _plans(captured, analyze=True))
 
 
 def index_columns_used(captured: list[dict], table: str) -> list[list[str]]:
     """The columns of each index on `table` that the captured SELECTs' plans use."""
+    names = [name for plan in _plans(captured) for name in _index_names(plan)]
     used = []
     with connection.cursor() as cursor:
-        for query in captured:
-            sql = query["sql"].lstrip()
-            if not sql.startswith("SELECT") or "nextval(" in sql:
-                continue
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
-            for name in _index_names(cursor.fetchone()[0][0]["Plan"]):
-                cursor.execute(
-                    "SELECT array_agg(a.attname ORDER BY k.n) FROM pg_index i "
-                    "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
-                    "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
-                    "WHERE i.indexrelid = %s::regclass AND i.indrelid = %s::regclass",
-                    [name, table],
-                )
-                columns = cursor.fetchone()[0]
-                if columns:
-                    used.append(columns)
+        for name in names:
+            cursor.execute(
+                "SELECT array_agg(a.attname ORDER BY k.n) FROM pg_index i "
+                "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "
+                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+                "WHERE i.indexrelid = %s::regclass AND i.indrelid = %s::regclass",
+                [name, table],
+            )
+            columns = cursor.fetchone()[0]
+            if columns:
+                used.append(columns)
     return used
+
+
+def plan_sorts(plan: dict) -> bool:
+    return plan["Node Type"] == "Sort" or any(plan_sorts(child) for child in plan.get("Plans", []))
 
 
 def _index_names(plan: dict) -> list[str]:

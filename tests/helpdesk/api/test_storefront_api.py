@@ -27,6 +27,7 @@ from tests.factories import agent_of
 from tests.helpdesk.query_plans import (
     brand_history,
     index_columns_used,
+    plan_sorts,
     rows_read_by_selects,
 )
 
@@ -738,10 +739,6 @@ def test_a_customers_tickets_are_listed_reading_a_few_rows_however_many_the_bran
     assert all(columns[:2] == ["brand_id", "customer_email"] for columns in ticket_indexes)
 
 
-def sorts(plan: dict) -> bool:
-    return plan["Node Type"] == "Sort" or any(sorts(child) for child in plan.get("Plans", []))
-
-
 @pytest.mark.django_db
 def test_a_page_of_the_brands_tickets_can_be_read_in_order_without_sorting_them_all(
     storefront, kendrascottes, ks_ticket
@@ -762,4 +759,4 @@ def test_a_page_of_the_brands_tickets_can_be_read_in_order_without_sorting_them_
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(f"EXPLAIN (FORMAT JSON) {page}")
         plan = cursor.fetchone()[0][0]["Plan"]
-    assert not sorts(plan)
+    assert not plan_sorts(plan)
