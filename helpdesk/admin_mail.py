@@ -1,19 +1,31 @@
 """Admin for the mail that came in and went out: what failed, why, and a way to retry it."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from brands.admin import NotFoundOutsideBrands
 from helpdesk.admin import _staffed_brand_ids
+from helpdesk.errors import ApplicationError
 from helpdesk.models import InboundEmail, Message, OutboundEmail
-from helpdesk.services.inbound import inbound_assign_brand, inbound_reprocess
+from helpdesk.services.inbound import (
+    inbound_assign_brand,
+    inbound_discard,
+    inbound_reply_address_set,
+    inbound_reprocess,
+)
 from helpdesk.services.outbound import outbox_retry
 
 RAW_SHOWN_BYTES = 200_000
+
+
+class ReplyAddressForm(forms.Form):
+    reply_address = forms.EmailField(label="The customer's address", max_length=254)
 
 
 class MailPermissions:
@@ -54,6 +66,8 @@ class InboundEmailAdmin(NotFoundOutsideBrands, MailPermissions, admin.ModelAdmin
         "status",
         "brand",
         "error",
+        "reply_address_action",
+        "reply_address",
         "received_at",
         "processed_at",
         "attempts",
@@ -95,8 +109,14 @@ class InboundEmailAdmin(NotFoundOutsideBrands, MailPermissions, admin.ModelAdmin
 
     def get_urls(self):
         raw = self.admin_site.admin_view(self.raw_view)
+        reply_address = self.admin_site.admin_view(self.reply_address_view)
         return [
             path("<int:pk>/raw/", raw, name="helpdesk_inboundemail_raw"),
+            path(
+                "<int:pk>/reply-address/",
+                reply_address,
+                name="helpdesk_inboundemail_reply_address",
+            ),
             *super().get_urls(),
         ]
 
@@ -105,6 +125,47 @@ class InboundEmailAdmin(NotFoundOutsideBrands, MailPermissions, admin.ModelAdmin
         response = HttpResponse(bytes(inbound.raw), content_type="message/rfc822")
         response["Content-Disposition"] = f'attachment; filename="inbound-{inbound.pk}.eml"'
         return response
+
+    def reply_address_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """An agent of the message's brand files mail that named no usable sender as a ticket,
+        with the customer's address they enter, or discards it."""
+        inbound = get_object_or_404(
+            self.get_queryset(request), pk=pk, status=InboundEmail.Status.NO_SENDER
+        )
+        form = ReplyAddressForm(request.POST if request.POST.get("do") == "file" else None)
+        if request.method == "POST":
+            try:
+                if request.POST.get("do") == "discard":
+                    inbound_discard(inbound, request.user)
+                    self.message_user(request, "The message was discarded.")
+                    return HttpResponseRedirect(_changelist_url())
+                if form.is_valid():
+                    inbound_reply_address_set(inbound, form.cleaned_data["reply_address"])
+                    self.message_user(
+                        request, f"Filed as mail from {inbound.reply_address}; it is processed now."
+                    )
+                    return HttpResponseRedirect(_changelist_url())
+            except ApplicationError as error:
+                for field, message in error.fields.items():
+                    form.add_error(field if field in form.fields else None, message)
+                if not error.fields:
+                    form.add_error(None, error.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "A message with no reply address",
+            "inbound": inbound,
+            "reason": inbound.error,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/helpdesk/inboundemail/reply_address.html", context)
+
+    @admin.display(description="What to do")
+    def reply_address_action(self, inbound: InboundEmail) -> str:
+        if inbound.status != InboundEmail.Status.NO_SENDER:
+            return "—"
+        url = reverse("admin:helpdesk_inboundemail_reply_address", args=[inbound.pk])
+        return format_html('<a href="{}">Enter the customer\'s address, or discard it</a>', url)
 
     @admin.display(description="Raw message")
     def raw_download(self, inbound: InboundEmail) -> str:
@@ -185,3 +246,7 @@ class OutboundEmailAdmin(NotFoundOutsideBrands, MailPermissions, admin.ModelAdmi
         failed = queryset.filter(status=OutboundEmail.Status.FAILED)
         count = outbox_retry(list(failed.values_list("pk", flat=True)))
         self.message_user(request, f"{count} mail(s) queued to be sent again.")
+
+
+def _changelist_url() -> str:
+    return reverse("admin:helpdesk_inboundemail_changelist") + "?status__exact=no_sender"

@@ -298,6 +298,8 @@ class InboundEmail(models.Model):
         PROCESSED = "processed", "Processed"
         DUPLICATE = "duplicate", "Duplicate of a processed message"
         UNROUTED = "unrouted", "No brand has this address"
+        NO_SENDER = "no_sender", "No reply address"
+        DISCARDED = "discarded", "Discarded by an agent"
         FAILED = "failed", "Failed"
 
     raw = models.BinaryField()
@@ -318,6 +320,10 @@ class InboundEmail(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
+    reply_address = models.EmailField(
+        blank=True,
+        help_text="The customer's address, entered by an agent for mail that names none.",
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     received_at = models.DateTimeField()
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -18,13 +18,15 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from brands.models import Brand, SupportAddress
 from brands.services import brand_rules
+from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ticket
 from helpdesk.services import mail_parsing
 from helpdesk.services.mail_parsing import ParsedMail
@@ -165,8 +167,10 @@ def inbound_process(inbound_id: int) -> str:
     """Route, deduplicate and thread one stored message; returns its status afterwards.
 
     Safe to run twice and from two workers at once: the row is locked while it is processed
-    and only a message still "received" is processed. Any error rolls back what was done,
-    and the message is marked failed with the error, its raw bytes kept for a retry.
+    and only a message still "received" is processed. Any error rolls back what was done.
+    A lost or broken database connection is our fault, not the mail's: the message stays
+    "received" and the requeue of stuck work runs it again once the database answers. Any
+    other error marks it failed with the error, its raw bytes kept for a retry by hand.
 
     Two copies of one mail (an ESP's retry) processed at once: the unique (brand, Message-ID)
     constraint stops the second; its transaction is undone whole and run again, when it finds
@@ -183,6 +187,11 @@ def inbound_process(inbound_id: int) -> str:
     except InboundEmail.DoesNotExist:
         logger.warning("Inbound email %s does not exist", inbound_id)
         return "missing"
+    except (OperationalError, InterfaceError):
+        logger.warning(
+            "Inbound email %s left for a retry: database error", inbound_id, exc_info=True
+        )
+        return InboundEmail.Status.RECEIVED
     except Exception as error:
         logger.exception("Processing inbound email %s failed", inbound_id)
         fields = "; ".join(f"{k}: {v}" for k, v in getattr(error, "fields", {}).items())
@@ -207,12 +216,13 @@ def _process_locked(inbound_id: int) -> str:
         parsed = mail_parsing.mail_parse(
             _raw_read(inbound), attachment_max_bytes=settings.ATTACHMENT_MAX_BYTES
         )
-        status = _process(inbound, parsed)
+        status, note = _process(inbound, parsed)
         with connection.cursor() as cursor:
             cursor.execute(
                 _finish_sql(),
                 [
                     status,
+                    note,
                     connection.ops.adapt_datetimefield_value(timezone.now()),
                     parsed.message_id,
                     _clip(parsed.from_email, 320),
@@ -244,22 +254,58 @@ def _lock_sql() -> str:
 def _finish_sql() -> str:
     return (
         f"UPDATE {connection.ops.quote_name(InboundEmail._meta.db_table)} SET status = %s, "
-        "error = '', attempts = attempts + 1, processed_at = %s, message_id = %s, "
+        "error = %s, attempts = attempts + 1, processed_at = %s, message_id = %s, "
         "from_email = %s, subject = %s WHERE id = %s"
     )
 
 
-def _process(inbound: InboundEmail, parsed: ParsedMail) -> str:
+def _process(inbound: InboundEmail, parsed: ParsedMail) -> tuple[str, str]:
+    """The message's status afterwards, and a note for agents (why it waits for them)."""
     known = support_addresses(inbound.brands_state)
     brands = [inbound.brand] if inbound.brand_id else inbound_route(inbound, parsed, known)
     if not brands:
-        return InboundEmail.Status.UNROUTED
-    sender = parsed.from_email or inbound.envelope_sender.lower()
+        return InboundEmail.Status.UNROUTED, ""
+    sender = (
+        inbound.reply_address
+        or parsed.from_email
+        or mail_parsing.address_normalise(inbound.envelope_sender)
+    )
+    if not sender:
+        return _without_sender(inbound, parsed, brands)
     own = sender in known or any(sender == b.from_email.lower() for b in known.values())
     outcomes = [_deliver(inbound, parsed, brand, sender, own_address=own) for brand in brands]
     if all(outcome == DUPLICATE for outcome in outcomes):
-        return InboundEmail.Status.DUPLICATE
-    return InboundEmail.Status.PROCESSED
+        return InboundEmail.Status.DUPLICATE, ""
+    return InboundEmail.Status.PROCESSED, ""
+
+
+def _without_sender(
+    inbound: InboundEmail, parsed: ParsedMail, brands: list[Brand]
+) -> tuple[str, str]:
+    """Mail nobody can be answered at: a bounce of ours is still recorded; anything else waits,
+    final, for an agent of its (first) brand to enter the customer's address or discard it.
+    A retry could never fix it, so it is out of the retry loop."""
+    if parsed.bounced_message_id and any(
+        delivery_event_record(
+            message_id=parsed.bounced_message_id,
+            event_type="bounced",
+            description=parsed.bounce_detail or "Delivery failure report received by mail.",
+            brand=brand,
+        )
+        for brand in brands
+    ):
+        return InboundEmail.Status.PROCESSED, ""
+    # An ESP's retry of the same bytes is the same mail: listed once.
+    held = InboundEmail.objects.filter(
+        sha256=inbound.sha256, status=InboundEmail.Status.NO_SENDER
+    ).exclude(pk=inbound.pk)
+    if held.exists():
+        return InboundEmail.Status.DUPLICATE, ""
+    InboundEmail.objects.filter(pk=inbound.pk).update(brand=brands[0])
+    return InboundEmail.Status.NO_SENDER, parsed.sender_problem
+
+
+TICKET_SUBJECT_MAX_CHARS = Ticket._meta.get_field("subject").max_length
 
 
 def _canonical(address: str) -> list[str]:
@@ -322,7 +368,13 @@ def inbound_route(
     gets its own copy with its own envelope.
     """
     known = support_addresses() if known is None else known
-    envelope = [address for address in re.split(r"[,\s]+", inbound.envelope_recipient) if address]
+    envelope = [
+        address
+        for address in map(
+            mail_parsing.address_normalise, re.split(r"[,\s]+", inbound.envelope_recipient)
+        )
+        if address
+    ]
     return brands_for_addresses(envelope, known) or brands_for_addresses(parsed.recipients, known)
 
 
@@ -402,7 +454,7 @@ def _file(
         brand,
         customer_email=customer,
         customer_name=parsed.from_name,
-        subject=parsed.subject or "(no subject)",
+        subject=mail_parsing.text_fit(parsed.subject, TICKET_SUBJECT_MAX_CHARS) or "(no subject)",
         body=parsed.text,
         is_urgent=is_urgent(brand, first_words),
         language=mail_parsing.language_detect(first_words),
@@ -542,10 +594,10 @@ def _save_attachments(message: Message, parsed: ParsedMail) -> None:
         attachment = Attachment(
             message=message,
             filename=part.filename,
-            content_type=part.content_type[:255],
+            content_type=part.content_type,
             size=part.size,
             note=part.note,
-            content_id=part.content_id[:255],
+            content_id=part.content_id,
         )
         if part.content is not None:
             name = get_valid_filename(os.path.basename(part.filename)) or "attachment"
@@ -586,6 +638,37 @@ def inbound_assign_brand(inbound: InboundEmail, brand: Brand) -> InboundEmail:
             status__in=[InboundEmail.Status.UNROUTED, InboundEmail.Status.FAILED],
         ).update(brand=brand, status=InboundEmail.Status.RECEIVED)
         enqueue_on_commit("process_inbound_email", inbound.pk)
+    inbound.refresh_from_db()
+    return inbound
+
+
+def inbound_reply_address_set(inbound: InboundEmail, address: str) -> InboundEmail:
+    """File a message that named no usable sender, as if `address` (entered by an agent who
+    knows the customer) had sent it: it is processed again like any mail from that address."""
+    reply_address = mail_parsing.address_normalise(address)
+    if not reply_address:
+        raise ApplicationError(
+            "The address was refused.", {"reply_address": "Enter a valid email address."}
+        )
+    with transaction.atomic():
+        updated = InboundEmail.objects.filter(
+            pk=inbound.pk, status=InboundEmail.Status.NO_SENDER
+        ).update(reply_address=reply_address, status=InboundEmail.Status.RECEIVED, error="")
+        if not updated:
+            raise ApplicationError("This message no longer waits for a reply address.")
+        enqueue_on_commit("process_inbound_email", inbound.pk)
+    inbound.refresh_from_db()
+    return inbound
+
+
+def inbound_discard(inbound: InboundEmail, actor) -> InboundEmail:
+    """Set aside a message that named no usable sender; it stays stored, and says who did it."""
+    note = f"Discarded by {actor.get_username()} at {timezone.now():%Y-%m-%d %H:%M} UTC."
+    updated = InboundEmail.objects.filter(
+        pk=inbound.pk, status=InboundEmail.Status.NO_SENDER
+    ).update(status=InboundEmail.Status.DISCARDED, error=Concat(F("error"), Value(f"\n{note}")))
+    if not updated:
+        raise ApplicationError("This message no longer waits for a reply address.")
     inbound.refresh_from_db()
     return inbound
 

@@ -12,11 +12,11 @@ import quopri
 import re
 import secrets
 from dataclasses import dataclass, field
+from email._header_value_parser import get_address_list
 from email.header import Header, decode_header
 from email.message import Message as EmailMessage
 from email.parser import BytesHeaderParser, HeaderParser
 from email.policy import compat32
-from email.utils import getaddresses, parseaddr
 from functools import lru_cache
 from html.parser import HTMLParser
 
@@ -76,6 +76,7 @@ class ParsedMail:
     html: str = ""  # sanitised, for display
     new_text: str = ""  # the text without the quoted history
     attachments: list[ParsedAttachment] = field(default_factory=list)
+    sender_problem: str = ""  # why no reply address was found ("" when one was)
     automatic: str = ""  # why no person wrote it ("" when one did)
     bounced_message_id: str = ""  # for a delivery report: the Message-ID of the mail that failed
     bounce_detail: str = ""
@@ -124,9 +125,9 @@ def _unsurrogate(value: str) -> str:
     return value
 
 
-def header_text(value) -> str:
-    """A header's value as text: encoded words and raw 8-bit decoded, folding undone, never
-    an exception."""
+def _header_raw_text(value) -> str:
+    """A header's value with raw 8-bit bytes decoded and folding undone, but its encoded words
+    (RFC 2047) still encoded: the form whose structure (addresses, ids) may be read."""
     if value is None:
         return ""
     if isinstance(value, Header):
@@ -137,6 +138,13 @@ def header_text(value) -> str:
         )
     else:
         text = _unsurrogate(str(value))
+    return re.sub(r"\r?\n(?=[ \t])", "", text)
+
+
+def header_text(value) -> str:
+    """A header's value as text: encoded words and raw 8-bit decoded, folding undone, never
+    an exception."""
+    text = _header_raw_text(value)
     try:
         chunks = decode_header(text)
     except Exception:
@@ -167,19 +175,76 @@ def message_ids(value: str) -> list[str]:
     return found
 
 
+# ---------------------------------------------------------------- addresses and bounds
+
+
+# What a stored address may hold (RFC 5321's path limit): a longer one is not an address.
+ADDRESS_MAX_CHARS = 254
+DISPLAY_NAME_MAX_CHARS = 200
+# An addr-spec as we store and answer it: no quoting, comments, spaces or control characters.
+_ATOM = r"[^\s@<>()\[\],;:\"\\\x00-\x1f\x7f]+"
+_ADDRESS = re.compile(rf"{_ATOM}@{_ATOM}")
+# Attachments' file name, type and Content-ID columns.
+ATTACHMENT_FIELD_MAX_CHARS = 255
+_CONTENT_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def text_fit(value: str, length: int) -> str:
+    """Text from outside made to fit a column of `length` characters: control characters
+    (CR/LF among them, so nothing can smuggle a header line) become spaces, and an over-long
+    value is shortened visibly, with an ellipsis, instead of being refused by the database."""
+    value = " ".join(_CONTROL.sub(" ", value or "").split())
+    return value if len(value) <= length else value[: length - 1].rstrip() + "\u2026"
+
+
+def address_normalise(value: str) -> str:
+    """An addr-spec, lowercased, if it is one we can store and write to; else ""."""
+    address = (value or "").strip().strip("<>").strip().lower()
+    if len(address) > ADDRESS_MAX_CHARS or not _ADDRESS.fullmatch(address):
+        return ""
+    return address
+
+
+def mailboxes(value) -> list[tuple[str, str]]:
+    """(display name, address) of each valid mailbox in an address header, in order.
+
+    Addresses come from the header's structure, read before any encoded word is decoded: an
+    encoded word is only ever display text, however much it looks like an address once
+    decoded. (The standard library's structured parser is used directly because
+    `email.headerregistry` refuses a whole header when a display name decodes to CR/LF.)
+    """
+    try:
+        address_list, _ = get_address_list(_header_raw_text(value))
+        found = address_list.mailboxes
+    except Exception:
+        return []
+    result = []
+    for mailbox in found:
+        try:
+            address = address_normalise(mailbox.addr_spec)
+            name = mailbox.display_name or ""
+        except Exception:
+            continue
+        if address:
+            result.append((text_fit(_unsurrogate(name), DISPLAY_NAME_MAX_CHARS), address))
+    return result
+
+
 def _addresses(message: EmailMessage, *names: str) -> list[str]:
     result = []
     for name in names:
-        try:
-            values = [header_text(v) for v in message.get_all(name, [])]
-            pairs = getaddresses(values)
-        except Exception:
-            continue
-        for _, address in pairs:
-            address = address.strip().lower()
-            if "@" in address and address not in result:
-                result.append(address)
+        for value in message.get_all(name, []):
+            for _, address in mailboxes(value):
+                if address not in result:
+                    result.append(address)
     return result
+
+
+def _sender(message: EmailMessage) -> tuple[str, str]:
+    """The first valid mailbox of From: (name, address), or ("", "")."""
+    found = mailboxes(message.get("From"))
+    return found[0] if found else ("", "")
 
 
 # ---------------------------------------------------------------- HTML
@@ -450,26 +515,40 @@ def _attachment(
     part: EmailMessage, index: int, max_bytes: int, raw: bytes, marker: str
 ) -> ParsedAttachment:
     content_type = part.get_content_type()
+    if len(content_type) > ATTACHMENT_FIELD_MAX_CHARS or not _CONTENT_TYPE.fullmatch(content_type):
+        content_type = "application/octet-stream"
     body_range = part.get(marker) if marker else None
     start = end = 0
     if body_range:
         start, end = (int(offset) for offset in str(body_range).split("-"))
     filename = _filename(part)
     content_id = _header(part, "Content-ID").strip("<> ")
+    if len(content_id) > ATTACHMENT_FIELD_MAX_CHARS:
+        content_id = ""  # a shortened id would match no cid: link; the file is still listed
     if not filename:
         extension = {"message/rfc822": ".eml"}.get(content_type, "")
         if not extension:
             guessed = content_type.split("/")[-1].split("+")[0]
             extension = f".{guessed}" if guessed.isalnum() else ".bin"
         filename = f"{content_id or f'part-{index}'}{extension}"
+    filename = _filename_fit(filename)
     size = _range_size(raw, part, start, end) if body_range else _decoded_size(part)
     disposition = _disposition(part)
     inline = disposition == "inline" or (bool(content_id) and disposition != "attachment")
     if size > max_bytes:
         note = f"Not kept: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit."
-        return ParsedAttachment(filename[:255], content_type, size, None, content_id, inline, note)
+        return ParsedAttachment(filename, content_type, size, None, content_id, inline, note)
     content = _range_bytes(raw, part, start, end) if body_range else _part_bytes(part)
-    return ParsedAttachment(filename[:255], content_type, len(content), content, content_id, inline)
+    return ParsedAttachment(filename, content_type, len(content), content, content_id, inline)
+
+
+def _filename_fit(filename: str) -> str:
+    """A file name that fits its column, shortened in the middle so it keeps its extension."""
+    fitted = text_fit(filename, ATTACHMENT_FIELD_MAX_CHARS)
+    stem, dot, extension = filename.rpartition(".")
+    if fitted == filename or not dot or len(extension) > 16:
+        return fitted
+    return text_fit(stem, ATTACHMENT_FIELD_MAX_CHARS - len(extension) - 1) + "." + extension
 
 
 def _is_body(part: EmailMessage) -> bool:
@@ -554,10 +633,9 @@ def header_summary(raw: bytes) -> dict[str, str]:
         raw[: end.end() if end else HEADER_BLOCK_MAX]
     )
     ids = message_ids(_header(headers, "Message-ID"))
-    sender = parseaddr(_header(headers, "From"))[1].lower()
     return {
         "message_id": ids[0][:998] if ids else "",
-        "from_email": sender[:320],
+        "from_email": _sender(headers)[1],
         "subject": _header(headers, "Subject")[:998],
     }
 
@@ -580,8 +658,10 @@ def mail_parse(raw: bytes, *, attachment_max_bytes: int) -> ParsedMail:
     parsed.in_reply_to = replied_to[-1][:998] if replied_to else ""
     parsed.references = message_ids(_header(message, "References"))[-REFERENCES_KEPT:]
     parsed.subject = _header(message, "Subject")
-    name, address = parseaddr(_header(message, "From"))
-    parsed.from_name, parsed.from_email = name.strip()[:200], address.strip().lower()
+    parsed.from_name, parsed.from_email = _sender(message)
+    if not parsed.from_email:
+        shown = text_fit(_header(message, "From"), 200) or "(none)"
+        parsed.sender_problem = f"The From: header names no valid address we can answer: {shown}"
     parsed.recipients = _addresses(message, "Delivered-To", "X-Original-To", "To", "Cc")
 
     plain, html = [], []

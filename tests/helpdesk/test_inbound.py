@@ -778,11 +778,11 @@ def test_unreadable_mail_is_stored_and_marked_failed(kendrascottes, deliver):
 
 
 @pytest.mark.django_db
-def test_mail_without_a_sender_fails_visibly(kendrascottes, deliver):
+def test_mail_without_a_sender_waits_for_an_agent_visibly(kendrascottes, deliver):
     raw = b"To: support@kendrascottes.example\r\nSubject: who am I\r\n\r\nbody\r\n"
     stored = deliver(raw)
-    assert stored.status == InboundEmail.Status.FAILED
-    assert "customer" in stored.error.lower()
+    assert stored.status == InboundEmail.Status.NO_SENDER
+    assert "no valid address" in stored.error.lower()
 
 
 @pytest.mark.django_db
