@@ -9,7 +9,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import connections, models
 from rest_framework_api_key.models import AbstractAPIKey
 
 
@@ -47,7 +47,7 @@ class Brand(models.Model):
     acknowledgements_per_hour = models.PositiveSmallIntegerField(
         default=5, help_text="Most automatic acknowledgements one sender gets in an hour."
     )
-    # The last ticket number issued; incremented under a row lock.
+    # The last ticket number issued where the brand has no number sequence (SQLite).
     ticket_sequence = models.PositiveIntegerField(default=0, editable=False)
     policy_updated_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the policy last changed."
@@ -58,6 +58,34 @@ class Brand(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def ticket_number_sequence(self) -> str:
+        """The PostgreSQL sequence the brand's ticket numbers come from."""
+        return ticket_number_sequence_name(self.pk)
+
+    def save(self, *args, **kwargs) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            ticket_number_sequence_create(self)
+
+
+def ticket_number_sequence_name(brand_id: int) -> str:
+    return f"brand_{int(brand_id)}_ticket_number"
+
+
+def ticket_number_sequence_create(brand: Brand) -> None:
+    """Made with the brand, so numbering a ticket never runs DDL. A sequence hands numbers
+    out without a lock held to the end of the creating transaction (a gap where one rolls
+    back, as in any helpdesk). A leftover of a deleted brand with the same id is replaced."""
+    connection = connections[brand._state.db or "default"]
+    if connection.vendor != "postgresql":
+        return
+    name = ticket_number_sequence_name(brand.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP SEQUENCE IF EXISTS "{name}"')
+        cursor.execute(f'CREATE SEQUENCE "{name}" START WITH {int(brand.ticket_sequence) + 1}')
 
 
 class BrandMembership(models.Model):

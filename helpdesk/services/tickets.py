@@ -8,8 +8,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, ProgrammingError, connection, transaction
-from django.db.models import Max
+from django.db import connection, transaction
 from django.utils import timezone
 
 from brands.models import Brand, Category
@@ -30,35 +29,17 @@ def ticket_reference(brand: Brand, number: int) -> str:
 def _next_ticket_number(brand: Brand) -> int:
     """The brand's next ticket number, unique under concurrent creation.
 
-    On PostgreSQL a sequence per brand hands numbers out without a lock held to the end of
-    the creating transaction, so busy workers do not queue behind each other; a transaction
-    that rolls back leaves a gap, as ticket numbers in any helpdesk may. Elsewhere (SQLite,
-    whose writers are serialised anyway) the brand row's counter is incremented. The unique
-    constraint on (brand, number) backs both.
+    On PostgreSQL from the sequence made with the brand (no lock held, no DDL here). Where
+    there is none (SQLite, whose writers are serialised anyway, or a sequence lost on
+    PostgreSQL until `migrate` restores it) the brand row's counter is advanced past every
+    number already used, in one statement. The unique constraint on (brand, number) backs
+    both.
     """
     if connection.vendor == "postgresql":
-        return _next_from_sequence(brand)
-    table = Brand._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET ticket_sequence = ticket_sequence + 1 WHERE id = %s "
-            "RETURNING ticket_sequence",
-            [brand.pk],
-        )
-        return cursor.fetchone()[0]
-
-
-def ticket_number_sequence(brand: Brand) -> str:
-    """The name of the PostgreSQL sequence a brand's ticket numbers come from."""
-    return f"brand_{int(brand.pk)}_ticket_number"
-
-
-def _next_from_sequence(brand: Brand) -> int:
-    name = ticket_number_sequence(brand)
-    for _ in range(3):
         with connection.cursor() as cursor:
             # A missing sequence gives NULL rather than an error, so the caller's transaction
             # goes on without a savepoint (the name is resolved when run, not when parsed).
+            name = brand.ticket_number_sequence
             cursor.execute(
                 "SELECT CASE WHEN to_regclass(%s) IS NOT NULL THEN nextval(%s::text::regclass) END",
                 [name, name],
@@ -66,20 +47,15 @@ def _next_from_sequence(brand: Brand) -> int:
             number = cursor.fetchone()[0]
         if number is not None:
             return number
-        _create_sequence(brand, name)
-    raise RuntimeError(f"Could not create the ticket number sequence {name}.")
-
-
-def _create_sequence(brand: Brand, name: str) -> None:
-    """Created on a brand's first ticket, starting after any number already used. Two
-    workers creating it at once: the second fails here and then uses the first's."""
-    used = Ticket.objects.filter(brand=brand).aggregate(highest=Max("number"))["highest"] or 0
-    start = max(used, brand.ticket_sequence) + 1
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}" START WITH {int(start)}')
-    except (IntegrityError, ProgrammingError):
-        pass
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Brand._meta.db_table} SET ticket_sequence = {greatest}(ticket_sequence, "
+            f"(SELECT COALESCE(MAX(number), 0) FROM {Ticket._meta.db_table} WHERE brand_id = %s)"
+            ") + 1 WHERE id = %s RETURNING ticket_sequence",
+            [brand.pk, brand.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def _order_number_missing(category: Category | None, order_number: str) -> bool:

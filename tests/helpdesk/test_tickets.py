@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from brands.models import PeakPeriod
 from helpdesk.errors import ApplicationError
@@ -191,9 +192,23 @@ def test_concurrent_creation_hands_out_distinct_references(kendrascottes):
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the sequence is PostgreSQL's")
-def test_a_lost_number_sequence_restarts_after_the_numbers_already_used(kendrascottes):
+def test_a_lost_number_sequence_continues_after_the_numbers_already_used(kendrascottes):
     open_ticket(kendrascottes)
     open_ticket(kendrascottes)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP SEQUENCE brand_{kendrascottes.pk}_ticket_number")
+        cursor.execute(f"DROP SEQUENCE {kendrascottes.ticket_number_sequence}")
     assert open_ticket(kendrascottes).reference == "KS-000003"
+    assert open_ticket(kendrascottes).reference == "KS-000004"
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the sequence is PostgreSQL's")
+def test_a_brand_has_its_number_sequence_from_creation_and_numbering_runs_no_ddl(kendrascottes):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [kendrascottes.ticket_number_sequence])
+        assert cursor.fetchone()[0] is True
+    with CaptureQueriesContext(connection) as queries:
+        first = open_ticket(kendrascottes)
+    assert first.reference == "KS-000001"
+    statements = " ".join(query["sql"].upper() for query in queries.captured_queries)
+    assert "CREATE " not in statements and "DROP " not in statements
