@@ -51,9 +51,8 @@ def reset_helpdesk() -> dict:
     from django.db import connection
 
     from brands.loader import brand_files_load
-    from brands.models import Brand
+    from brands.models import Brand, ticket_number_sequence_create
     from helpdesk.models import InboundEmail, OutboundEmail, Ticket, WebhookToken
-    from helpdesk.services.tickets import ticket_number_sequence
 
     tables = [model._meta.db_table for model in (Ticket, InboundEmail, OutboundEmail, WebhookToken)]
     with connection.cursor() as cursor:
@@ -66,8 +65,6 @@ def reset_helpdesk() -> dict:
     brand_files_load(sorted(Path(settings.BRANDS_CONFIG_DIR).glob("*.toml")))
     Brand.objects.update(ticket_sequence=0)
     brands = {brand.slug: brand for brand in Brand.objects.select_related("policy")}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for brand in brands.values():
-                cursor.execute(f'DROP SEQUENCE IF EXISTS "{ticket_number_sequence(brand)}"')
+    for brand in brands.values():
+        ticket_number_sequence_create(brand)  # anew, from 1
     return brands
