@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import TemplateSyntaxError, engines
@@ -27,22 +28,96 @@ from brands.selectors import brands_for_user, owned_brands
 from brands.services import policy_version_record, snapshot_diff
 
 
-class NotFoundOutsideBrands:
-    """An object of a brand the user has nothing to do with is a 404 for them.
+class BrandScopedChoices:
+    """Every select a form of this admin offers holds only the user's brands' objects.
 
-    Django's admin answers a missing object with a redirect to the index and a message; for
-    another brand's object that would still confirm it exists. Objects of the user's own
-    brands that their role does not open (a ticket for an owner who is not an agent) fall
-    through to the permission check and its 403. `brand_path` leads from the model to Brand.
+    A brand, or anything that has one (a category), is offered from the brands of
+    `brand_roles`; a relation to anything else offers nothing unless the admin narrows it
+    itself (as the ticket form does for its assignee), since every brand's people or tickets
+    are as much another brand's business as its name. Superusers are offered everything.
+    """
+
+    # The roles whose brands this admin is about: each permission mixin names its own, and
+    # there is no default, so that one left out fails rather than offers every role's brands.
+    brand_roles: tuple[str, ...]
+
+    def scoped_brands(self, request: HttpRequest) -> QuerySet[Brand]:
+        return brands_for_user(request.user, self.brand_roles)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        return super().formfield_for_foreignkey(
+            db_field, request, **self._scoped_choices(db_field, request, kwargs)
+        )
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        return super().formfield_for_manytomany(
+            db_field, request, **self._scoped_choices(db_field, request, kwargs)
+        )
+
+    def _scoped_choices(self, db_field, request: HttpRequest, kwargs: dict) -> dict:
+        if request.user.is_superuser or "queryset" in kwargs:
+            return kwargs
+        related = db_field.related_model
+        if related is Brand:
+            choices = self.scoped_brands(request)
+        elif _has_brand(related):
+            choices = related._default_manager.filter(brand__in=self.scoped_brands(request))
+        else:
+            choices = related._default_manager.none()
+        return kwargs | {"queryset": choices}
+
+
+def _has_brand(model) -> bool:
+    try:
+        return model._meta.get_field("brand").related_model is Brand
+    except FieldDoesNotExist:
+        return False
+
+
+class UserBrandsListFilter(admin.RelatedFieldListFilter):
+    """A filter by brand that offers the brands its admin is about for this user."""
+
+    def field_choices(self, field, request: HttpRequest, model_admin) -> list[tuple[int, str]]:
+        return [(brand.pk, str(brand)) for brand in model_admin.scoped_brands(request)]
+
+
+def _scoped_list_filter(model, entry):
+    """`entry` of a list_filter, with a relation's choices taken from the user's brands: the
+    brands themselves, or for any other relation the values the (scoped) list holds."""
+    if isinstance(entry, tuple) and issubclass(entry[1], admin.RelatedFieldListFilter):
+        path = entry[0]
+    elif isinstance(entry, str):
+        path = entry
+    else:
+        return entry  # a filter class that decides its own choices
+    field = get_fields_from_path(model, path)[-1]
+    if not field.is_relation:
+        return entry
+    if field.related_model is Brand:
+        return (path, UserBrandsListFilter)
+    return (path, admin.RelatedOnlyFieldListFilter)
+
+
+class BrandScopedAdmin(BrandScopedChoices):
+    """The admin of objects that belong to brands, scoped to the user's brands throughout.
+
+    Its selects are scoped as BrandScopedChoices says, and so are its list filters on
+    relations, however they are declared. An object its list does not show is a 404 when it
+    is of none of the user's brands (Django's redirect to the index saying it does not exist
+    would confirm another brand's object is there), and a 403 when it is of one of them but
+    the user's role there does not open it (a ticket for someone who only owns its brand).
+    `brand_path` leads from the model to Brand.
     """
 
     brand_path = "brand"
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
         obj = super().get_object(request, object_id, from_field)
-        if obj is None and not self._in_users_brands(request, object_id, from_field):
-            raise Http404(f"No such {self.opts.verbose_name}.")
-        return obj
+        if obj is not None:
+            return obj
+        if self._in_users_brands(request, object_id, from_field):
+            raise PermissionDenied
+        raise Http404(f"No such {self.opts.verbose_name}.")
 
     def _in_users_brands(self, request: HttpRequest, object_id: str, from_field) -> bool:
         field = self.opts.get_field(from_field) if from_field else self.opts.pk
@@ -53,6 +128,10 @@ class NotFoundOutsideBrands:
         lookup = "pk__in" if self.brand_path == "pk" else f"{self.brand_path}__in"
         brands = brands_for_user(request.user)
         return self.model._default_manager.filter(**{field.name: value, lookup: brands}).exists()
+
+    def get_list_filter(self, request: HttpRequest):
+        declared = super().get_list_filter(request)
+        return [_scoped_list_filter(self.model, entry) for entry in declared]
 
 
 def _owns(request: HttpRequest, brand: Brand | None) -> bool:
@@ -79,8 +158,10 @@ class ReadOnlyAdmin:
         return False
 
 
-class OwnerPermissions:
+class OwnerPermissions(BrandScopedChoices):
     """Permissions from brand ownership rather than global model permissions."""
+
+    brand_roles = (BrandMembership.Role.OWNER,)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _owns(request, None)
@@ -209,7 +290,7 @@ class PolicyVersionInline(BrandInline):
 
 
 @admin.register(Brand)
-class BrandAdmin(NotFoundOutsideBrands, OwnerPermissions, admin.ModelAdmin):
+class BrandAdmin(BrandScopedAdmin, OwnerPermissions, admin.ModelAdmin):
     """Brand owners edit their own brands' settings; every save records a policy version."""
 
     brand_path = "pk"
@@ -295,12 +376,11 @@ def _shown(value) -> str:
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, OwnerPermissions, admin.ModelAdmin):
+class PolicyVersionAdmin(ReadOnlyAdmin, BrandScopedAdmin, OwnerPermissions, admin.ModelAdmin):
     """The history of a brand's policy: who changed what and when, and a diff of any two."""
 
     list_display = ["brand", "number", "created_at", "author", "source", "changed_settings"]
-    # Only the owner's brands: other brands are not theirs to see, even by name.
-    list_filter = [("brand", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["brand"]
     list_select_related = ["brand", "author"]
     fields = ["brand", "number", "created_at", "author", "source", "changes_shown", "compare"]
     readonly_fields = fields
@@ -354,10 +434,8 @@ class PolicyVersionAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, OwnerPermissions,
 
     def compare_view(self, request: HttpRequest, a: int, b: int) -> HttpResponse:
         # Another brand's versions are a 404, as on every page; this brand's for a non-owner
-        # a 403.
+        # a 403 (both from get_object).
         first, second = self.get_object(request, str(a)), self.get_object(request, str(b))
-        if first is None or second is None or not self.has_view_permission(request):
-            raise PermissionDenied
         if first.brand_id != second.brand_id:
             raise Http404("The versions belong to different brands.")
         older, newer = sorted([first, second], key=lambda version: version.number)
@@ -381,16 +459,22 @@ class PolicyVersionAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, OwnerPermissions,
 
 @admin.register(BrandMembership)
 class BrandMembershipAdmin(admin.ModelAdmin):
+    """Who works for which brand is the superusers' to decide, whatever model permissions a
+    staff user holds: the list and the form name every brand and every person."""
+
     list_display = ["user", "brand", "role"]
     list_filter = ["brand", "role"]
     list_select_related = ["user", "brand"]
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[BrandMembership]:
-        qs = super().get_queryset(request)
-        return qs if request.user.is_superuser else qs.none()
+    has_module_permission = has_add_permission
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    has_change_permission = has_delete_permission = has_view_permission
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,7 +506,8 @@ class BrandApiKeyForm(forms.ModelForm):
 
 
 @admin.register(BrandApiKey)
-class BrandApiKeyAdmin(NotFoundOutsideBrands, APIKeyModelAdmin):
+class BrandApiKeyAdmin(BrandScopedAdmin, APIKeyModelAdmin):
+    brand_roles = (BrandMembership.Role.OWNER,)
     form = BrandApiKeyForm
     list_display = [
         "prefix",
@@ -433,7 +518,7 @@ class BrandApiKeyAdmin(NotFoundOutsideBrands, APIKeyModelAdmin):
         "expiry_date",
         "revoked",
     ]
-    list_filter = [("brand", admin.RelatedOnlyFieldListFilter), "revoked"]
+    list_filter = ["brand", "revoked"]
     list_select_related = ["brand"]
     search_fields = ["name", "prefix"]
 
@@ -450,11 +535,6 @@ class BrandApiKeyAdmin(NotFoundOutsideBrands, APIKeyModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BrandApiKey]:
         return super().get_queryset(request).filter(brand__in=owned_brands(request.user))
-
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
-        if db_field.name == "brand":
-            kwargs["queryset"] = owned_brands(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _owns(request, None)

@@ -1,7 +1,10 @@
 """Which brands a user may see: the one place per-brand scoping is decided."""
 
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from brands.models import Brand, BrandMembership, StaffPreference
 
@@ -29,6 +32,21 @@ def owned_brands(user: AbstractBaseUser) -> QuerySet[Brand]:
 
 def staffed_brands(user: AbstractBaseUser) -> QuerySet[Brand]:
     return brands_for_user(user, roles=STAFF_ROLES)
+
+
+def brand_staff(brand_ids: Iterable[int]) -> QuerySet:
+    """The people `staffed_brands` gives every one of these brands (so whom ticket_assign
+    accepts for tickets of all of them): their agents and seniors, and superusers; nobody for
+    no brand at all."""
+    brand_ids = set(brand_ids)
+    people = get_user_model().objects.filter(is_active=True)
+    if not brand_ids:
+        return people.none()
+    staff = people
+    for brand_id in brand_ids:
+        working_here = BrandMembership.objects.filter(brand=brand_id, role__in=STAFF_ROLES)
+        staff = staff.filter(pk__in=working_here.values("user"))
+    return people.filter(Q(pk__in=staff.values("pk")) | Q(is_superuser=True)).order_by("username")
 
 
 def shared_time_zone(user: AbstractBaseUser) -> str | None:

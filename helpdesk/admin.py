@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from brands.admin import NotFoundOutsideBrands, ReadOnlyAdmin
-from brands.models import BrandMembership
-from brands.selectors import STAFF_ROLES, staffed_brands
+from brands.admin import BrandScopedAdmin, BrandScopedChoices, ReadOnlyAdmin
+from brands.selectors import STAFF_ROLES, brand_staff, staffed_brands
 from helpdesk.admin_views import PAGE_POLICY, AssignForm, TicketWorkViews
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, Message, SlaClock, SlaEvent, Ticket
@@ -43,8 +42,10 @@ def _staffed_brand_ids(request: HttpRequest) -> frozenset[int]:
     return request._staffed_brand_ids
 
 
-class AgentPermissions:
+class AgentPermissions(BrandScopedChoices):
     """Ticket work is for the agents of the ticket's brand (and superusers)."""
+
+    brand_roles = STAFF_ROLES
 
     def _allowed(self, request: HttpRequest, obj=None) -> bool:
         brand_ids = _staffed_brand_ids(request)
@@ -132,17 +133,6 @@ def _due_label(ticket: Ticket, due, target=None) -> str:
     return label
 
 
-def _assignable(brand_ids) -> QuerySet:
-    """Whom ticket_assign accepts for tickets of all these brands: their agents and seniors
-    (working for every one of them), or a superuser."""
-    people = get_user_model().objects.filter(is_active=True)
-    staff = people
-    for brand_id in set(brand_ids):
-        working_here = BrandMembership.objects.filter(brand=brand_id, role__in=STAFF_ROLES)
-        staff = staff.filter(pk__in=working_here.values("user"))
-    return people.filter(Q(pk__in=staff.values("pk")) | Q(is_superuser=True)).order_by("username")
-
-
 def _details_checked(clean):
     """The form's clean, plus the ticket services' rules on category and order number, so a
     refusal shows on the form's fields rather than after saving."""
@@ -164,7 +154,7 @@ def _details_checked(clean):
 
 
 @admin.register(Ticket)
-class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admin.ModelAdmin):
+class TicketAdmin(BrandScopedAdmin, AgentPermissions, TicketWorkViews, admin.ModelAdmin):
     list_display = [
         "reference",
         "brand",
@@ -176,10 +166,9 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
         "first_response_due",
         "next_due",
     ]
-    # Only brands with tickets the user can see: other brands are not theirs, even by name.
     list_filter = [
         QueueFilter,
-        ("brand", admin.RelatedOnlyFieldListFilter),
+        "brand",
         "status",
         "is_urgent",
         "tier",
@@ -247,14 +236,10 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         ticket = self.get_object(request, object_id)
-        extra = dict(extra_context or {})
-        zone = None
-        if ticket is not None and self.has_view_permission(request, ticket):
-            extra.update(self.ticket_page_context(request, ticket))
-            zone = ZoneInfo(ticket.brand.time_zone)
+        extra = {**(extra_context or {}), **self.ticket_page_context(request, ticket)}
         # Every time on a ticket's page (its dates, clocks and events, like its thread) is in
         # the brand's time zone, the one its business hours and promises are counted in.
-        with timezone.override(zone):
+        with timezone.override(ZoneInfo(ticket.brand.time_zone)):
             response = super().change_view(request, object_id, form_url, extra)
             if hasattr(response, "render"):
                 response.render()
@@ -282,7 +267,15 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
 
     @admin.action(description="Assign to an agent…")
     def assign_selected(self, request: HttpRequest, queryset: QuerySet[Ticket]):
-        people = _assignable(queryset.values_list("brand_id", flat=True))
+        # The posted ids were narrowed to the user's tickets; when none is left, there is
+        # nobody to offer (and no name of anyone to confirm).
+        brand_ids = queryset.order_by().values_list("brand_id", flat=True).distinct()
+        if not brand_ids:
+            self.message_user(
+                request, "None of the selected tickets is yours to assign.", messages.WARNING
+            )
+            return None
+        people = brand_staff(brand_ids)
         form = AssignForm(request.POST if "apply" in request.POST else None, people=people)
         if form.is_bound and form.is_valid():
             self.bulk_assign(request, queryset, form.cleaned_data["assignee"])
@@ -330,18 +323,9 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
             # Whom ticket_assign accepts: the brand's agents and seniors, or a superuser. The
             # current assignee stays listed so saving another field does not unassign them.
             fields["assignee"].queryset = get_user_model().objects.filter(
-                Q(pk__in=_assignable([obj.brand_id]).values("pk")) | Q(pk=obj.assignee_id)
+                Q(pk__in=brand_staff([obj.brand_id]).values("pk")) | Q(pk=obj.assignee_id)
             )
         return form
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "category":
-            kwargs["queryset"] = db_field.related_model.objects.filter(
-                brand__in=staffed_brands(request.user)
-            ).select_related("brand")
-        if db_field.name == "assignee":
-            kwargs["queryset"] = _assignable([]).none()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="First response due", ordering="first_response_due_at")
     def first_response_due(self, ticket: Ticket) -> str:
@@ -356,7 +340,7 @@ class TicketAdmin(NotFoundOutsideBrands, AgentPermissions, TicketWorkViews, admi
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin):
+class AttachmentAdmin(ReadOnlyAdmin, BrandScopedAdmin, AgentPermissions, admin.ModelAdmin):
     """Files that came with messages: listed and downloaded, never edited here."""
 
     brand_path = "message__ticket__brand"
@@ -399,14 +383,14 @@ class SlaEventClockKindFilter(admin.SimpleListFilter):
 
 
 @admin.register(SlaEvent)
-class SlaEventAdmin(ReadOnlyAdmin, NotFoundOutsideBrands, AgentPermissions, admin.ModelAdmin):
+class SlaEventAdmin(ReadOnlyAdmin, BrandScopedAdmin, AgentPermissions, admin.ModelAdmin):
     brand_path = "ticket__brand"
     list_display = ["created_at", "ticket", "kind", "clock", "tier", "due_at"]
     list_filter = [
         "kind",
         SlaEventClockKindFilter,
         "tier",
-        ("ticket__brand", admin.RelatedOnlyFieldListFilter),
+        "ticket__brand",
     ]
     list_select_related = ["ticket", "clock"]
     search_fields = ["ticket__reference"]

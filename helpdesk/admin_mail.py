@@ -9,7 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from brands.admin import NotFoundOutsideBrands
+from brands.admin import BrandScopedAdmin
+from brands.selectors import STAFF_ROLES
 from helpdesk.admin import _staffed_brand_ids
 from helpdesk.errors import ApplicationError
 from helpdesk.models import InboundEmail, Message, OutboundEmail
@@ -31,6 +32,8 @@ class ReplyAddressForm(forms.Form):
 class MailPermissions:
     """Agents see the mail of their brands, read-only; superusers see and fix everything."""
 
+    brand_roles = STAFF_ROLES  # whose brands the brand filter offers
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(_staffed_brand_ids(request))
 
@@ -47,7 +50,7 @@ class MailPermissions:
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(NotFoundOutsideBrands, MailPermissions, admin.ModelAdmin):
+class InboundEmailAdmin(BrandScopedAdmin, MailPermissions, admin.ModelAdmin):
     list_display = [
         "received_at",
         "subject",
@@ -195,7 +198,7 @@ class InboundEmailAdmin(NotFoundOutsideBrands, MailPermissions, admin.ModelAdmin
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(NotFoundOutsideBrands, MailPermissions, admin.ModelAdmin):
+class OutboundEmailAdmin(BrandScopedAdmin, MailPermissions, admin.ModelAdmin):
     list_display = [
         "created_at",
         "kind",

@@ -20,7 +20,6 @@ from django.http import (
     HttpResponseNotAllowed,
     HttpResponseRedirect,
 )
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -234,7 +233,7 @@ class TicketWorkViews:
     def _work_ticket(self, request: HttpRequest, pk: int) -> Ticket:
         """The ticket if it is in the user's brands and they may work on it (404 / 403)."""
         ticket = self.get_object(request, str(pk))
-        if ticket is None or not self.has_change_permission(request, ticket):
+        if not self.has_change_permission(request, ticket):
             raise PermissionDenied
         return ticket
 
@@ -344,9 +343,8 @@ class TicketWorkViews:
         return TemplateResponse(request, "admin/helpdesk/ticket/merge.html", context)
 
     def attachment_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        attachment = get_object_or_404(
-            Attachment.objects.filter(message__ticket__in=tickets_for_user(request.user)), pk=pk
-        )
+        # The attachments' own admin says whether this one is the user's (404 / 403).
+        attachment = self.admin_site.get_model_admin(Attachment).get_object(request, str(pk))
         if not attachment.file:
             raise Http404("The file was not kept.")
         # Always a download, never rendered here: a customer's HTML or SVG file must not run
