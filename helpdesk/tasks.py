@@ -1,11 +1,19 @@
 """Celery tasks: each fetches by id and calls one service; running one twice does no harm."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from helpdesk.services import inbound, outbound, sweep
 
 
-@shared_task
+# A restarting database is not the mail's fault: the sends run again seconds later (rows
+# sent meanwhile are skipped). The beat's requeue of stuck work is the backstop.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=8,
+)
 def send_outbound_emails(outbound_ids: list[int]) -> int:
     """Send each queued row; one the ESP refuses stays queued for the requeue's retry."""
     return outbound.outbound_send_many(outbound_ids)

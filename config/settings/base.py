@@ -132,6 +132,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Outbound mail that keeps failing at the ESP is given up (and shown as failed) after this.
 OUTBOUND_MAX_ATTEMPTS = env.int("OUTBOUND_MAX_ATTEMPTS", default=8)
+# A send interrupted before its result was recorded waits this long, from its start, for a
+# delivery event from the ESP saying whether it went out; without one it is sent again with
+# the same Message-ID. Keep it well above CELERY_TASK_TIME_LIMIT (a worker may still be in
+# the ESP call until then) and above the delay of the ESP's first webhook retries.
+OUTBOUND_EVIDENCE_MINUTES = env.int("OUTBOUND_EVIDENCE_MINUTES", default=30)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")

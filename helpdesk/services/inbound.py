@@ -30,7 +30,7 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ticket
 from helpdesk.services import mail_parsing
 from helpdesk.services.mail_parsing import ParsedMail
-from helpdesk.services.outbound import enqueue_on_commit
+from helpdesk.services.outbound import ESP_TOOK_EVENTS, enqueue_on_commit, outbound_confirm
 from helpdesk.services.stored_files import file_saved, files_removed_on_error
 from helpdesk.services.tickets import (
     ticket_accepts_reply,
@@ -699,14 +699,17 @@ def delivery_event_record(
     recipient: str = "",
     brand: Brand | None = None,
 ) -> OutboundEmail | None:
-    """Mark our mail delivered, bounced or failed from an ESP event or a bounce report.
+    """Mark our mail sent, delivered, bounced or failed from an ESP event or a bounce report.
 
-    `message_id` is ours or the one the ESP gave the mail. A bounce or failure also puts an
-    internal note on the ticket so the agent sees the customer did not get it, once, however
-    often the event arrives. Returns the outbox row, or None when the mail is not ours or the
-    event changes nothing an agent sees.
+    `message_id` is ours or the one the ESP gave the mail. An event showing that the ESP took
+    the mail also settles a send whose result was never recorded (`outbound_confirm`). A
+    bounce or failure also puts an internal note on the ticket so the agent sees the customer
+    did not get it, once, however often the event arrives. Returns the outbox row, or None
+    when the mail is not ours or the event changes nothing an agent sees.
     """
     status = DELIVERY_EVENTS.get(event_type)
+    if status is None and event_type in ESP_TOOK_EVENTS:
+        status = Message.Delivery.SENT
     ids = _id_candidates([message_id]) if message_id else set()
     if status is None or not ids:
         return None
@@ -726,6 +729,8 @@ def delivery_event_record(
                 status=OutboundEmail.Status.FAILED,
                 last_error=f"{Message.Delivery(status).label}: {detail}".strip(),
             )
+        else:
+            outbound_confirm(outbound.pk)
         if outbound.ticket_message_id is None:
             return outbound
         lower = [s for s, rank in DELIVERY_RANK.items() if rank < DELIVERY_RANK[status]]

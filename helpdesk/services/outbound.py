@@ -2,23 +2,24 @@
 
 import functools
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from email.utils import formataddr, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, QuerySet
 from django.template import TemplateSyntaxError, engines
 from django.template.loader import select_template
 from django.utils import timezone
-from kombu.exceptions import OperationalError
+from kombu.exceptions import OperationalError as BrokerError
 
 from brands.models import Brand, EmailTemplate
 from helpdesk.models import Message, OutboundEmail, Ticket
@@ -27,9 +28,15 @@ logger = logging.getLogger(__name__)
 
 # How many earlier Message-IDs go into References; mail clients need only the chain's ends.
 REFERENCES_KEPT = 20
-# A row still "sending" after this long was interrupted mid-send; it is not retried blindly
-# because the ESP may have accepted it, and a duplicate is worse than a visible failure.
-INTERRUPTED_SEND_MINUTES = 15
+# The database went away (a restart ends every connection): the work is retried, not failed.
+DATABASE_GONE = (OperationalError, InterfaceError)
+# How long a worker keeps trying to record what it alone knows (it sent a mail, or took one
+# off the queue without sending it) before leaving the row to the interrupted-send rule.
+RECORD_WAIT_SECONDS = 60
+# anymail's event types that show the ESP took the mail (Mailgun's "accepted" is "queued").
+ESP_TOOK_EVENTS = frozenset({"queued", "sent", "deferred", "delivered"})
+
+T = TypeVar("T")
 
 
 def promise_text(moment: datetime, time_zone: str) -> str:
@@ -280,7 +287,7 @@ def enqueue_on_commit(task_name: str, *args: Any) -> None:
 
         try:
             getattr(tasks, task_name).delay(*args)
-        except (OperationalError, OSError):
+        except (BrokerError, OSError):
             logger.warning("Broker unavailable; %s waits for the requeue", task_name)
 
     transaction.on_commit(publish)
@@ -289,20 +296,49 @@ def enqueue_on_commit(task_name: str, *args: Any) -> None:
 def outbound_send(outbound_id: int) -> str:
     """Send one outbox row if it is still queued; returns its status afterwards.
 
-    The conditional UPDATE claims the row, so two workers (or a retried task) cannot both
-    send it. An ESP error puts the row back in the queue, where the requeue retries it with
-    a growing delay, until OUTBOUND_MAX_ATTEMPTS.
+    The row is read, then claimed by a conditional UPDATE (queued -> sending, at the attempt
+    count read), so two workers or a replayed task cannot both send it. The claim is the last
+    statement before the ESP call: a database that goes away after it cannot stop the send.
+    What happened is then recorded, retried until the database answers (see
+    `RECORD_WAIT_SECONDS`): sent; or back in the queue when the ESP refused it, where the
+    requeue retries it with a growing delay until OUTBOUND_MAX_ATTEMPTS. A row left
+    "sending" all the same (the worker was killed) is settled by `outbox_requeue_stuck`.
     """
-    claimed = OutboundEmail.objects.filter(
-        pk=outbound_id, status=OutboundEmail.Status.QUEUED
-    ).update(
-        status=OutboundEmail.Status.SENDING,
-        attempts=F("attempts") + 1,
-        last_attempt_at=timezone.now(),
-    )
     outbound = OutboundEmail.objects.select_related("brand").filter(pk=outbound_id).first()
-    if not claimed or outbound is None:
+    if outbound is None or outbound.status != OutboundEmail.Status.QUEUED:
         return outbound.status if outbound else "missing"
+    mail = _mail(outbound)
+    read_attempts = outbound.attempts
+    outbound.attempts += 1
+    outbound.last_attempt_at = timezone.now()
+    try:
+        claimed = OutboundEmail.objects.filter(
+            pk=outbound.pk, status=OutboundEmail.Status.QUEUED, attempts=read_attempts
+        ).update(
+            status=OutboundEmail.Status.SENDING,
+            attempts=outbound.attempts,
+            last_attempt_at=outbound.last_attempt_at,
+        )
+    except DATABASE_GONE as error:
+        # The claim may have committed before the connection broke: undo it, or the row
+        # would wait for the interrupted-send rule although it never reached the ESP. The
+        # error goes on to the task, which runs again.
+        _until_database_answers(functools.partial(_claim_undo, outbound, error))
+        raise
+    if not claimed:
+        return OutboundEmail.Status.SENDING  # another worker has it
+    try:
+        mail.send()
+    except Exception as error:  # any ESP or network failure: keep the row, retry later
+        return _until_database_answers(functools.partial(_send_failed, outbound, error))
+    status = getattr(mail, "anymail_status", None)
+    # Some ESPs (Amazon SES) replace our Message-ID; replies will quote theirs.
+    outbound.esp_message_id = (status.message_id if status else "") or ""
+    _until_database_answers(functools.partial(_sent, outbound))
+    return OutboundEmail.Status.SENT
+
+
+def _mail(outbound: OutboundEmail) -> EmailMultiAlternatives:
     mail = EmailMultiAlternatives(
         subject=outbound.subject,
         body=outbound.body_text,
@@ -312,25 +348,72 @@ def outbound_send(outbound_id: int) -> str:
     )
     if outbound.body_html:
         mail.attach_alternative(outbound.body_html, "text/html")
-    try:
-        mail.send()
-    except Exception as error:  # any ESP or network failure: keep the row, retry later
-        give_up = outbound.attempts >= settings.OUTBOUND_MAX_ATTEMPTS
-        outbound.status = OutboundEmail.Status.FAILED if give_up else OutboundEmail.Status.QUEUED
-        outbound.last_error = f"{type(error).__name__}: {error}"
-        outbound.save(update_fields=["status", "last_error"])
-        logger.warning("Sending outbound %s failed: %s", outbound.pk, outbound.last_error)
-        if give_up:
-            _mirror_delivery(outbound, Message.Delivery.FAILED, outbound.last_error)
-        return outbound.status
-    status = getattr(mail, "anymail_status", None)
-    # Some ESPs (Amazon SES) replace our Message-ID; replies will quote theirs.
-    outbound.esp_message_id = (status.message_id if status else "") or ""
-    outbound.status = OutboundEmail.Status.SENT
-    outbound.sent_at = timezone.now()
-    outbound.save(update_fields=["esp_message_id", "status", "sent_at"])
-    _mirror_delivery(outbound, Message.Delivery.SENT, "")
-    return outbound.status
+    return mail
+
+
+def _until_database_answers(record: Callable[[], T]) -> T:
+    """Run `record` (one transaction) until the database answers, for up to
+    RECORD_WAIT_SECONDS. A restart breaks the connection; each try opens a new one."""
+    deadline = time.monotonic() + RECORD_WAIT_SECONDS
+    pause = 0.1
+    while True:
+        try:
+            return record()
+        except DATABASE_GONE:
+            # Inside a caller's transaction there is nothing to retry: its work is gone too.
+            if connection.in_atomic_block or time.monotonic() + pause > deadline:
+                raise
+            logger.warning("Database unavailable; trying again in %.1f s", pause)
+            connection.close()
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _claim(outbound: OutboundEmail) -> QuerySet[OutboundEmail]:
+    """This worker's claim on the row: no one else's, and not since settled by an event."""
+    return OutboundEmail.objects.filter(
+        pk=outbound.pk,
+        status=OutboundEmail.Status.SENDING,
+        attempts=outbound.attempts,
+        last_attempt_at=outbound.last_attempt_at,
+    )
+
+
+def _claim_undo(outbound: OutboundEmail, error: Exception) -> None:
+    # The database's fault, not the mail's: the attempt does not count towards giving up.
+    _claim(outbound).update(
+        status=OutboundEmail.Status.QUEUED,
+        attempts=F("attempts") - 1,
+        last_error=f"Not sent, the database was unavailable: {type(error).__name__}: {error}",
+    )
+    logger.warning("Outbound %s back in the queue: database unavailable", outbound.pk)
+
+
+def _send_failed(outbound: OutboundEmail, error: Exception) -> str:
+    give_up = outbound.attempts >= settings.OUTBOUND_MAX_ATTEMPTS
+    status = OutboundEmail.Status.FAILED if give_up else OutboundEmail.Status.QUEUED
+    last_error = f"{type(error).__name__}: {error}"
+    with transaction.atomic():
+        if _claim(outbound).update(status=status, last_error=last_error) and give_up:
+            _mirror_delivery(outbound, Message.Delivery.FAILED, last_error)
+    logger.warning("Sending outbound %s failed: %s", outbound.pk, last_error)
+    return status
+
+
+def _sent(outbound: OutboundEmail) -> None:
+    """The outbox row and its thread message change together: the thread never says
+    "queued" for mail that went out."""
+    with transaction.atomic():
+        recorded = _claim(outbound).update(
+            status=OutboundEmail.Status.SENT,
+            sent_at=timezone.now(),
+            esp_message_id=outbound.esp_message_id,
+        )
+        if not recorded:  # a delivery event settled the row first; keep what it says
+            OutboundEmail.objects.filter(pk=outbound.pk).update(
+                esp_message_id=outbound.esp_message_id
+            )
+        _mirror_delivery(outbound, Message.Delivery.SENT, "")
 
 
 def outbound_send_many(outbound_ids: Sequence[int]) -> int:
@@ -357,16 +440,16 @@ def _retry_delay(attempts: int) -> timedelta:
 
 
 def outbox_requeue_stuck(now: datetime | None = None) -> int:
-    """Re-enqueue queued mail the broker lost or the ESP refused (after a growing delay);
-    mark interrupted sends failed. Returns how many were re-enqueued."""
+    """Re-enqueue queued mail the broker lost or the ESP refused (after a growing delay), and
+    settle interrupted sends (`outbound_interrupted_settle`). Returns how many were
+    re-enqueued."""
     now = now or timezone.now()
-    OutboundEmail.objects.filter(
+    interrupted = OutboundEmail.objects.filter(
         status=OutboundEmail.Status.SENDING,
-        last_attempt_at__lt=now - timedelta(minutes=INTERRUPTED_SEND_MINUTES),
-    ).update(
-        status=OutboundEmail.Status.FAILED,
-        last_error="Interrupted while sending; not retried in case it went out. Retry by hand.",
-    )
+        last_attempt_at__lt=now - timedelta(minutes=settings.OUTBOUND_EVIDENCE_MINUTES),
+    ).select_related("brand")
+    for outbound in interrupted[:100]:
+        outbound_interrupted_settle(outbound)
     candidates = OutboundEmail.objects.filter(
         status=OutboundEmail.Status.QUEUED,
         created_at__lt=now - timedelta(minutes=settings.STUCK_WORK_MINUTES),
@@ -379,6 +462,60 @@ def outbox_requeue_stuck(now: datetime | None = None) -> int:
     if ids:
         enqueue_on_commit("send_outbound_emails", ids)
     return len(ids)
+
+
+def outbound_interrupted_settle(outbound: OutboundEmail) -> None:
+    """A send still "sending" OUTBOUND_EVIDENCE_MINUTES after it began was interrupted (the
+    worker was killed, or the database was gone when its result was to be recorded) and no
+    delivery event has settled it since (`outbound_confirm`). Without that evidence it is
+    queued again with the same Message-ID: a rare duplicate is one message in the customer's
+    mail client, while a lost acknowledgement or reply breaks the brand's promise. The
+    ticket gets a note saying so; after OUTBOUND_MAX_ATTEMPTS it fails for an agent instead.
+    """
+    give_up = outbound.attempts >= settings.OUTBOUND_MAX_ATTEMPTS
+    started = promise_text(outbound.last_attempt_at, outbound.brand.time_zone)
+    what = f'Sending our mail "{outbound.subject}" to {", ".join(outbound.to)} was interrupted'
+    if give_up:
+        error = f"Interrupted while sending, {outbound.attempts} times; retry it by hand."
+        note = (
+            f"{what} ({started}), {outbound.attempts} times, so it is not sent again by "
+            "itself. Check it in the outgoing mail list and retry it there."
+        )
+    else:
+        error = "Interrupted while sending, with no delivery event from the ESP; sent again."
+        note = (
+            f"{what} ({started}) and the mail service reported nothing about it within "
+            f"{settings.OUTBOUND_EVIDENCE_MINUTES} minutes, so it is sent again with the same "
+            "Message-ID. If the first attempt did arrive, the customer may get it twice; "
+            "their mail client shows it as the same message."
+        )
+    status = OutboundEmail.Status.FAILED if give_up else OutboundEmail.Status.QUEUED
+    with transaction.atomic():
+        if not _claim(outbound).update(status=status, last_error=error):
+            return  # a delivery event settled it meanwhile
+        if give_up:
+            _mirror_delivery(outbound, Message.Delivery.FAILED, error)
+        if outbound.ticket_id is not None:
+            Message.objects.create(
+                ticket_id=outbound.ticket_id,
+                brand_id=outbound.brand_id,
+                kind=Message.Kind.NOTE,
+                body_text=note,
+                created_at=timezone.now(),
+            )
+    logger.warning("Outbound %s: %s", outbound.pk, error)
+
+
+def outbound_confirm(outbound_id: int) -> bool:
+    """The ESP reported the mail (one of ESP_TOOK_EVENTS): it went out. Settles a send whose
+    result was never recorded, and a queued retry of it, so neither is sent again.
+    Call it in the transaction that records the event on the thread message."""
+    return bool(
+        OutboundEmail.objects.filter(
+            pk=outbound_id,
+            status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING],
+        ).update(status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="")
+    )
 
 
 def outbox_retry(outbound_ids: Sequence[int]) -> int:
