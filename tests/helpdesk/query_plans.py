@@ -87,6 +87,10 @@ def brand_history(brand: Brand, tickets: int) -> None:
         )
         for number in range(used + 1, used + tickets + 1)
     )
+    if connection.vendor == "postgresql":
+        # Numbers written by hand: the brand's sequence moves past them, as creation would.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval(%s, %s)", [brand.ticket_number_sequence, used + tickets])
     Message.objects.bulk_create(
         Message(
             ticket=ticket,
