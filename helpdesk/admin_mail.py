@@ -3,8 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -124,7 +123,7 @@ class InboundEmailAdmin(BrandScopedAdmin, MailPermissions, admin.ModelAdmin):
         ]
 
     def raw_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        inbound = get_object_or_404(self.get_queryset(request), pk=pk)
+        inbound = self.get_object(request, str(pk))
         response = HttpResponse(bytes(inbound.raw), content_type="message/rfc822")
         response["Content-Disposition"] = f'attachment; filename="inbound-{inbound.pk}.eml"'
         return response
@@ -132,9 +131,9 @@ class InboundEmailAdmin(BrandScopedAdmin, MailPermissions, admin.ModelAdmin):
     def reply_address_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """An agent of the message's brand files mail that named no usable sender as a ticket,
         with the customer's address they enter, or discards it."""
-        inbound = get_object_or_404(
-            self.get_queryset(request), pk=pk, status=InboundEmail.Status.NO_SENDER
-        )
+        inbound = self.get_object(request, str(pk))
+        if inbound.status != InboundEmail.Status.NO_SENDER:
+            raise Http404("This message does not wait for a reply address.")
         form = ReplyAddressForm(request.POST if request.POST.get("do") == "file" else None)
         if request.method == "POST":
             try:

@@ -10,10 +10,11 @@ from django.core import mail
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from brands.models import BrandMembership
 from helpdesk.models import Attachment, InboundEmail, Ticket
 from helpdesk.services import inbound as inbound_service
 from helpdesk.services.inbound import inbound_reprocess, inbound_requeue_stuck, inbound_store
-from tests.factories import agent_of
+from tests.factories import MembershipFactory, agent_of
 from tests.helpdesk.mail import ANN, CR, KS, make_mail, post_inbound
 
 REAL = "real.sender@customer.example"
@@ -280,3 +281,15 @@ def test_a_database_error_leaves_the_mail_to_be_retried_automatically(
     stored.refresh_from_db()
     assert stored.status == InboundEmail.Status.PROCESSED
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_owner_who_is_no_agent_of_the_brand_gets_403_on_its_mail_views(
+    client, kendrascottes, crocso, deliver
+):
+    stored = deliver(raw_mail(sender="nobody", subject="Owner looks"))
+    user = agent_of(crocso)
+    MembershipFactory(user=user, brand=kendrascottes, role=BrandMembership.Role.OWNER)
+    client.force_login(user)
+    for view in ("raw", "reply-address"):
+        assert client.get(f"/admin/helpdesk/inboundemail/{stored.pk}/{view}/").status_code == 403
