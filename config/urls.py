@@ -5,10 +5,10 @@ from helpdesk import webhooks
 
 urlpatterns = [
     # Admin pages of their own (reports), ahead of the admin site's catch-all.
-    path("admin/reports/", include("helpdesk.admin_reports")),
+    path("admin/reports/", include("helpdesk.admin.reports")),
     path("admin/preferences/", include("brands.preferences")),
     path("admin/", admin.site.urls),
-    path("b/", include("helpdesk.public_urls")),
+    path("b/", include("helpdesk.public.urls")),
     path("api/", include("helpdesk.api.urls")),
     # Mailgun's webhooks, with replay protection. anymail's own routes (every ESP it knows,
     # none refusing replays) are not mounted: mail comes in only the way the README sets up.

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from brands.models import BrandApiKey
-from helpdesk.client_address import client_address
+from helpdesk.api.client_address import client_address
 
 logger = logging.getLogger(__name__)
 

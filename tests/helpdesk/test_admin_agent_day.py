@@ -14,7 +14,7 @@ from django.core import mail
 from django.utils import timezone
 
 from brands.models import Brand, BrandMembership
-from helpdesk import admin_views
+from helpdesk.admin import ticket_page
 from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.inbound import inbound_store
 from helpdesk.services.tickets import ticket_create, ticket_set_status
@@ -210,7 +210,7 @@ def test_an_inline_image_over_the_limit_stays_a_listed_attachment(
     agent_client, kendrascottes, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
-    large = b"\x89PNG" + b"x" * admin_views.INLINE_IMAGE_MAX_BYTES
+    large = b"\x89PNG" + b"x" * ticket_page.INLINE_IMAGE_MAX_BYTES
     with django_capture_on_commit_callbacks(execute=True):
         inbound_store(
             mail_with_inline_images({"big@ann": ("png", large)}, '<img src="cid:big@ann">'),
@@ -229,7 +229,7 @@ def test_a_page_shows_the_newest_inline_images_up_to_its_allowance_and_lists_the
     agent_client, kendrascottes, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(admin_views, "INLINE_IMAGES_PAGE_MAX_BYTES", 1500)
+    monkeypatch.setattr(ticket_page, "INLINE_IMAGES_PAGE_MAX_BYTES", 1500)
     first, second = b"\x89PNG" + b"1" * 1000, b"\x89PNG" + b"2" * 1000
     with django_capture_on_commit_callbacks(execute=True):
         inbound_store(

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from brands.models import Brand
 from brands.selectors import brands_for_user
-from helpdesk import charts
+from helpdesk.admin import charts
 from helpdesk.services.reports import (
     MAX_PERIOD_DAYS,
     ReportPeriod,

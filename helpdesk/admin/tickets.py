@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from brands.admin import BrandScopedAdmin, BrandScopedChoices, ReadOnlyAdmin
-from brands.selectors import STAFF_ROLES, brand_staff, staffed_brands
-from helpdesk.admin_views import PAGE_POLICY, AssignForm, TicketWorkViews
+from brands.admin import BrandScopedAdmin, ReadOnlyAdmin
+from brands.selectors import brand_staff, staffed_brands
+from helpdesk.admin.access import AgentPermissions
+from helpdesk.admin.ticket_page import PAGE_POLICY, AssignForm, TicketWorkViews
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Attachment, Message, SlaClock, SlaEvent, Ticket
+from helpdesk.models import Attachment, SlaClock, SlaEvent, Ticket
 from helpdesk.selectors import (
     tickets_for_user,
     tickets_in_queue,
@@ -31,38 +32,6 @@ from helpdesk.services.tickets import (
     ticket_details_save,
     ticket_set_status,
 )
-
-
-def _staffed_brand_ids(request: HttpRequest) -> frozenset[int]:
-    # Admin asks for permissions a dozen times per page (sidebar, buttons, each inline); look
-    # the user's brands up once per request rather than once per question.
-    if not hasattr(request, "_staffed_brand_ids"):
-        brands = staffed_brands(request.user).values_list("pk", flat=True)
-        request._staffed_brand_ids = frozenset(brands)
-    return request._staffed_brand_ids
-
-
-class AgentPermissions(BrandScopedChoices):
-    """Ticket work is for the agents of the ticket's brand (and superusers)."""
-
-    brand_roles = STAFF_ROLES
-
-    def _allowed(self, request: HttpRequest, obj=None) -> bool:
-        brand_ids = _staffed_brand_ids(request)
-        if isinstance(obj, Attachment):
-            obj = obj.message
-        ticket = obj.ticket if isinstance(obj, Message | SlaClock | SlaEvent) else obj
-        if isinstance(ticket, Ticket):
-            return ticket.brand_id in brand_ids
-        return bool(brand_ids)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self._allowed(request)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return self._allowed(request, obj)
-
-    has_change_permission = has_view_permission
 
 
 class SlaClockInline(AgentPermissions, admin.TabularInline):
@@ -398,6 +367,3 @@ class SlaEventAdmin(ReadOnlyAdmin, BrandScopedAdmin, AgentPermissions, admin.Mod
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SlaEvent]:
         return super().get_queryset(request).filter(ticket__in=tickets_for_user(request.user))
-
-
-from helpdesk import admin_mail  # noqa: E402,F401

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from brands.admin import BrandScopedAdmin
 from brands.selectors import STAFF_ROLES
-from helpdesk.admin import _staffed_brand_ids
+from helpdesk.admin.access import staffed_brand_ids
 from helpdesk.errors import ApplicationError
 from helpdesk.models import InboundEmail, Message, OutboundEmail
 from helpdesk.services.inbound import (
@@ -34,11 +34,11 @@ class MailPermissions:
     brand_roles = STAFF_ROLES  # whose brands the brand filter offers
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(_staffed_brand_ids(request))
+        return bool(staffed_brand_ids(request))
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         if obj is None:
-            return bool(_staffed_brand_ids(request))
+            return bool(staffed_brand_ids(request))
         return self.get_queryset(request).filter(pk=obj.pk).exists()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -91,7 +91,7 @@ class InboundEmailAdmin(BrandScopedAdmin, MailPermissions, admin.ModelAdmin):
         if request.user.is_superuser:
             return rows
         # Unrouted mail has no brand yet: whose it is, only a superuser decides.
-        brands = _staffed_brand_ids(request)
+        brands = staffed_brand_ids(request)
         routed = Message.objects.filter(brand__in=brands).values("inbound_email_id")
         return rows.filter(Q(brand__in=brands) | Q(pk__in=routed))
 
@@ -234,7 +234,7 @@ class OutboundEmailAdmin(BrandScopedAdmin, MailPermissions, admin.ModelAdmin):
     fields = readonly_fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[OutboundEmail]:
-        return super().get_queryset(request).filter(brand__in=_staffed_brand_ids(request))
+        return super().get_queryset(request).filter(brand__in=staffed_brand_ids(request))
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from brands.models import Brand, OpeningHours
 from brands.services import WEEKDAY_NAMES, opening_hours_text, policy_version_current
-from helpdesk.client_address import client_address
+from helpdesk.api.client_address import client_address
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Feedback, Message, SlaClock, Ticket
 from helpdesk.services.feedback import feedback_record

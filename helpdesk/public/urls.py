@@ -1,0 +1,14 @@
+"""A brand's public pages, under /b/<slug>/."""
+
+from django.urls import path
+
+from helpdesk.public import views
+
+app_name = "public"
+
+urlpatterns = [
+    path("<slug:slug>/policy/", views.policy_page, name="policy"),
+    path("<slug:slug>/contact/", views.contact_page, name="contact"),
+    path("<slug:slug>/contact/sent/", views.contact_sent, name="contact_sent"),
+    path("<slug:slug>/status/<str:token>/", views.ticket_status_page, name="ticket_status"),
+]
