@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from brands.email_templates import email_template_names
 from brands.models import (
     Brand,
     BrandHoliday,
@@ -134,7 +135,7 @@ class BrandScopedAdmin(BrandScopedChoices):
         return [_scoped_list_filter(self.model, entry) for entry in declared]
 
 
-def _owns(request: HttpRequest, brand: Brand | None) -> bool:
+def owns_brand(request: HttpRequest, brand: Brand | None) -> bool:
     """Brand settings are the owners' to edit: any owned brand for lists, this one for objects."""
     # Admin asks a dozen times per page (sidebar, buttons, each inline): look up once.
     if not hasattr(request, "_owned_brand_ids"):
@@ -164,10 +165,10 @@ class OwnerPermissions(BrandScopedChoices):
     brand_roles = (BrandMembership.Role.OWNER,)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return _owns(request, None)
+        return owns_brand(request, None)
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return _owns(request, obj if isinstance(obj, Brand) else None)
+        return owns_brand(request, obj if isinstance(obj, Brand) else None)
 
     has_change_permission = has_view_permission
 
@@ -176,7 +177,7 @@ class BrandInline(OwnerPermissions, admin.TabularInline):
     extra = 0
 
     def has_add_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
-        return _owns(request, obj)
+        return owns_brand(request, obj)
 
     has_delete_permission = has_add_permission
 
@@ -207,7 +208,7 @@ class SlaPolicyInline(OwnerPermissions, admin.StackedInline):
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
-        return _owns(request, obj)
+        return owns_brand(request, obj)
 
 
 class CategoryInline(BrandInline):
@@ -226,7 +227,7 @@ class EmailTemplateForm(forms.ModelForm):
     """A brand's wording of one shipped email; refused unless it compiles as a template."""
 
     name = forms.ChoiceField(
-        choices=lambda: [(name, name.replace("_", " ")) for name in _email_template_names()],
+        choices=lambda: [(name, name.replace("_", " ")) for name in email_template_names()],
         help_text="The shipped email this wording replaces.",
     )
 
@@ -253,12 +254,6 @@ class EmailTemplateForm(forms.ModelForm):
         return self._compiles("body_html")
 
 
-def _email_template_names() -> list[str]:
-    from helpdesk.services.outbound import email_template_names
-
-    return email_template_names()
-
-
 class EmailTemplateInline(OwnerPermissions, admin.StackedInline):
     model = EmailTemplate
     form = EmailTemplateForm
@@ -270,7 +265,7 @@ class EmailTemplateInline(OwnerPermissions, admin.StackedInline):
     )
 
     def has_add_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
-        return _owns(request, obj)
+        return owns_brand(request, obj)
 
     has_delete_permission = has_add_permission
 
@@ -475,98 +470,3 @@ class BrandMembershipAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     has_change_permission = has_delete_permission = has_view_permission
-
-
-# ---------------------------------------------------------------------------------------------
-# Storefront API keys: brand owners create and revoke their own brands' keys. The key is shown
-# once, in the message after saving; only its hash is stored.
-from django import forms  # noqa: E402
-from rest_framework_api_key.admin import APIKeyModelAdmin  # noqa: E402
-from rest_framework_api_key.models import APIKey  # noqa: E402
-
-from brands.models import BrandApiKey  # noqa: E402
-
-# The library's brandless key model is unused here; listing it beside ours would only confuse.
-if admin.site.is_registered(APIKey):
-    admin.site.unregister(APIKey)
-
-
-class BrandApiKeyForm(forms.ModelForm):
-    class Meta:
-        model = BrandApiKey
-        fields = ["brand", "name", "throttle_rate", "expiry_date", "revoked"]
-
-    def clean_throttle_rate(self) -> str:
-        from helpdesk.api.throttling import parse_rate
-
-        rate = self.cleaned_data["throttle_rate"].strip()
-        if rate and parse_rate(rate) is None:
-            raise forms.ValidationError('Write it as a number per period, e.g. "120/min".')
-        return rate
-
-
-@admin.register(BrandApiKey)
-class BrandApiKeyAdmin(BrandScopedAdmin, APIKeyModelAdmin):
-    brand_roles = (BrandMembership.Role.OWNER,)
-    form = BrandApiKeyForm
-    list_display = [
-        "prefix",
-        "brand",
-        "name",
-        "created",
-        "last_used_at",
-        "expiry_date",
-        "revoked",
-    ]
-    list_filter = ["brand", "revoked"]
-    list_select_related = ["brand"]
-    search_fields = ["name", "prefix"]
-
-    def get_fields(self, request: HttpRequest, obj: BrandApiKey | None = None) -> list[str]:
-        fields = ["brand", "name", "throttle_rate", "expiry_date", "revoked"]
-        return fields if obj is None else ["prefix", *fields, "created", "last_used_at"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: BrandApiKey | None = None):
-        if obj is None:
-            return ()
-        # A key stays with the brand it was given for; a revoked key is final.
-        fixed = ("prefix", "brand", "created", "last_used_at")
-        return (*fixed, "name", "throttle_rate", "expiry_date", "revoked") if obj.revoked else fixed
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[BrandApiKey]:
-        return super().get_queryset(request).filter(brand__in=owned_brands(request.user))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return _owns(request, None)
-
-    def has_view_permission(self, request: HttpRequest, obj: BrandApiKey | None = None) -> bool:
-        return _owns(request, obj.brand if obj is not None else None)
-
-    has_change_permission = has_view_permission
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _owns(request, None)
-
-    def has_delete_permission(self, request: HttpRequest, obj: BrandApiKey | None = None) -> bool:
-        # Revoking keeps the record of the key; deleting is for superusers tidying up.
-        return request.user.is_superuser
-
-    def save_model(self, request: HttpRequest, obj: BrandApiKey, form, change: bool) -> None:
-        from helpdesk.services.api_keys import api_key_forget
-
-        super().save_model(request, obj, form, change)
-        api_key_forget(obj.prefix)  # the API caches keys: a revocation applies at once
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BrandApiKey]) -> None:
-        from helpdesk.services.api_keys import api_key_forget
-
-        prefixes = list(queryset.values_list("prefix", flat=True))
-        super().delete_queryset(request, queryset)
-        for prefix in prefixes:
-            api_key_forget(prefix)
-
-    def delete_model(self, request: HttpRequest, obj: BrandApiKey) -> None:
-        from helpdesk.services.api_keys import api_key_forget
-
-        super().delete_model(request, obj)
-        api_key_forget(obj.prefix)

@@ -3,37 +3,12 @@
 import functools
 from datetime import date, datetime
 
-import holidays
-
+from brands.holiday_names import holiday_dates
 from brands.models import Brand, OpeningHours
 from helpdesk.business_time import BusinessCalendar, OpeningSpan
 
-OBSERVED_SUFFIX = " (observed)"
-# Names are checked against this span of years, wide enough to see every named holiday.
-NAME_CHECK_YEARS = range(2020, 2036)
 # A clock runs for days or weeks, so holidays a few years either side of its start suffice.
 CALENDAR_YEARS_BEFORE, CALENDAR_YEARS_AFTER = 1, 5
-
-
-def _base_names(raw_name: str) -> list[str]:
-    # The package joins two holidays on one date with "; " and marks moved dates "(observed)".
-    return [part.removesuffix(OBSERVED_SUFFIX).strip() for part in raw_name.split(";")]
-
-
-@functools.lru_cache(maxsize=32)
-def known_holiday_names(country: str) -> frozenset[str]:
-    """Every holiday name the `holidays` package gives for `country` (empty if unknown)."""
-    try:
-        calendar = holidays.country_holidays(country, years=NAME_CHECK_YEARS)
-    except NotImplementedError:
-        return frozenset()
-    return frozenset(name for raw in calendar.values() for name in _base_names(raw))
-
-
-def holiday_dates(country: str, names: frozenset[str], years: range) -> set[date]:
-    """The dates, observed ones included, on which any of the named holidays falls."""
-    calendar = holidays.country_holidays(country, years=years)
-    return {day for day, raw in calendar.items() if names.intersection(_base_names(raw))}
 
 
 def _opening_spans(row: OpeningHours) -> list[OpeningSpan]:

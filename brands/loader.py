@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from brands.calendars import known_holiday_names
+from brands.holiday_names import known_holiday_names
 from brands.models import (
     Brand,
     BrandHoliday,

@@ -12,6 +12,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import connections, models
 from rest_framework_api_key.models import AbstractAPIKey
 
+from brands.holiday_names import known_holiday_names
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -203,8 +205,6 @@ class BrandHoliday(models.Model):
         ]
 
     def clean(self) -> None:
-        from brands.calendars import known_holiday_names
-
         if self.brand_id and self.name not in known_holiday_names(self.brand.holiday_country):
             raise ValidationError({"name": f"Unknown holiday name {self.name!r}."})
 

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from email.utils import formataddr, make_msgid
-from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -64,12 +63,6 @@ def email_render(brand: Brand, name: str, context: dict[str, Any]) -> tuple[str,
         rendered.append(template.render(context))
     subject, text, html = rendered
     return " ".join(subject.split()), text.strip() + "\n", html
-
-
-def email_template_names() -> list[str]:
-    """The emails a brand may word itself: every shipped template folder."""
-    root = Path(settings.BASE_DIR) / "templates" / "emails"
-    return sorted(path.parent.name for path in root.glob("*/subject.txt"))
 
 
 def _plain(value: Any) -> Any:
