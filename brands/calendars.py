@@ -1,11 +1,17 @@
 """The bridge from a brand's stored calendar settings to the pure business-time engine."""
 
 import functools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from brands.holiday_names import holiday_dates
-from brands.models import Brand, OpeningHours
-from helpdesk.business_time import BusinessCalendar, OpeningSpan
+from brands.models import Brand, OpeningHours, SlaPolicy
+from helpdesk.business_time import (
+    BusinessCalendar,
+    OpeningSpan,
+    add_business_time,
+    add_calendar_time,
+    business_time_between,
+)
 
 # A clock runs for days or weeks, so holidays a few years either side of its start suffice.
 CALENDAR_YEARS_BEFORE, CALENDAR_YEARS_AFTER = 1, 5
@@ -43,3 +49,21 @@ def brand_calendar(brand: Brand, around: datetime) -> BusinessCalendar:
     new policy version, so a stale calendar is never served after a change is recorded.
     """
     return _cached_calendar(brand.pk, brand.policy_updated_at, around.year)
+
+
+def clock_deadline(brand: Brand, mode: str, start: datetime, seconds: int) -> datetime:
+    """When `seconds` of a clock counted in `mode` (business or calendar) have passed."""
+    duration = timedelta(seconds=seconds)
+    if mode == SlaPolicy.Clock.CALENDAR:
+        return add_calendar_time(start, duration)
+    return add_business_time(brand_calendar(brand, start), start, duration)
+
+
+def clock_open_seconds(brand: Brand, mode: str, start: datetime, end: datetime) -> int:
+    """The time that counts towards a clock between two instants."""
+    if end <= start:
+        return 0
+    if mode == SlaPolicy.Clock.CALENDAR:
+        return int((end - start).total_seconds())
+    elapsed = business_time_between(brand_calendar(brand, start), start, end)
+    return int(elapsed.total_seconds())

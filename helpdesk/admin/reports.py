@@ -20,7 +20,7 @@ from django.utils import timezone
 from brands.models import Brand
 from brands.selectors import brands_for_user
 from helpdesk.admin import charts
-from helpdesk.services.reports import (
+from helpdesk.selectors.reports import (
     MAX_PERIOD_DAYS,
     ReportPeriod,
     brand_report,

@@ -26,7 +26,7 @@ from django.utils.html import format_html
 
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, SlaClock, Ticket
-from helpdesk.selectors import tickets_for_user
+from helpdesk.selectors.staff import tickets_for_user
 from helpdesk.services.merge import ticket_merge
 from helpdesk.services.tickets import (
     ticket_add_note,

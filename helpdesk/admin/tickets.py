@@ -19,7 +19,7 @@ from helpdesk.admin.access import AgentPermissions
 from helpdesk.admin.ticket_page import PAGE_POLICY, AssignForm, TicketWorkViews
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, SlaClock, SlaEvent, Ticket
-from helpdesk.selectors import (
+from helpdesk.selectors.staff import (
     tickets_for_user,
     tickets_in_queue,
     with_first_response_due,

@@ -11,9 +11,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from brands.models import Brand, Category
-from helpdesk.api_selectors import StorefrontTicket, brand_promises
+from brands.promises import brand_promises, promise_text
 from helpdesk.models import Message, SlaClock, Ticket
-from helpdesk.services.outbound import promise_text
+from helpdesk.selectors.storefront import StorefrontTicket
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 LANGUAGE = RegexValidator(

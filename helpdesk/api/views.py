@@ -25,7 +25,6 @@ from rest_framework.views import APIView
 
 from brands.models import Brand
 from brands.selectors import staffed_brands
-from helpdesk import api_selectors
 from helpdesk.api import serializers as s
 from helpdesk.api.authentication import BrandApiKeyAuthentication, StaffTokenAuthentication
 from helpdesk.api.exceptions import PayloadTooLarge
@@ -35,6 +34,8 @@ from helpdesk.api.schema import RETRY_AFTER, errors
 from helpdesk.api.throttling import ApiKeyThrottle, LoginThrottle, StaffThrottle
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Ticket
+from helpdesk.selectors import staff as staff_selectors
+from helpdesk.selectors import storefront as storefront_selectors
 from helpdesk.services import idempotency
 from helpdesk.services.feedback import feedback_record
 from helpdesk.services.storefront import ticket_open_once, ticket_reply_from_customer
@@ -105,7 +106,9 @@ class StorefrontMixin(ApiMixin):
     def ticket_or_404(self, reference: str) -> Ticket:
         reference = _reference(reference)
         ticket = (
-            api_selectors.storefront_ticket_for_action(self.brand, reference) if reference else None
+            storefront_selectors.storefront_ticket_for_action(self.brand, reference)
+            if reference
+            else None
         )
         if ticket is None:
             raise NotFound("No ticket with this reference.")
@@ -113,7 +116,7 @@ class StorefrontMixin(ApiMixin):
 
     def detail(self, ticket: Ticket) -> dict:
         return s.TicketDetailOutput(
-            api_selectors.storefront_ticket(self.brand, ticket.reference)
+            storefront_selectors.storefront_ticket(self.brand, ticket.reference)
         ).data
 
 
@@ -130,7 +133,7 @@ class BrandApi(StorefrontMixin, APIView):
         **STOREFRONT,
     )
     def get(self, request: Request) -> Response:
-        return Response(s.BrandOutput(api_selectors.brand_profile(self.brand)).data)
+        return Response(s.BrandOutput(storefront_selectors.brand_profile(self.brand)).data)
 
 
 class TicketListCreateApi(StorefrontMixin, GenericAPIView):
@@ -147,7 +150,7 @@ class TicketListCreateApi(StorefrontMixin, GenericAPIView):
         **STOREFRONT,
     )
     def get(self, request: Request) -> Response:
-        tickets = self.filter_queryset(api_selectors.storefront_tickets(self.brand))
+        tickets = self.filter_queryset(storefront_selectors.storefront_tickets(self.brand))
         page = self.paginate_queryset(tickets)
         return self.get_paginated_response(s.TicketListItemOutput(page, many=True).data)
 
@@ -175,7 +178,7 @@ class TicketListCreateApi(StorefrontMixin, GenericAPIView):
         )
         headers = {"Location": f"{request.path}{ticket.reference}/"}
         if not created:  # a replayed request's ticket, read back: its due time now
-            ticket = api_selectors.first_response_due(ticket)
+            ticket = storefront_selectors.first_response_due(ticket)
             headers["Idempotent-Replayed"] = "true"
         return Response(
             s.TicketCreatedOutput(ticket).data, status=status.HTTP_201_CREATED, headers=headers
@@ -192,7 +195,9 @@ class TicketDetailApi(StorefrontMixin, APIView):
     )
     def get(self, request: Request, reference: str) -> Response:
         reference = _reference(reference)
-        ticket = api_selectors.storefront_ticket(self.brand, reference) if reference else None
+        ticket = (
+            storefront_selectors.storefront_ticket(self.brand, reference) if reference else None
+        )
         if ticket is None:
             raise NotFound("No ticket with this reference.")
         return Response(s.TicketDetailOutput(ticket).data)
@@ -263,7 +268,7 @@ class StaffMixin(ApiMixin):
     def ticket_or_404(self, reference: str) -> Ticket:
         reference = _reference(reference)
         ticket = (
-            api_selectors.staff_ticket_for_action(self.request.user, reference)
+            staff_selectors.staff_ticket_for_action(self.request.user, reference)
             if reference
             else None
         )
@@ -273,7 +278,7 @@ class StaffMixin(ApiMixin):
 
     def detail(self, ticket: Ticket) -> dict:
         return s.StaffTicketDetailOutput(
-            api_selectors.staff_ticket(self.request.user, ticket.reference)
+            staff_selectors.staff_ticket(self.request.user, ticket.reference)
         ).data
 
 
@@ -318,7 +323,7 @@ class StaffTicketListApi(StaffMixin, GenericAPIView):
         **STAFF,
     )
     def get(self, request: Request) -> Response:
-        newest_first = api_selectors.staff_tickets(request.user).order_by("-received_at", "-id")
+        newest_first = staff_selectors.staff_tickets(request.user).order_by("-received_at", "-id")
         tickets = self.filter_queryset(newest_first)  # ?ordering= replaces the default
         page = self.paginate_queryset(tickets)
         return self.get_paginated_response(s.StaffTicketListItemOutput(page, many=True).data)
@@ -334,7 +339,7 @@ class StaffTicketDetailApi(StaffMixin, APIView):
     )
     def get(self, request: Request, reference: str) -> Response:
         reference = _reference(reference)
-        ticket = api_selectors.staff_ticket(request.user, reference) if reference else None
+        ticket = staff_selectors.staff_ticket(request.user, reference) if reference else None
         if ticket is None:
             raise NotFound("No ticket with this reference.")
         return Response(s.StaffTicketDetailOutput(ticket).data)
@@ -380,7 +385,7 @@ class StaffTicketAssignApi(StaffMixin, APIView):
         serializer = s.StaffAssignInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         assignee_id = serializer.validated_data["assignee"]
-        assignee = api_selectors.active_user(assignee_id) if assignee_id else None
+        assignee = staff_selectors.active_user(assignee_id) if assignee_id else None
         if assignee_id and assignee is None:
             # The service's own refusal: whether the id exists elsewhere is nobody's business.
             raise ApplicationError(

@@ -20,12 +20,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from brands.models import Brand, OpeningHours
+from brands.promises import promise_text
 from brands.services import WEEKDAY_NAMES, opening_hours_text, policy_version_current
 from helpdesk.api.client_address import client_address
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Feedback, Message, SlaClock, Ticket
 from helpdesk.services.feedback import feedback_record
-from helpdesk.services.outbound import promise_text
 from helpdesk.services.status_links import status_ticket
 from helpdesk.services.storefront import ticket_open
 

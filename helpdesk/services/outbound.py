@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from email.utils import formataddr, make_msgid
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,6 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from brands.models import Brand, EmailTemplate
+from brands.promises import promise_text
 from helpdesk.models import Message, OutboundEmail, Ticket
 
 logger = logging.getLogger(__name__)
@@ -36,13 +36,6 @@ RECORD_WAIT_SECONDS = 60
 ESP_TOOK_EVENTS = frozenset({"queued", "sent", "deferred", "delivered"})
 
 T = TypeVar("T")
-
-
-def promise_text(moment: datetime, time_zone: str) -> str:
-    """A due time in the customer's words: "Monday 30 November, 3:00 PM CST"."""
-    local = moment.astimezone(ZoneInfo(time_zone))
-    hour = local.strftime("%I").lstrip("0")
-    return f"{local:%A} {local.day} {local:%B}, {hour}:{local:%M %p %Z}"
 
 
 def email_render(brand: Brand, name: str, context: dict[str, Any]) -> tuple[str, str, str]:

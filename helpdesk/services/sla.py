@@ -1,20 +1,18 @@
 """SLA clocks: what each promise gives a ticket, and how clocks start, pause, resume and stop."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import QuerySet
 
-from brands.calendars import brand_calendar
+from brands.calendars import brand_calendar, clock_deadline, clock_open_seconds
 from brands.models import Brand, Category, SlaPolicy
 from brands.services import brand_rules, policy_version_current
 from helpdesk.business_time import (
     add_business_days,
-    add_business_time,
-    add_calendar_time,
     business_time_between,
 )
 from helpdesk.models import SlaClock, Ticket
@@ -58,23 +56,6 @@ def peak_extension_hours(brand: Brand, at: datetime) -> Decimal:
         if peak.starts_on <= local_day <= peak.ends_on
     ]
     return max(extensions, default=Decimal(0))
-
-
-def clock_deadline(brand: Brand, mode: str, start: datetime, seconds: int) -> datetime:
-    duration = timedelta(seconds=seconds)
-    if mode == SlaClock.Mode.CALENDAR:
-        return add_calendar_time(start, duration)
-    return add_business_time(brand_calendar(brand, start), start, duration)
-
-
-def clock_open_seconds(brand: Brand, mode: str, start: datetime, end: datetime) -> int:
-    """The time that counts towards a clock between two instants."""
-    if end <= start:
-        return 0
-    if mode == SlaClock.Mode.CALENDAR:
-        return int((end - start).total_seconds())
-    elapsed = business_time_between(brand_calendar(brand, start), start, end)
-    return int(elapsed.total_seconds())
 
 
 def _terms(

@@ -20,10 +20,11 @@ from django.db.models import Case, F, Value, When
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from brands.promises import promise_text
 from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services import sla
 from helpdesk.services.notifications import StaffDirectory, staff_alert_build
-from helpdesk.services.outbound import emails_queue_many, promise_text
+from helpdesk.services.outbound import emails_queue_many
 from helpdesk.services.tickets import ticket_move_to_tier
 
 logger = logging.getLogger(__name__)

@@ -12,12 +12,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from brands.models import Brand, Category
+from brands.promises import promise_text
 from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services import sla
 from helpdesk.services.notifications import staff_alert
-from helpdesk.services.outbound import email_queue, promise_text
+from helpdesk.services.outbound import email_queue
 
 REFERENCE_DIGITS = 6
 

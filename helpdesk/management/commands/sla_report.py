@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from brands.models import Brand
-from helpdesk.services.reports import ReportPeriod, brand_report
+from helpdesk.selectors.reports import ReportPeriod, brand_report
 
 USAGE_ERROR = 2
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from brands.models import Brand
-from helpdesk.selectors import SLA_STATES, sla_status_counts
+from helpdesk.selectors.staff import SLA_STATES, sla_status_counts
 
 
 class Command(BaseCommand):

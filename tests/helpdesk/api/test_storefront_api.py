@@ -11,7 +11,6 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from helpdesk import api_selectors
 from helpdesk.api.serializers import TicketDetailOutput
 from helpdesk.models import (
     Feedback,
@@ -21,6 +20,7 @@ from helpdesk.models import (
     SlaClock,
     Ticket,
 )
+from helpdesk.selectors import storefront as storefront_selectors
 from helpdesk.services.storefront import ticket_open
 from helpdesk.services.tickets import ticket_add_note, ticket_reply, ticket_set_status
 from tests.factories import agent_of
@@ -500,7 +500,7 @@ def test_the_detail_answer_is_the_one_its_declared_fields_describe(
     storefront.post(f"/api/v1/tickets/{reference}/escalate/")
 
     def both() -> tuple[dict, dict]:
-        shown = api_selectors.storefront_ticket(kendrascottes, reference)
+        shown = storefront_selectors.storefront_ticket(kendrascottes, reference)
         declared = serializers.Serializer.to_representation(TicketDetailOutput(shown), shown)
         return TicketDetailOutput(shown).data, dict(declared)
 

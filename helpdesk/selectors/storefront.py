@@ -1,24 +1,18 @@
-"""Reads behind the REST API, scoped once here: a storefront key to its brand, a staff user
-to the brands they work for. Each returns everything its endpoint shows in a fixed number of
-queries, whatever the number of rows."""
+"""What a storefront reads, scoped once here to its API key's brand. Each returns everything
+its endpoint shows in a fixed number of queries, whatever the number of rows."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import DateTimeField, Exists, F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import DateTimeField, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from brands.models import Brand, Category, OpeningHours, SlaPolicy
+from brands.models import Brand, Category
 from helpdesk.models import Attachment, Feedback, Message, SlaClock, Ticket
-from helpdesk.selectors import tickets_for_user, with_first_response_due
-
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def _running_due(kind: str) -> Subquery:
@@ -201,126 +195,3 @@ def brand_profile(brand: Brand) -> Brand:
         .prefetch_related("categories", "addresses", "tiers", "opening_hours")
         .get(pk=brand.pk)
     )
-
-
-# --------------------------------------------------------------------------- staff
-
-
-def staff_tickets(user: AbstractBaseUser) -> QuerySet[Ticket]:
-    live = SlaClock.objects.filter(ticket=OuterRef("pk")).exclude(state=SlaClock.State.STOPPED)
-    # Breached as the admin queue shows it: a live clock past its latest instant.
-    tickets = tickets_for_user(user).annotate(
-        breached=Exists(live.filter(latest_at__lte=timezone.now()))
-    )
-    return with_first_response_due(tickets).select_related("brand", "category", "assignee")
-
-
-def staff_ticket(user: AbstractBaseUser, reference: str) -> Ticket | None:
-    thread = (
-        Message.objects.select_related("author")
-        .prefetch_related("attachments")
-        .order_by("created_at", "id")
-    )
-    clocks = SlaClock.objects.order_by("started_at", "id")
-    return (
-        staff_tickets(user)
-        .prefetch_related(
-            Prefetch("messages", queryset=thread, to_attr="thread"),
-            Prefetch("clocks", queryset=clocks, to_attr="all_clocks"),
-        )
-        .filter(reference=reference)
-        .first()
-    )
-
-
-def active_user(pk: int) -> AbstractBaseUser | None:
-    return get_user_model().objects.filter(pk=pk, is_active=True).first()
-
-
-def staff_ticket_for_action(user: AbstractBaseUser, reference: str) -> Ticket | None:
-    return tickets_for_user(user).select_related("brand").filter(reference=reference).first()
-
-
-# --------------------------------------------------------------------------- promises
-
-
-@dataclass(frozen=True)
-class Promises:
-    numbers: dict[str, Any]
-    sentence: str
-
-
-def _hours(value: Decimal | None) -> str:
-    return "" if value is None else format(Decimal(value).normalize(), "f")
-
-
-def _plural(value: Decimal | int, unit: str) -> str:
-    text = _hours(Decimal(value))
-    return f"{text} {unit}" if text == "1" else f"{text} {unit}s"
-
-
-def _open_days(brand: Brand) -> str:
-    days = sorted(
-        row.weekday for row in brand.opening_hours.all() if row.mode != OpeningHours.Mode.CLOSED
-    )
-    if not days:
-        return ""
-    if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
-        return f"{WEEKDAYS[days[0]]} to {WEEKDAYS[days[-1]]}"
-    return ", ".join(WEEKDAYS[day] for day in days)
-
-
-def brand_promises(brand: Brand) -> Promises:
-    """The brand's current response promises, as numbers and as one paragraph a storefront can
-    show; every figure comes from the brand's policy. `brand` comes from `brand_profile`."""
-    policy: SlaPolicy = brand.policy
-    tiers = [tier for tier in brand.tiers.all() if tier.level > 1]
-    numbers = {
-        "first_response_target_hours": policy.first_response_target_hours,
-        "first_response_latest_hours": policy.first_response_latest_hours,
-        "urgent_latest_hours": policy.urgent_latest_hours,
-        "urgent_hours_are_business_hours": policy.urgent_clock == SlaPolicy.Clock.BUSINESS,
-        "other_language_extra_hours": policy.language_extension_hours,
-        "complaint_proposal_latest_hours": policy.complaint_proposal_latest_hours,
-        "update_every_business_days": policy.update_latest_business_days,
-        "escalation_tiers": [
-            {
-                "level": tier.level,
-                "name": tier.name,
-                "response_latest_hours": tier.response_latest_hours,
-            }
-            for tier in brand.tiers.all()
-        ],
-    }
-    urgent_unit = "business hour" if numbers["urgent_hours_are_business_hours"] else "hour"
-    target, latest = policy.first_response_target_hours, policy.first_response_latest_hours
-    within = (
-        f"{_hours(target)} to {_plural(latest, 'business hour')}"
-        if target != latest
-        else _plural(latest, "business hour")
-    )
-    parts = [
-        f"We answer within {within}, and within "
-        f"{_plural(policy.urgent_latest_hours, urgent_unit)} for urgent matters."
-    ]
-    days = _open_days(brand)
-    if days:
-        parts.append(f"Business hours count {days}, except holidays.")
-    if policy.language_extension_hours:
-        extra = _plural(policy.language_extension_hours, "business hour")
-        parts.append(f"Requests in other languages may take up to {extra} more.")
-    if policy.complaint_proposal_latest_hours is not None:
-        hours = _plural(policy.complaint_proposal_latest_hours, "business hour")
-        parts.append(f"We propose a resolution to a complaint within {hours}.")
-    if policy.update_latest_business_days:
-        low = policy.update_reminder_business_days or policy.update_latest_business_days
-        high = policy.update_latest_business_days
-        span = f"{low} to {high}" if low != high else f"{high}"
-        parts.append(f"While we work on an issue, you hear from us every {span} business days.")
-    elif policy.notify_customer_on_status_change:
-        parts.append("We keep you informed at each step.")
-    for tier in tiers:
-        if tier.response_latest_hours is not None:
-            hours = _plural(tier.response_latest_hours, "business hour")
-            parts.append(f"An escalation to our {tier.name.lower()} is answered within {hours}.")
-    return Promises(numbers=numbers, sentence=" ".join(parts))

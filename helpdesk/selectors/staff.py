@@ -1,13 +1,24 @@
-"""Queries that read tickets, scoped to the brands a user works for."""
+"""What staff read (admin and the staff API), scoped once to the brands a user works for."""
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils import timezone
 
-from brands.models import Brand
+from brands.models import Brand, BrandMembership
 from brands.selectors import staffed_brands
-from helpdesk.models import SlaClock, Ticket
+from helpdesk.models import Message, SlaClock, Ticket
 
 
 def tickets_for_user(user: AbstractBaseUser) -> QuerySet[Ticket]:
@@ -80,8 +91,6 @@ def with_next_due(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 def tickets_in_queue(tickets: QuerySet[Ticket], user: AbstractBaseUser) -> QuerySet[Ticket]:
     """A user's queue: open tickets assigned to them, and unassigned open tickets of their
     brands at their tier (agents tier 1, senior agents the tiers above; superusers any)."""
-    from brands.models import BrandMembership
-
     live = tickets.exclude(status__in=Ticket.FINISHED_STATES).filter(merged_into__isnull=True)
     if user.is_superuser:
         return live.filter(Q(assignee=user) | Q(assignee__isnull=True))
@@ -90,3 +99,41 @@ def tickets_in_queue(tickets: QuerySet[Ticket], user: AbstractBaseUser) -> Query
     senior = memberships.filter(role=BrandMembership.Role.SENIOR).values("brand_id")
     at_my_tier = Q(brand__in=agent, tier=1) | Q(brand__in=senior, tier__gte=2)
     return live.filter(Q(assignee=user) | Q(assignee__isnull=True) & at_my_tier)
+
+
+# --------------------------------------------------------------------------- staff API
+
+
+def staff_tickets(user: AbstractBaseUser) -> QuerySet[Ticket]:
+    live = SlaClock.objects.filter(ticket=OuterRef("pk")).exclude(state=SlaClock.State.STOPPED)
+    # Breached as the admin queue shows it: a live clock past its latest instant.
+    tickets = tickets_for_user(user).annotate(
+        breached=Exists(live.filter(latest_at__lte=timezone.now()))
+    )
+    return with_first_response_due(tickets).select_related("brand", "category", "assignee")
+
+
+def staff_ticket(user: AbstractBaseUser, reference: str) -> Ticket | None:
+    thread = (
+        Message.objects.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+    clocks = SlaClock.objects.order_by("started_at", "id")
+    return (
+        staff_tickets(user)
+        .prefetch_related(
+            Prefetch("messages", queryset=thread, to_attr="thread"),
+            Prefetch("clocks", queryset=clocks, to_attr="all_clocks"),
+        )
+        .filter(reference=reference)
+        .first()
+    )
+
+
+def active_user(pk: int) -> AbstractBaseUser | None:
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+
+
+def staff_ticket_for_action(user: AbstractBaseUser, reference: str) -> Ticket | None:
+    return tickets_for_user(user).select_related("brand").filter(reference=reference).first()
