@@ -50,7 +50,7 @@ celery_app.conf.update(broker_url="memory://localhost/", task_always_eager=False
 
 from brands.models import Brand  # noqa: E402
 from helpdesk.models import InboundEmail, Message, Ticket  # noqa: E402
-from helpdesk.services.inbound import inbound_process, inbound_store  # noqa: E402
+from helpdesk.services.intake.inbound import inbound_process, inbound_store  # noqa: E402
 
 BRANDS = {"KS": "support@kendrascottes.example", "CR": "support@crocso.example"}
 TEXTS = {

@@ -24,7 +24,7 @@ from django.utils import timezone  # noqa: E402
 
 from brands.models import Brand, BrandMembership  # noqa: E402
 from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket  # noqa: E402
-from helpdesk.services.sweep import sla_sweep  # noqa: E402
+from helpdesk.services.sla.sweep import sla_sweep  # noqa: E402
 
 
 def reset() -> Brand:

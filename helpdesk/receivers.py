@@ -6,7 +6,7 @@ so the ESP gets its answer in well under a second and never retries for our slow
 
 from anymail.signals import AnymailInboundEvent, AnymailTrackingEvent
 
-from helpdesk.services.inbound import delivery_event_record, inbound_store
+from helpdesk.services.intake.inbound import delivery_event_record, inbound_store
 from helpdesk.webhooks import inbound_raw_bytes
 
 

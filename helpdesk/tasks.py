@@ -3,7 +3,9 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from helpdesk.services import inbound, outbound, sweep
+from helpdesk.services.intake import inbound
+from helpdesk.services.outbox import sending as outbound
+from helpdesk.services.sla import sweep
 
 
 # A restarting database is not the mail's fault: the sends run again seconds later (rows

@@ -13,13 +13,13 @@ from brands.selectors import STAFF_ROLES
 from helpdesk.admin.access import staffed_brand_ids
 from helpdesk.errors import ApplicationError
 from helpdesk.models import InboundEmail, Message, OutboundEmail
-from helpdesk.services.inbound import (
+from helpdesk.services.intake.inbound import (
     inbound_assign_brand,
     inbound_discard,
     inbound_reply_address_set,
     inbound_reprocess,
 )
-from helpdesk.services.outbound import outbox_retry
+from helpdesk.services.outbox.sending import outbox_retry
 
 RAW_SHOWN_BYTES = 200_000
 

@@ -27,13 +27,13 @@ from django.utils.html import format_html
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, SlaClock, Ticket
 from helpdesk.selectors.staff import tickets_for_user
-from helpdesk.services.merge import ticket_merge
-from helpdesk.services.tickets import (
+from helpdesk.services.tickets.lifecycle import (
     ticket_add_note,
     ticket_assign,
     ticket_escalate,
     ticket_reply,
 )
+from helpdesk.services.tickets.merge import ticket_merge
 
 # The customer's HTML is shown in a frame with no scripts, no same-origin access and this
 # policy: nothing loads from anywhere (inline images of the mail itself only).
@@ -383,7 +383,7 @@ class TicketWorkViews:
 
 
 def _status_path(ticket: Ticket) -> str:
-    from helpdesk.services.status_links import status_path
+    from helpdesk.services.rendering.status_links import status_path
 
     return status_path(ticket)
 

@@ -25,8 +25,8 @@ from helpdesk.selectors.staff import (
     with_first_response_due,
     with_next_due,
 )
-from helpdesk.services.sla import ticket_recompute_clocks
-from helpdesk.services.tickets import (
+from helpdesk.services.sla.clocks import ticket_recompute_clocks
+from helpdesk.services.tickets.lifecycle import (
     category_errors,
     ticket_assign,
     ticket_details_save,

@@ -36,10 +36,10 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Ticket
 from helpdesk.selectors import staff as staff_selectors
 from helpdesk.selectors import storefront as storefront_selectors
-from helpdesk.services import idempotency
-from helpdesk.services.feedback import feedback_record
-from helpdesk.services.storefront import ticket_open_once, ticket_reply_from_customer
-from helpdesk.services.tickets import (
+from helpdesk.services.intake import idempotency
+from helpdesk.services.intake.storefront import ticket_open_once, ticket_reply_from_customer
+from helpdesk.services.tickets.feedback import feedback_record
+from helpdesk.services.tickets.lifecycle import (
     ticket_add_note,
     ticket_assign,
     ticket_escalate,

@@ -25,9 +25,9 @@ from brands.services import WEEKDAY_NAMES, opening_hours_text, policy_version_cu
 from helpdesk.api.client_address import client_address
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Feedback, Message, SlaClock, Ticket
-from helpdesk.services.feedback import feedback_record
-from helpdesk.services.status_links import status_ticket
-from helpdesk.services.storefront import ticket_open
+from helpdesk.services.intake.storefront import ticket_open
+from helpdesk.services.rendering.status_links import status_ticket
+from helpdesk.services.tickets.feedback import feedback_record
 
 RATE_WINDOW_SECONDS = 3600
 RATING_VALUES = {"1", "2", "3", "4", "5"}

@@ -6,7 +6,7 @@ import pytest
 
 from brands.models import StaffPreference
 from helpdesk.models import SlaClock, SlaEvent
-from helpdesk.services.tickets import ticket_create
+from helpdesk.services.tickets.lifecycle import ticket_create
 from tests.factories import UserFactory, agent_of
 
 PREFERENCES_URL = "/admin/preferences/"

@@ -8,7 +8,7 @@ from django.utils import timezone
 from brands.models import Brand, BrandApiKey, BrandMembership, EmailTemplate, SlaPolicy
 from helpdesk.models import Attachment, OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.api_keys import api_key_create
-from helpdesk.services.tickets import ticket_acknowledge, ticket_add_note, ticket_create
+from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_add_note, ticket_create
 from tests.factories import UserFactory, admin_form_data, agent_of
 
 AGENT = BrandMembership.Role.AGENT

@@ -11,8 +11,8 @@ from django.utils import formats, timezone
 
 from brands.models import Brand, BrandMembership
 from helpdesk.models import Message, SlaClock, Ticket
-from helpdesk.services.sla import first_response_terms
-from helpdesk.services.tickets import ticket_add_note, ticket_create, ticket_set_status
+from helpdesk.services.sla.clocks import first_response_terms
+from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_create, ticket_set_status
 from tests.factories import UserFactory, admin_form_data, agent_of
 
 TICKETS_URL = "/admin/helpdesk/ticket/"

@@ -16,8 +16,8 @@ from django.utils import timezone
 from brands.models import Brand, BrandMembership
 from helpdesk.admin import ticket_page
 from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
-from helpdesk.services.inbound import inbound_store
-from helpdesk.services.tickets import ticket_create, ticket_set_status
+from helpdesk.services.intake.inbound import inbound_store
+from helpdesk.services.tickets.lifecycle import ticket_create, ticket_set_status
 from tests.factories import agent_of
 
 TICKETS_URL = "/admin/helpdesk/ticket/"

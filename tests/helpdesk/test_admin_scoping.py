@@ -12,7 +12,7 @@ from django.utils import timezone
 from brands.models import BrandApiKey, BrandMembership
 from helpdesk.models import Attachment, InboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.api_keys import api_key_create
-from helpdesk.services.tickets import ticket_acknowledge, ticket_create
+from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_create
 from tests.factories import UserFactory
 
 AGENT = BrandMembership.Role.AGENT

@@ -8,9 +8,9 @@ from django.core import mail
 
 from brands.models import BrandMembership
 from helpdesk.models import OutboundEmail, SlaEvent
-from helpdesk.services.outbound import outbox_requeue_stuck
-from helpdesk.services.sweep import sla_sweep
-from helpdesk.services.tickets import ticket_create, ticket_escalate
+from helpdesk.services.outbox.sending import outbox_requeue_stuck
+from helpdesk.services.sla.sweep import sla_sweep
+from helpdesk.services.tickets.lifecycle import ticket_create, ticket_escalate
 from tests.conftest import celery_broker
 from tests.factories import agent_of
 

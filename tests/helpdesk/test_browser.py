@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from brands.models import Brand, BrandMembership
 from helpdesk.models import OutboundEmail, Ticket
-from helpdesk.services.tickets import ticket_create
+from helpdesk.services.tickets.lifecycle import ticket_create
 from tests.factories import agent_of
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -159,7 +159,7 @@ def test_a_crocso_owner_gets_a_404_on_a_kendrascottes_ticket(page, live_server, 
 
 def test_the_report_page_draws_its_charts(page, live_server, kendrascottes):
     from helpdesk.models import Feedback
-    from helpdesk.services.tickets import ticket_reply
+    from helpdesk.services.tickets.lifecycle import ticket_reply
 
     agent = agent_of(kendrascottes, username="kim")
     for hours in (2, 30, 60):

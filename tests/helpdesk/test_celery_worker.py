@@ -15,7 +15,7 @@ from django.utils import timezone
 from brands.models import BrandMembership, OpeningHours
 from brands.services import policy_version_record
 from helpdesk.models import OutboundEmail, SlaEvent
-from helpdesk.services.tickets import ticket_create
+from helpdesk.services.tickets.lifecycle import ticket_create
 from tests.conftest import celery_broker
 from tests.factories import agent_of
 

@@ -9,10 +9,10 @@ import pytest
 from brands.models import BrandMembership, EmailTemplate
 from brands.services import policy_version_record
 from helpdesk.models import OutboundEmail
-from helpdesk.services.outbound import email_render
-from helpdesk.services.status_links import status_url
-from helpdesk.services.sweep import sla_sweep
-from helpdesk.services.tickets import ticket_acknowledge, ticket_create
+from helpdesk.services.outbox.sending import email_render
+from helpdesk.services.rendering.status_links import status_url
+from helpdesk.services.sla.sweep import sla_sweep
+from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_create
 from tests.factories import agent_of
 
 CHICAGO = ZoneInfo("America/Chicago")

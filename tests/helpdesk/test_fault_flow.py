@@ -33,8 +33,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from helpdesk.models import InboundEmail, Message, OutboundEmail, Ticket
-from helpdesk.services.inbound import inbound_requeue_stuck
-from helpdesk.services.outbound import outbox_requeue_stuck
+from helpdesk.services.intake.inbound import inbound_requeue_stuck
+from helpdesk.services.outbox.sending import outbox_requeue_stuck
 from tests.conftest import celery_broker
 from tests.helpdesk.mail import CR, KS, bounce_event, make_mail, post_tracking
 from tests.helpdesk.test_celery_worker import REDIS_URL, redis_is_up

@@ -15,13 +15,13 @@ from django.utils import timezone
 from brands.models import SupportAddress
 from brands.services import policy_version_record
 from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ticket
-from helpdesk.services import inbound as inbound_service
-from helpdesk.services.inbound import (
+from helpdesk.services.intake import inbound as inbound_service
+from helpdesk.services.intake.inbound import (
     inbound_process,
     inbound_requeue_stuck,
     inbound_store,
 )
-from helpdesk.services.tickets import ticket_create, ticket_set_status
+from helpdesk.services.tickets.lifecycle import ticket_create, ticket_set_status
 from tests.factories import UserFactory, agent_of
 from tests.helpdesk.mail import (
     ANN,

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from brands.models import BrandMembership
 from helpdesk.models import Attachment, InboundEmail, Ticket
-from helpdesk.services import inbound as inbound_service
-from helpdesk.services.inbound import inbound_reprocess, inbound_requeue_stuck, inbound_store
+from helpdesk.services.intake import inbound as inbound_service
+from helpdesk.services.intake.inbound import inbound_reprocess, inbound_requeue_stuck, inbound_store
 from tests.factories import MembershipFactory, agent_of
 from tests.helpdesk.mail import ANN, CR, KS, make_mail, post_inbound
 

@@ -1,6 +1,6 @@
 import pytest
 
-from helpdesk.services.mail_parsing import (
+from helpdesk.services.intake.mail_parsing import (
     decode_text,
     header_summary,
     header_text,

@@ -8,13 +8,13 @@ import pytest
 
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket
-from helpdesk.services.merge import ticket_merge
-from helpdesk.services.tickets import (
+from helpdesk.services.tickets.lifecycle import (
     ticket_acknowledge,
     ticket_create,
     ticket_reply,
     ticket_set_status,
 )
+from helpdesk.services.tickets.merge import ticket_merge
 from tests.factories import agent_of
 
 CHICAGO = ZoneInfo("America/Chicago")

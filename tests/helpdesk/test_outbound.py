@@ -9,9 +9,9 @@ from django.core import mail
 from django.utils import timezone
 
 from helpdesk.models import InboundEmail, Message, OutboundEmail, Ticket
-from helpdesk.services.inbound import inbound_process, inbound_store
-from helpdesk.services.outbound import outbound_send, outbox_requeue_stuck
-from helpdesk.services.tickets import ticket_acknowledge, ticket_create, ticket_reply
+from helpdesk.services.intake.inbound import inbound_process, inbound_store
+from helpdesk.services.outbox.sending import outbound_send, outbox_requeue_stuck
+from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_create, ticket_reply
 from tests.factories import UserFactory, agent_of
 from tests.helpdesk.mail import (
     ANN,

@@ -13,9 +13,9 @@ from django.db import OperationalError, connection, connections
 from django.utils import timezone
 
 from helpdesk.models import Message, OutboundEmail
-from helpdesk.services import outbound as outbound_service
-from helpdesk.services.outbound import outbound_send, outbox_requeue_stuck
-from helpdesk.services.tickets import ticket_create
+from helpdesk.services.outbox import sending as outbound_service
+from helpdesk.services.outbox.sending import outbound_send, outbox_requeue_stuck
+from helpdesk.services.tickets.lifecycle import ticket_create
 from helpdesk.tasks import send_outbound_emails
 from tests.conftest import celery_broker
 from tests.helpdesk.mail import ANN, bounce_event, post_tracking

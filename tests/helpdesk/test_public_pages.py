@@ -15,8 +15,8 @@ from django.utils import timezone
 from brands.models import Brand, SlaPolicy
 from brands.services import policy_version_record
 from helpdesk.models import Feedback, Ticket
-from helpdesk.services.status_links import status_path, status_url
-from helpdesk.services.tickets import ticket_add_note, ticket_create, ticket_reply
+from helpdesk.services.rendering.status_links import status_path, status_url
+from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_create, ticket_reply
 from tests.factories import agent_of
 
 

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from brands.models import BrandMembership
 from helpdesk.models import Feedback, SlaClock, SlaEvent, Ticket
 from helpdesk.selectors.reports import ReportPeriod, brand_report, percentile, report_csv_rows
-from helpdesk.services.tickets import (
+from helpdesk.services.tickets.lifecycle import (
     ticket_create,
     ticket_customer_reply,
     ticket_escalate,

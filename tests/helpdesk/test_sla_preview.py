@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from helpdesk.models import SlaClock
-from helpdesk.services.tickets import ticket_create
+from helpdesk.services.tickets.lifecycle import ticket_create
 
 
 def preview(capsys, *args: str) -> list[dict]:

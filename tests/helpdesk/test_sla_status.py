@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from helpdesk.models import SlaClock, Ticket
-from helpdesk.services.tickets import ticket_create, ticket_set_status
+from helpdesk.services.tickets.lifecycle import ticket_create, ticket_set_status
 
 
 def open_ticket(brand, hours_ago: float) -> Ticket:

@@ -10,9 +10,9 @@ from brands.models import DEFAULT_ESCALATION_PHRASES, Brand, BrandMembership, ph
 from brands.services import phrase_pattern, policy_version_record
 from helpdesk.errors import ApplicationError
 from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
-from helpdesk.services import sweep as sweep_service
-from helpdesk.services.sweep import sla_sweep
-from helpdesk.services.tickets import (
+from helpdesk.services.sla import sweep as sweep_service
+from helpdesk.services.sla.sweep import sla_sweep
+from helpdesk.services.tickets.lifecycle import (
     ticket_create,
     ticket_customer_reply,
     ticket_escalate,

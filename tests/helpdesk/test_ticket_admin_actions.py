@@ -7,9 +7,9 @@ from django.core import mail
 from brands.models import Brand, BrandMembership, SlaPolicy
 from brands.services import policy_version_record
 from helpdesk.models import SlaClock, SlaEvent, Ticket
-from helpdesk.services.sla import ticket_recompute_clocks
-from helpdesk.services.sweep import sla_sweep
-from helpdesk.services.tickets import ticket_create
+from helpdesk.services.sla.clocks import ticket_recompute_clocks
+from helpdesk.services.sla.sweep import sla_sweep
+from helpdesk.services.tickets.lifecycle import ticket_create
 from tests.factories import admin_form_data, agent_of
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -94,7 +94,7 @@ def test_the_recompute_action_applies_the_current_policy_to_chosen_tickets(clien
 
 @pytest.mark.django_db
 def test_recomputing_a_paused_clock_keeps_the_time_it_used(kendrascottes):
-    from helpdesk.services.tickets import ticket_set_status
+    from helpdesk.services.tickets.lifecycle import ticket_set_status
 
     ticket = open_ticket(kendrascottes)
     ticket_set_status(ticket, "waiting", at=MONDAY + timedelta(hours=6))

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from brands.models import PeakPeriod
 from helpdesk.errors import ApplicationError
 from helpdesk.models import SlaClock, Ticket
-from helpdesk.services.tickets import ticket_create, ticket_set_status
+from helpdesk.services.tickets.lifecycle import ticket_create, ticket_set_status
 
 CHICAGO = ZoneInfo("America/Chicago")
 DENVER = ZoneInfo("America/Denver")

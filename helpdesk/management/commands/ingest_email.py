@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from helpdesk.services.inbound import inbound_process, inbound_store
+from helpdesk.services.intake.inbound import inbound_process, inbound_store
 
 # sysexits.h: the MTA keeps the message and tries again later.
 EX_TEMPFAIL = 75

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from helpdesk.models import InboundEmail
-from helpdesk.services.inbound import inbound_process, inbound_reprocess
+from helpdesk.services.intake.inbound import inbound_process, inbound_reprocess
 
 
 class Command(BaseCommand):

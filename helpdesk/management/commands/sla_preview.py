@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brands.models import Brand
 from brands.services import policy_version_current
-from helpdesk.services.sla import first_response_terms
+from helpdesk.services.sla.clocks import first_response_terms
 
 USAGE_ERROR = 2
 

@@ -8,7 +8,7 @@ from brands.models import BrandApiKey
 from helpdesk.api import throttling
 from helpdesk.models import Ticket
 from helpdesk.services.api_keys import api_key_create
-from helpdesk.services.storefront import ticket_open
+from helpdesk.services.intake.storefront import ticket_open
 from tests.factories import agent_of
 
 

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from helpdesk.models import Ticket
 from helpdesk.services.api_keys import api_key_create
-from helpdesk.services.tickets import ticket_set_status
+from helpdesk.services.tickets.lifecycle import ticket_set_status
 
 from .conftest import open_ticket
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from brands.models import BrandMembership
 from helpdesk.models import SlaClock, Ticket
-from helpdesk.services.tickets import ticket_add_note, ticket_assign, ticket_set_status
+from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_assign, ticket_set_status
 from tests.factories import UserFactory, agent_of
 
 from .conftest import open_ticket

@@ -21,8 +21,8 @@ from helpdesk.models import (
     Ticket,
 )
 from helpdesk.selectors import storefront as storefront_selectors
-from helpdesk.services.storefront import ticket_open
-from helpdesk.services.tickets import ticket_add_note, ticket_reply, ticket_set_status
+from helpdesk.services.intake.storefront import ticket_open
+from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_reply, ticket_set_status
 from tests.factories import agent_of
 from tests.helpdesk.query_plans import (
     brand_history,
@@ -159,7 +159,7 @@ def test_a_ticket_is_kept_when_its_acknowledgement_cannot_be_made(storefront, mo
     def broken(*args, **kwargs):
         raise RuntimeError("template error")
 
-    monkeypatch.setattr("helpdesk.services.outbound.email_render", broken)
+    monkeypatch.setattr("helpdesk.services.outbox.sending.email_render", broken)
     response = create(storefront)
     assert response.status_code == 201
     ticket = Ticket.objects.get(reference=response.json()["reference"])

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.text import get_valid_filename
@@ -28,11 +28,12 @@ from brands.models import Brand, SupportAddress
 from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ticket
-from helpdesk.services import mail_parsing
-from helpdesk.services.mail_parsing import ParsedMail
-from helpdesk.services.outbound import ESP_TOOK_EVENTS, enqueue_on_commit, outbound_confirm
-from helpdesk.services.stored_files import file_saved, files_removed_on_error
-from helpdesk.services.tickets import (
+from helpdesk.services.intake import mail_parsing
+from helpdesk.services.intake.mail_parsing import ParsedMail
+from helpdesk.services.intake.stored_files import file_saved, files_removed_on_error
+from helpdesk.services.outbox.delivery import delivery_event_record, message_id_candidates
+from helpdesk.services.outbox.sending import enqueue_on_commit
+from helpdesk.services.tickets.lifecycle import (
     ticket_accepts_reply,
     ticket_create,
     ticket_customer_reply,
@@ -44,22 +45,6 @@ DUPLICATE = "duplicate"
 CREATED = "created"
 REPLIED = "replied"
 BOUNCE = "bounce"
-# Delivery states only move forward: a late "delivered" never hides a bounce.
-DELIVERY_RANK = {
-    Message.Delivery.NONE: 0,
-    Message.Delivery.QUEUED: 1,
-    Message.Delivery.SENT: 2,
-    Message.Delivery.DELIVERED: 3,
-    Message.Delivery.BOUNCED: 4,
-    Message.Delivery.FAILED: 4,
-}
-# anymail's normalised event types that change what the agent sees on a message.
-DELIVERY_EVENTS = {
-    "delivered": Message.Delivery.DELIVERED,
-    "bounced": Message.Delivery.BOUNCED,
-    "rejected": Message.Delivery.FAILED,
-    "failed": Message.Delivery.FAILED,
-}
 
 
 def _clip(value: str, length: int) -> str:
@@ -470,17 +455,6 @@ def _file(
     return CREATED
 
 
-def _id_candidates(ids: Sequence[str]) -> set[str]:
-    """The ids as they appear in headers and as ESPs report them: bare, and (Amazon SES,
-    which replaces our Message-ID with <its-id@region.amazonses.com>) the local part alone."""
-    candidates = set()
-    for value in ids:
-        bare = value.strip().strip("<>")
-        candidates.update({value, bare, f"<{bare}>", bare.split("@")[0]})
-    candidates.discard("")
-    return candidates
-
-
 class ThreadFacts(NamedTuple):
     """What filing a message needs to know about its brand's mail, read in one query."""
 
@@ -503,7 +477,7 @@ def _thread_facts(brand: Brand, ids: Sequence[str], sender: str) -> ThreadFacts:
     sender's address are looked up; the few rows they find are filtered by brand here or in
     the count's FILTER.
     """
-    candidates = sorted(_id_candidates([value for value in ids if value]))
+    candidates = sorted(message_id_candidates([value for value in ids if value]))
     listed = ", ".join(["%s"] * len(candidates))
     # No ids, no message: (not IN (''), which every message without an ID would match).
     matches = f"message_id IN ({listed}) OR esp_message_id IN ({listed})" if candidates else "1 = 0"
@@ -557,10 +531,10 @@ def ticket_thread(
     ticket_of = {}
     for ticket_id, _, message_id, esp_message_id in known:
         for value in (message_id, esp_message_id):
-            for candidate in _id_candidates([value]) if value else ():
+            for candidate in message_id_candidates([value]) if value else ():
                 ticket_of[candidate] = ticket_id
     for value in reversed(ids):
-        for candidate in _id_candidates([value]):
+        for candidate in message_id_candidates([value]):
             if candidate in ticket_of:
                 return _with_brand(tickets.get(pk=ticket_of[candidate]), brand)
     pattern = re.compile(rf"\b{re.escape(brand.reference_prefix)}-(\d+)\b")
@@ -689,65 +663,3 @@ def inbound_requeue_stuck(now: datetime | None = None) -> int:
 
 
 # ---------------------------------------------------------------- delivery events
-
-
-def delivery_event_record(
-    *,
-    message_id: str,
-    event_type: str,
-    description: str = "",
-    recipient: str = "",
-    brand: Brand | None = None,
-) -> OutboundEmail | None:
-    """Mark our mail sent, delivered, bounced or failed from an ESP event or a bounce report.
-
-    `message_id` is ours or the one the ESP gave the mail. An event showing that the ESP took
-    the mail also settles a send whose result was never recorded (`outbound_confirm`). A
-    bounce or failure also puts an internal note on the ticket so the agent sees the customer
-    did not get it, once, however often the event arrives. Returns the outbox row, or None
-    when the mail is not ours or the event changes nothing an agent sees.
-    """
-    status = DELIVERY_EVENTS.get(event_type)
-    if status is None and event_type in ESP_TOOK_EVENTS:
-        status = Message.Delivery.SENT
-    ids = _id_candidates([message_id]) if message_id else set()
-    if status is None or not ids:
-        return None
-    outbound = (
-        OutboundEmail.objects.filter(Q(esp_message_id__in=ids) | Q(message_id__in=ids))
-        .select_related("ticket")
-        .order_by("pk")
-        .first()
-    )
-    if outbound is None or (brand is not None and outbound.brand_id != brand.pk):
-        return None
-    failed = status in (Message.Delivery.BOUNCED, Message.Delivery.FAILED)
-    detail = (description or "")[:2000]
-    with transaction.atomic():
-        if failed:
-            OutboundEmail.objects.filter(pk=outbound.pk).update(
-                status=OutboundEmail.Status.FAILED,
-                last_error=f"{Message.Delivery(status).label}: {detail}".strip(),
-            )
-        else:
-            outbound_confirm(outbound.pk)
-        if outbound.ticket_message_id is None:
-            return outbound
-        lower = [s for s, rank in DELIVERY_RANK.items() if rank < DELIVERY_RANK[status]]
-        changed = Message.objects.filter(
-            pk=outbound.ticket_message_id, delivery_status__in=lower
-        ).update(delivery_status=status, delivery_detail=detail)
-        if changed and failed and outbound.ticket is not None:
-            to = recipient or ", ".join(outbound.to)
-            Message.objects.create(
-                ticket=outbound.ticket,
-                brand_id=outbound.brand_id,
-                kind=Message.Kind.NOTE,
-                body_text=(
-                    f'Our mail "{outbound.subject}" to {to} was not delivered '
-                    f"({Message.Delivery(status).label.lower()}): {detail or 'no reason given'}. "
-                    "Check the customer's address before writing again."
-                ),
-                created_at=timezone.now(),
-            )
-    return outbound

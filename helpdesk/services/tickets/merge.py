@@ -5,7 +5,7 @@ from django.db import transaction
 
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Message, OutboundEmail, Ticket
-from helpdesk.services.tickets import ticket_add_note, ticket_set_status
+from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_set_status
 
 
 def ticket_merge(duplicate: Ticket, *, into: Ticket, actor: AbstractBaseUser) -> Ticket:

@@ -12,13 +12,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from brands.models import Brand, Category
-from brands.promises import promise_text
 from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
-from helpdesk.services import sla
-from helpdesk.services.notifications import staff_alert
-from helpdesk.services.outbound import email_queue
+from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket
+from helpdesk.services.notices.customer import (
+    customer_escalation_notice,
+    customer_status_notice,
+    ticket_acknowledge,
+)
+from helpdesk.services.outbox.sending import email_queue
+from helpdesk.services.sla import clocks
+from helpdesk.services.sla.tiers import ticket_move_to_tier
 
 REFERENCE_DIGITS = 6
 
@@ -143,7 +147,7 @@ def ticket_create(
         incomplete_ok=incomplete_ok,
     )
     received_at = received_at or timezone.now()
-    terms = sla.first_response_terms(
+    terms = clocks.first_response_terms(
         brand, received_at=received_at, is_urgent=is_urgent, language=language, category=category
     )
     # Within a caller's transaction, no savepoint of its own: a failure undoes the caller's
@@ -160,7 +164,7 @@ def ticket_create(
             category=category,
             is_urgent=terms.is_urgent,
             language=language,
-            needs_translation=sla.language_is_foreign(brand, language),
+            needs_translation=clocks.language_is_foreign(brand, language),
             order_number=order_number.strip(),
             is_incomplete=_order_number_missing(category, order_number),
             linked_ticket=linked_ticket,
@@ -178,10 +182,10 @@ def ticket_create(
             **(message_fields or {}),
         )
         ticket.first_message = first
-        ticket.first_response_due_at = sla.clock_start(ticket, terms).latest_at
+        ticket.first_response_due_at = clocks.clock_start(ticket, terms).latest_at
         if category is not None and category.is_complaint:
-            sla.clock_restart(
-                ticket, sla.complaint_proposal_terms(brand, start=received_at, language=language)
+            clocks.clock_restart(
+                ticket, clocks.complaint_proposal_terms(brand, start=received_at, language=language)
             )
         if acknowledge:
             ticket_acknowledge(
@@ -191,63 +195,6 @@ def ticket_create(
                 just_created=True,
             )
     return ticket
-
-
-def customer_notice(
-    ticket: Ticket,
-    *,
-    kind: str,
-    dedupe_key: str,
-    template: str,
-    context: dict,
-    thread_ids: list[str] | None = None,
-    key_is_new: bool = False,
-) -> OutboundEmail:
-    """An automatic mail to the customer, kept on the ticket's thread (once per key).
-    `thread_ids` and `key_is_new` are what the caller knows (see `email_queue`)."""
-    return email_queue(
-        brand=ticket.brand,
-        kind=kind,
-        dedupe_key=dedupe_key,
-        to=[ticket.customer_email],
-        template=template,
-        context={"ticket": ticket, **context},
-        ticket=ticket,
-        thread_ids=thread_ids,
-        thread_message={},
-        key_is_new=key_is_new,
-    )
-
-
-def ticket_acknowledge(
-    ticket: Ticket,
-    *,
-    reply_by: datetime | None = None,
-    thread_ids: list[str] | None = None,
-    just_created: bool = False,
-) -> OutboundEmail:
-    """Tell the customer we have their request and when they will hear back (once a ticket).
-
-    `reply_by` is the first-response due time when the caller has it (`ticket_create` gives
-    it as the ticket's `first_response_due_at`), else it is read from the clock; the thread's
-    Message-IDs are read unless given. `just_created`: the ticket was made in this
-    transaction, so it has no acknowledgement yet.
-    """
-    if reply_by is None:
-        clock = ticket.clocks.filter(kind=SlaClock.Kind.FIRST_RESPONSE).order_by("id").first()
-        reply_by = clock.latest_at if clock else None
-    return customer_notice(
-        ticket,
-        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
-        dedupe_key=f"acknowledgement:{ticket.pk}",
-        template="acknowledgement",
-        thread_ids=thread_ids,
-        key_is_new=just_created,
-        context={
-            "reply_by": promise_text(reply_by, ticket.brand.time_zone) if reply_by else "",
-            "needs_order_number": ticket.is_incomplete,
-        },
-    )
 
 
 def ticket_customer_reply(
@@ -310,9 +257,9 @@ def _reopen(ticket: Ticket, at: datetime) -> None:
     ticket.status = Ticket.Status.OPEN
     ticket.resolved_at = None
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
-    sla.clock_restart(
+    clocks.clock_restart(
         ticket,
-        sla.first_response_terms(
+        clocks.first_response_terms(
             ticket.brand, received_at=at, is_urgent=ticket.is_urgent, language=ticket.language
         ),
     )
@@ -353,14 +300,14 @@ def ticket_reply(
         answered = [SlaClock.Kind.FIRST_RESPONSE, SlaClock.Kind.TIER_RESPONSE]
         if proposes_resolution:
             answered.append(SlaClock.Kind.COMPLAINT_PROPOSAL)
-        for clock in sla.live_clocks(ticket).filter(kind__in=answered):
-            sla.clock_stop(clock, at)
+        for clock in clocks.live_clocks(ticket).filter(kind__in=answered):
+            clocks.clock_stop(clock, at)
         if ticket.first_responded_at is None:
             ticket.first_responded_at = at
         if ticket.status == Ticket.Status.NEW:
             ticket.status = Ticket.Status.OPEN
         ticket.save(update_fields=["first_responded_at", "status", "updated_at"])
-        sla.clock_restart(ticket, sla.periodic_update_terms(ticket.brand, start=at))
+        clocks.clock_restart(ticket, clocks.periodic_update_terms(ticket.brand, start=at))
         ticket_set_status(ticket, status, at=at, notify=False)
     return message
 
@@ -410,13 +357,13 @@ def ticket_set_status(
         previous = ticket.status
         if previous == status:
             return ticket
-        for clock in sla.live_clocks(ticket):
+        for clock in clocks.live_clocks(ticket):
             if status in Ticket.FINISHED_STATES:
-                sla.clock_stop(clock, at)
+                clocks.clock_stop(clock, at)
             elif status == Ticket.Status.WAITING:
-                sla.clock_pause(clock, at)
+                clocks.clock_pause(clock, at)
             elif previous == Ticket.Status.WAITING:
-                sla.clock_resume(clock, at)
+                clocks.clock_resume(clock, at)
         ticket.status = status
         update = ["status", "updated_at"]
         if status == Ticket.Status.RESOLVED:
@@ -427,18 +374,8 @@ def ticket_set_status(
             update.append("closed_at")
         ticket.save(update_fields=update)
         if notify and ticket.brand.policy.notify_customer_on_status_change:
-            _status_notice(ticket, previous)
+            customer_status_notice(ticket, previous)
     return ticket
-
-
-def _status_notice(ticket: Ticket, previous: str) -> None:
-    customer_notice(
-        ticket,
-        kind=OutboundEmail.Kind.STATUS_NOTICE,
-        dedupe_key=f"status:{ticket.pk}:{previous}>{ticket.status}:{timezone.now().isoformat()}",
-        template="status_notice",
-        context={"previous": Ticket.Status(previous).label},
-    )
 
 
 def ticket_escalate(
@@ -475,52 +412,5 @@ def ticket_escalate(
             ticket.escalation_requested_at = at
         ticket_move_to_tier(ticket, next_tier, at=at, reason="on request" if by_customer else "")
         if by_customer:
-            _escalation_notice(ticket)
+            customer_escalation_notice(ticket)
     return True
-
-
-def ticket_move_to_tier(ticket: Ticket, tier: int, *, at: datetime, reason: str) -> SlaClock | None:
-    """Hand a locked ticket to `tier`: its response window starts and its group is told."""
-    ticket.tier = tier
-    ticket.assignee = None
-    if ticket.status in Ticket.FINISHED_STATES:
-        ticket.status = Ticket.Status.OPEN
-    ticket.save(
-        update_fields=["tier", "assignee", "status", "escalation_requested_at", "updated_at"]
-    )
-    terms = sla.tier_response_terms(ticket.brand, tier=tier, start=at, language=ticket.language)
-    if terms is None:
-        return None
-    sla.clock_restart(ticket, terms, tier=tier)
-    clock = sla.live_clocks(ticket).get(kind=SlaClock.Kind.TIER_RESPONSE)
-    SlaEvent.objects.get_or_create(
-        clock=clock,
-        kind=SlaEvent.Kind.ESCALATION,
-        due_at=at,
-        defaults={"ticket": ticket, "tier": tier, "created_at": at, "detail": reason},
-    )
-    staff_alert(
-        ticket,
-        tier=tier,
-        dedupe_key=f"escalated:{clock.pk}",
-        template="staff_escalation",
-        context={
-            "reason": reason,
-            "due": promise_text(clock.latest_at, ticket.brand.time_zone),
-        },
-    )
-    return clock
-
-
-def _escalation_notice(ticket: Ticket) -> None:
-    clock = sla.live_clocks(ticket).filter(kind=SlaClock.Kind.TIER_RESPONSE).first()
-    customer_notice(
-        ticket,
-        kind=OutboundEmail.Kind.ESCALATION_NOTICE,
-        dedupe_key=f"escalation-notice:{ticket.pk}",
-        template="escalation_notice",
-        context={
-            "tier": ticket.brand.tiers.get(level=ticket.tier),
-            "reply_by": promise_text(clock.latest_at, ticket.brand.time_zone) if clock else "",
-        },
-    )

@@ -6,7 +6,7 @@ from typing import Any
 
 from brands.models import BrandMembership
 from helpdesk.models import OutboundEmail, Ticket
-from helpdesk.services.outbound import email_build, emails_queue_many
+from helpdesk.services.outbox.sending import email_build, emails_queue_many
 
 SENIOR_TIER = 2
 

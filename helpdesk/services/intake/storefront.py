@@ -14,10 +14,10 @@ from django.utils.text import get_valid_filename
 from brands.models import Brand, BrandApiKey, Category
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, Message, Ticket
-from helpdesk.services import idempotency
-from helpdesk.services.inbound import is_urgent
-from helpdesk.services.stored_files import file_saved, files_removed_on_error
-from helpdesk.services.tickets import (
+from helpdesk.services.intake import idempotency
+from helpdesk.services.intake.inbound import is_urgent
+from helpdesk.services.intake.stored_files import file_saved, files_removed_on_error
+from helpdesk.services.tickets.lifecycle import (
     ticket_accepts_reply,
     ticket_acknowledge,
     ticket_create,

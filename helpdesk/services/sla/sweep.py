@@ -22,10 +22,10 @@ from django.utils import timezone
 
 from brands.promises import promise_text
 from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
-from helpdesk.services import sla
-from helpdesk.services.notifications import StaffDirectory, staff_alert_build
-from helpdesk.services.outbound import emails_queue_many
-from helpdesk.services.tickets import ticket_move_to_tier
+from helpdesk.services.notices.staff import StaffDirectory, staff_alert_build
+from helpdesk.services.outbox.sending import emails_queue_many
+from helpdesk.services.sla.clocks import next_check_at
+from helpdesk.services.tickets.lifecycle import ticket_move_to_tier
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def _save_fired(clocks: list[SlaClock], now: datetime) -> None:
     breached = [clock.pk for clock in clocks if clock.breached_at == now]
     SlaClock.objects.filter(pk__in=warned).update(warned_at=now)
     SlaClock.objects.filter(pk__in=breached).update(breached_at=now)
-    # The same rule as sla.next_check_at, in SQL: the earliest deadline not yet fired.
+    # The same rule as next_check_at, in SQL: the earliest deadline not yet fired.
     SlaClock.objects.filter(pk__in=[clock.pk for clock in clocks]).update(
         next_check_at=Case(
             When(
@@ -115,7 +115,7 @@ def _save_fired(clocks: list[SlaClock], now: datetime) -> None:
         )
     )
     for clock in clocks:
-        clock.next_check_at = sla.next_check_at(clock)
+        clock.next_check_at = next_check_at(clock)
 
 
 def _event(clock: SlaClock, kind: str, due_at: datetime, tier: int, now: datetime) -> SlaEvent:

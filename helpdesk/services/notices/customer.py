@@ -1,0 +1,91 @@
+"""What the customer is told automatically: acknowledgement, status and escalation notices."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from brands.promises import promise_text
+from helpdesk.models import OutboundEmail, SlaClock, Ticket
+from helpdesk.services.outbox.sending import email_queue
+from helpdesk.services.sla import clocks
+
+
+def customer_notice(
+    ticket: Ticket,
+    *,
+    kind: str,
+    dedupe_key: str,
+    template: str,
+    context: dict,
+    thread_ids: list[str] | None = None,
+    key_is_new: bool = False,
+) -> OutboundEmail:
+    """An automatic mail to the customer, kept on the ticket's thread (once per key).
+    `thread_ids` and `key_is_new` are what the caller knows (see `email_queue`)."""
+    return email_queue(
+        brand=ticket.brand,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        to=[ticket.customer_email],
+        template=template,
+        context={"ticket": ticket, **context},
+        ticket=ticket,
+        thread_ids=thread_ids,
+        thread_message={},
+        key_is_new=key_is_new,
+    )
+
+
+def ticket_acknowledge(
+    ticket: Ticket,
+    *,
+    reply_by: datetime | None = None,
+    thread_ids: list[str] | None = None,
+    just_created: bool = False,
+) -> OutboundEmail:
+    """Tell the customer we have their request and when they will hear back (once a ticket).
+
+    `reply_by` is the first-response due time when the caller has it (`ticket_create` gives
+    it as the ticket's `first_response_due_at`), else it is read from the clock; the thread's
+    Message-IDs are read unless given. `just_created`: the ticket was made in this
+    transaction, so it has no acknowledgement yet.
+    """
+    if reply_by is None:
+        clock = ticket.clocks.filter(kind=SlaClock.Kind.FIRST_RESPONSE).order_by("id").first()
+        reply_by = clock.latest_at if clock else None
+    return customer_notice(
+        ticket,
+        kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
+        dedupe_key=f"acknowledgement:{ticket.pk}",
+        template="acknowledgement",
+        thread_ids=thread_ids,
+        key_is_new=just_created,
+        context={
+            "reply_by": promise_text(reply_by, ticket.brand.time_zone) if reply_by else "",
+            "needs_order_number": ticket.is_incomplete,
+        },
+    )
+
+
+def customer_status_notice(ticket: Ticket, previous: str) -> None:
+    customer_notice(
+        ticket,
+        kind=OutboundEmail.Kind.STATUS_NOTICE,
+        dedupe_key=f"status:{ticket.pk}:{previous}>{ticket.status}:{timezone.now().isoformat()}",
+        template="status_notice",
+        context={"previous": Ticket.Status(previous).label},
+    )
+
+
+def customer_escalation_notice(ticket: Ticket) -> None:
+    clock = clocks.live_clocks(ticket).filter(kind=SlaClock.Kind.TIER_RESPONSE).first()
+    customer_notice(
+        ticket,
+        kind=OutboundEmail.Kind.ESCALATION_NOTICE,
+        dedupe_key=f"escalation-notice:{ticket.pk}",
+        template="escalation_notice",
+        context={
+            "tier": ticket.brand.tiers.get(level=ticket.tier),
+            "reply_by": promise_text(clock.latest_at, ticket.brand.time_zone) if clock else "",
+        },
+    )

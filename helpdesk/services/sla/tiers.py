@@ -1,0 +1,41 @@
+"""The tiers a ticket climbs: handing it to the next one starts that tier's response window."""
+
+from datetime import datetime
+
+from brands.promises import promise_text
+from helpdesk.models import SlaClock, SlaEvent, Ticket
+from helpdesk.services.notices.staff import staff_alert
+from helpdesk.services.sla import clocks
+
+
+def ticket_move_to_tier(ticket: Ticket, tier: int, *, at: datetime, reason: str) -> SlaClock | None:
+    """Hand a locked ticket to `tier`: its response window starts and its group is told."""
+    ticket.tier = tier
+    ticket.assignee = None
+    if ticket.status in Ticket.FINISHED_STATES:
+        ticket.status = Ticket.Status.OPEN
+    ticket.save(
+        update_fields=["tier", "assignee", "status", "escalation_requested_at", "updated_at"]
+    )
+    terms = clocks.tier_response_terms(ticket.brand, tier=tier, start=at, language=ticket.language)
+    if terms is None:
+        return None
+    clocks.clock_restart(ticket, terms, tier=tier)
+    clock = clocks.live_clocks(ticket).get(kind=SlaClock.Kind.TIER_RESPONSE)
+    SlaEvent.objects.get_or_create(
+        clock=clock,
+        kind=SlaEvent.Kind.ESCALATION,
+        due_at=at,
+        defaults={"ticket": ticket, "tier": tier, "created_at": at, "detail": reason},
+    )
+    staff_alert(
+        ticket,
+        tier=tier,
+        dedupe_key=f"escalated:{clock.pk}",
+        template="staff_escalation",
+        context={
+            "reason": reason,
+            "due": promise_text(clock.latest_at, ticket.brand.time_zone),
+        },
+    )
+    return clock
