@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from helpdesk import webhooks
+from helpdesk.webhooks.views import MailgunInboundView, MailgunTrackingView
 
 urlpatterns = [
     # Admin pages of their own (reports), ahead of the admin site's catch-all.
@@ -14,12 +14,12 @@ urlpatterns = [
     # none refusing replays) are not mounted: mail comes in only the way the README sets up.
     re_path(
         r"^anymail/mailgun/inbound(_mime)?/$",
-        webhooks.MailgunInboundView.as_view(),
+        MailgunInboundView.as_view(),
         name="mailgun_inbound_webhook",
     ),
     path(
         "anymail/mailgun/tracking/",
-        webhooks.MailgunTrackingView.as_view(),
+        MailgunTrackingView.as_view(),
         name="mailgun_tracking_webhook",
     ),
 ]

@@ -27,6 +27,7 @@ from django.utils.html import format_html
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, SlaClock, Ticket
 from helpdesk.selectors.staff import tickets_for_user
+from helpdesk.services.rendering.status_links import status_path
 from helpdesk.services.tickets.lifecycle import (
     ticket_add_note,
     ticket_assign,
@@ -227,7 +228,7 @@ class TicketWorkViews:
             "can_work": self.has_change_permission(request, ticket),
             "can_escalate": ticket.brand.tiers.filter(level=ticket.tier + 1).exists(),
             "merged_here": list(ticket.merged_tickets.values_list("reference", flat=True)),
-            "status_link": _status_path(ticket),
+            "status_link": status_path(ticket),
         }
 
     def _work_ticket(self, request: HttpRequest, pk: int) -> Ticket:
@@ -380,12 +381,6 @@ class TicketWorkViews:
                 f"{assignee} does not work for the brand of {', '.join(refused)}.",
                 messages.WARNING,
             )
-
-
-def _status_path(ticket: Ticket) -> str:
-    from helpdesk.services.rendering.status_links import status_path
-
-    return status_path(ticket)
 
 
 def thread_frame(html: str, images: dict[str, str] | None = None) -> str:

@@ -23,6 +23,7 @@ from brands.models import Brand, OpeningHours
 from brands.promises import promise_text
 from brands.services import WEEKDAY_NAMES, opening_hours_text, policy_version_current
 from helpdesk.api.client_address import client_address
+from helpdesk.api.serializers import TicketCreateInput
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Feedback, Message, SlaClock, Ticket
 from helpdesk.services.intake.storefront import ticket_open
@@ -160,8 +161,6 @@ def _count_submission(brand: Brand, request: HttpRequest) -> None:
 
 def _api_validation(brand: Brand, data: dict) -> tuple[dict, dict[str, list[str]]]:
     """Validate with the API's own input serializer: one set of rules for both channels."""
-    from helpdesk.api.serializers import TicketCreateInput
-
     serializer = TicketCreateInput(data=data, brand=brand)
     if serializer.is_valid():
         return dict(serializer.validated_data), {}

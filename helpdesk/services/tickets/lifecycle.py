@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from brands.models import Brand, Category
+from brands.selectors import brand_staff
 from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket
@@ -328,9 +329,8 @@ def ticket_add_note(ticket: Ticket, *, author: AbstractBaseUser, body: str) -> M
 
 
 def ticket_assign(ticket: Ticket, assignee: AbstractBaseUser | None) -> Ticket:
-    from brands.selectors import staffed_brands
-
-    if assignee is not None and not staffed_brands(assignee).filter(pk=ticket.brand_id).exists():
+    """Give the ticket to `assignee` (None: nobody), who must be one of its brand's staff."""
+    if assignee is not None and not brand_staff([ticket.brand_id]).filter(pk=assignee.pk).exists():
         raise ApplicationError(
             "The assignee does not work for this brand.",
             {"assignee": "Choose an agent of the ticket's brand."},

@@ -7,7 +7,7 @@ so the ESP gets its answer in well under a second and never retries for our slow
 from anymail.signals import AnymailInboundEvent, AnymailTrackingEvent
 
 from helpdesk.services.intake.inbound import delivery_event_record, inbound_store
-from helpdesk.webhooks import inbound_raw_bytes
+from helpdesk.webhooks.views import inbound_raw_bytes
 
 
 def inbound_received(sender, event: AnymailInboundEvent, esp_name: str, **kwargs) -> None:
