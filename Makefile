@@ -28,7 +28,9 @@ run: $(INSTALLED) .env
 	# The Procfile's commands (python, celery) must be the virtualenv's.
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho start -f Procfile.dev
 
+# The layers' contract (pyproject.toml, drawn in ARCHITECTURE.md) first: a broken shape fails fast.
 test: $(INSTALLED)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)

@@ -12,8 +12,7 @@ from rest_framework_api_key.models import APIKey
 from brands.admin import BrandScopedAdmin, owns_brand
 from brands.models import BrandApiKey, BrandMembership
 from brands.selectors import owned_brands
-from helpdesk.api.throttling import parse_rate
-from helpdesk.services.api_keys import api_key_forget
+from helpdesk.services.api_keys import api_key_forget, parse_rate
 
 # The library's brandless key model is unused here; listing it beside ours would only confuse.
 if admin.site.is_registered(APIKey):

@@ -7,7 +7,6 @@ windows' worth across a window boundary; for a limit against runaway clients tha
 """
 
 import logging
-import re
 from time import time as clock
 
 from django.conf import settings
@@ -18,21 +17,9 @@ from rest_framework.throttling import BaseThrottle
 
 from brands.models import BrandApiKey
 from helpdesk.api.client_address import client_address
+from helpdesk.services.api_keys import parse_rate
 
 logger = logging.getLogger(__name__)
-
-RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*$")
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int] | None:
-    """'120/min' → (120, 60); '10/5s' → (10, 5); None when unreadable."""
-    match = RATE.match(rate or "")
-    if not match:
-        return None
-    count, multiplier, unit = match.groups()
-    seconds = UNIT_SECONDS[unit[0]] * int(multiplier or 1)
-    return (int(count), seconds) if seconds else None
 
 
 def _count(key: str, timeout: int) -> int:

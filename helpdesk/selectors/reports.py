@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q
 
+from brands.calendars import clock_open_seconds
 from brands.models import Brand
 from helpdesk.models import Feedback, Message, SlaClock, SlaEvent, Ticket
-from helpdesk.services.sla.clocks import clock_open_seconds
 
 # A report covers at most this many days: a year fits a chart and stays quick to compute.
 MAX_PERIOD_DAYS = 366

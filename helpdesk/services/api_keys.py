@@ -9,6 +9,7 @@ the cached copies: at once in that process, within LOCAL_KEY_SECONDS in the othe
 settings edited in admin reach API requests within KEY_CACHE_SECONDS.
 """
 
+import re
 from datetime import datetime, timedelta
 from time import monotonic
 
@@ -126,3 +127,20 @@ def api_key_mark_used(api_key: BrandApiKey, now: datetime | None = None) -> None
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_PRECISION)
     BrandApiKey.objects.filter(stale, pk=api_key.pk).update(last_used_at=now)
     api_key.last_used_at = now
+
+
+# A key's own request rate, as a storefront's owner writes it.
+RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute|h|hour|d|day)s?\s*$")
+
+
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int] | None:
+    """'120/min' → (120, 60); '10/5s' → (10, 5); None when unreadable."""
+    match = RATE.match(rate or "")
+    if not match:
+        return None
+    count, multiplier, unit = match.groups()
+    seconds = UNIT_SECONDS[unit[0]] * int(multiplier or 1)
+    return (int(count), seconds) if seconds else None

@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brands.models import Brand
-from helpdesk.api.throttling import parse_rate
 from helpdesk.errors import ApplicationError
-from helpdesk.services.api_keys import api_key_create
+from helpdesk.services.api_keys import api_key_create, parse_rate
 
 
 class Command(BaseCommand):

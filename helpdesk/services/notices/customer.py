@@ -7,7 +7,6 @@ from django.utils import timezone
 from brands.promises import promise_text
 from helpdesk.models import OutboundEmail, SlaClock, Ticket
 from helpdesk.services.outbox.sending import email_queue
-from helpdesk.services.sla import clocks
 
 
 def customer_notice(
@@ -77,8 +76,9 @@ def customer_status_notice(ticket: Ticket, previous: str) -> None:
     )
 
 
-def customer_escalation_notice(ticket: Ticket) -> None:
-    clock = clocks.live_clocks(ticket).filter(kind=SlaClock.Kind.TIER_RESPONSE).first()
+def customer_escalation_notice(ticket: Ticket, clock: SlaClock | None) -> None:
+    """Tell the customer their request went to the next tier, and (from its response clock,
+    when the tier has one) by when it answers."""
     customer_notice(
         ticket,
         kind=OutboundEmail.Kind.ESCALATION_NOTICE,

@@ -25,7 +25,7 @@ from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.notices.staff import StaffDirectory, staff_alert_build
 from helpdesk.services.outbox.sending import emails_queue_many
 from helpdesk.services.sla.clocks import next_check_at
-from helpdesk.services.tickets.lifecycle import ticket_move_to_tier
+from helpdesk.services.sla.tiers import ticket_move_to_tier
 
 logger = logging.getLogger(__name__)
 

@@ -410,7 +410,9 @@ def ticket_escalate(
             )
         if by_customer:
             ticket.escalation_requested_at = at
-        ticket_move_to_tier(ticket, next_tier, at=at, reason="on request" if by_customer else "")
+        clock = ticket_move_to_tier(
+            ticket, next_tier, at=at, reason="on request" if by_customer else ""
+        )
         if by_customer:
-            customer_escalation_notice(ticket)
+            customer_escalation_notice(ticket, clock)
     return True

@@ -170,7 +170,7 @@ def test_the_window_resets_after_its_period(kendrascottes, monkeypatch):
     [("120/min", (120, 60)), ("10/5s", (10, 5)), ("1000/hour", (1000, 3600)), ("x", None)],
 )
 def test_throttle_rates_are_read_as_count_per_period(rate, parsed):
-    from helpdesk.api.throttling import parse_rate
+    from helpdesk.services.api_keys import parse_rate
 
     assert parse_rate(rate) == parsed
 
