@@ -1,5 +1,7 @@
 """Tickets, their messages and the SLA clocks that measure each promise."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -18,6 +20,29 @@ class TicketQuerySet(models.QuerySet):
     def locked(self, pk: int) -> "Ticket":
         """One ticket under its lock (see `for_update`), with its brand, as it is now."""
         return self.for_update().select_related("brand").get(pk=pk)
+
+
+# One home for "breached" and "in warning", the rule the sweep, admin, the API and reports
+# share: in Python for one clock or one pair of due instants, and as SQL in SlaClockQuerySet.
+BREACHED, IN_WARNING, ON_TRACK = "breached", "warning", "on_track"
+
+
+def deadline_state(
+    target_at: datetime | None,
+    latest_at: datetime | None,
+    now: datetime,
+    *,
+    breached_at: datetime | None = None,
+    running: bool = True,
+) -> str:
+    """Breached once the latest instant has passed (or the sweep marked it); in warning while
+    a running clock is past its target but not its latest; else on track. A paused clock
+    (waiting on the customer) is never in warning: its time does not run."""
+    if breached_at is not None or (latest_at is not None and latest_at <= now):
+        return BREACHED
+    if running and target_at is not None and target_at <= now:
+        return IN_WARNING
+    return ON_TRACK
 
 
 class Ticket(models.Model):
@@ -186,6 +211,25 @@ class Attachment(models.Model):
         return self.filename
 
 
+class SlaClockQuerySet(models.QuerySet):
+    def live(self) -> "SlaClockQuerySet":
+        """Clocks still measuring a promise (running or paused)."""
+        return self.exclude(state=SlaClock.State.STOPPED)
+
+    def breached(self, now: datetime) -> "SlaClockQuerySet":
+        """`deadline_state` is BREACHED, in SQL."""
+        return self.filter(Q(breached_at__isnull=False) | Q(latest_at__lte=now))
+
+    def in_warning(self, now: datetime) -> "SlaClockQuerySet":
+        """`deadline_state` is IN_WARNING, in SQL."""
+        return self.filter(
+            state=SlaClock.State.RUNNING,
+            breached_at__isnull=True,
+            target_at__lte=now,
+            latest_at__gt=now,
+        )
+
+
 class SlaClock(models.Model):
     """One promise measured on one ticket.
 
@@ -260,8 +304,19 @@ class SlaClock(models.Model):
             )
         ]
 
+    objects = SlaClockQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}"
+
+    def deadline_state(self, now: datetime) -> str:
+        return deadline_state(
+            self.target_at,
+            self.latest_at,
+            now,
+            breached_at=self.breached_at,
+            running=self.state == self.State.RUNNING,
+        )
 
 
 class SlaEvent(models.Model):
@@ -279,6 +334,14 @@ class SlaEvent(models.Model):
     tier = models.PositiveSmallIntegerField(help_text="The ticket's tier when it fired.")
     created_at = models.DateTimeField()
     detail = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who escalated, when a staff member did (empty: a breach or the customer).",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -28,6 +28,7 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, SlaClock, Ticket
 from helpdesk.selectors.staff import tickets_for_user
 from helpdesk.services.rendering.status_links import status_path
+from helpdesk.services.sla.tiers import next_tier
 from helpdesk.services.tickets.lifecycle import (
     ticket_add_note,
     ticket_assign,
@@ -226,7 +227,7 @@ class TicketWorkViews:
             "reply_form": reply_form,
             "note_form": NoteForm(auto_id="id_note_%s"),
             "can_work": self.has_change_permission(request, ticket),
-            "can_escalate": ticket.brand.tiers.filter(level=ticket.tier + 1).exists(),
+            "next_tier": next_tier(ticket.brand, ticket.tier),
             "merged_here": list(ticket.merged_tickets.values_list("reference", flat=True)),
             "status_link": status_path(ticket),
         }

@@ -18,7 +18,15 @@ from brands.selectors import brand_staff, staffed_brands
 from helpdesk.admin.access import AgentPermissions
 from helpdesk.admin.ticket_page import PAGE_POLICY, AssignForm, TicketWorkViews
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Attachment, SlaClock, SlaEvent, Ticket
+from helpdesk.models import (
+    BREACHED,
+    IN_WARNING,
+    Attachment,
+    SlaClock,
+    SlaEvent,
+    Ticket,
+    deadline_state,
+)
 from helpdesk.selectors.staff import (
     tickets_for_user,
     tickets_in_queue,
@@ -48,7 +56,7 @@ class SlaClockInline(AgentPermissions, admin.TabularInline):
 class SlaEventInline(AgentPermissions, admin.TabularInline):
     model = SlaEvent
     extra = 0
-    fields = ["created_at", "kind", "clock", "tier", "due_at", "detail"]
+    fields = ["created_at", "kind", "clock", "tier", "due_at", "detail", "actor"]
     readonly_fields = fields
     can_delete = False
 
@@ -81,23 +89,23 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
         now = timezone.now()
-        live = SlaClock.objects.filter(ticket=OuterRef("pk")).exclude(state=SlaClock.State.STOPPED)
+        live = SlaClock.objects.filter(ticket=OuterRef("pk")).live()
         if self.value() == "breached":
-            return queryset.filter(Exists(live.filter(latest_at__lte=now)))
+            return queryset.filter(Exists(live.breached(now)))
         if self.value() == "due_soon":
-            return queryset.filter(Exists(live.filter(target_at__lte=now, latest_at__gt=now)))
+            return queryset.filter(Exists(live.in_warning(now)))
         return queryset
 
 
 def _due_label(ticket: Ticket, due, target=None) -> str:
     if due is None:
         return "—"
-    now = timezone.now()
     local = timezone.localtime(due, timezone=ZoneInfo(ticket.brand.time_zone))
     label = f"{local:%a %d %b %H:%M %Z}"
-    if due <= now:
+    state = deadline_state(target, due, timezone.now())
+    if state == BREACHED:
         return format_html('<strong class="sla-breached">{} · breached</strong>', label)
-    if target is not None and target <= now:
+    if state == IN_WARNING:
         return format_html('<strong class="sla-due-soon">{} · due soon</strong>', label)
     return label
 

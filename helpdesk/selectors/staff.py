@@ -27,9 +27,7 @@ def tickets_for_user(user: AbstractBaseUser) -> QuerySet[Ticket]:
 
 def with_first_response_due(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Annotate each ticket with its live first-response clock's target and latest instants."""
-    clock = SlaClock.objects.filter(
-        ticket=OuterRef("pk"), kind=SlaClock.Kind.FIRST_RESPONSE
-    ).exclude(state=SlaClock.State.STOPPED)
+    clock = SlaClock.objects.filter(ticket=OuterRef("pk"), kind=SlaClock.Kind.FIRST_RESPONSE).live()
     return tickets.annotate(
         first_response_target_at=Subquery(
             clock.values("target_at")[:1], output_field=DateTimeField()
@@ -47,17 +45,11 @@ def sla_status_counts(brands: QuerySet[Brand], now: datetime) -> dict[str, dict[
     Breached: a live clock past its latest time. Due soon: a running clock past its target.
     Waiting: the clocks are paused on the customer. On track: the rest.
     """
-    live = SlaClock.objects.filter(ticket=OuterRef("pk")).exclude(state=SlaClock.State.STOPPED)
-    running = Q(state=SlaClock.State.RUNNING)
+    live = SlaClock.objects.filter(ticket=OuterRef("pk")).live()
     tickets = (
         Ticket.objects.filter(brand__in=brands)
         .exclude(status__in=Ticket.FINISHED_STATES)
-        .annotate(
-            breached=Exists(
-                live.filter(Q(breached_at__isnull=False) | running & Q(latest_at__lte=now))
-            ),
-            due_soon=Exists(live.filter(running & Q(target_at__lte=now))),
-        )
+        .annotate(breached=Exists(live.breached(now)), due_soon=Exists(live.in_warning(now)))
     )
     not_breached = Q(breached=False)
     rows = tickets.values("brand__slug").annotate(
@@ -105,11 +97,8 @@ def tickets_in_queue(tickets: QuerySet[Ticket], user: AbstractBaseUser) -> Query
 
 
 def staff_tickets(user: AbstractBaseUser) -> QuerySet[Ticket]:
-    live = SlaClock.objects.filter(ticket=OuterRef("pk")).exclude(state=SlaClock.State.STOPPED)
-    # Breached as the admin queue shows it: a live clock past its latest instant.
-    tickets = tickets_for_user(user).annotate(
-        breached=Exists(live.filter(latest_at__lte=timezone.now()))
-    )
+    live = SlaClock.objects.filter(ticket=OuterRef("pk")).live()
+    tickets = tickets_for_user(user).annotate(breached=Exists(live.breached(timezone.now())))
     return with_first_response_due(tickets).select_related("brand", "category", "assignee")
 
 

@@ -337,4 +337,4 @@ def clock_stop(clock: SlaClock, at: datetime) -> None:
 
 
 def live_clocks(ticket: Ticket) -> QuerySet[SlaClock]:
-    return ticket.clocks.exclude(state=SlaClock.State.STOPPED).select_related("ticket__brand")
+    return ticket.clocks.live().select_related("ticket__brand")

@@ -25,7 +25,7 @@ from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.notices.staff import StaffDirectory, staff_alert_build
 from helpdesk.services.outbox.sending import emails_queue_many
 from helpdesk.services.sla.clocks import next_check_at
-from helpdesk.services.sla.tiers import ticket_move_to_tier
+from helpdesk.services.sla.tiers import next_tier, ticket_move_to_tier
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +138,9 @@ def _escalate_after_breach(clock: SlaClock, directory: StaffDirectory, now: date
     The ticket is already locked (see the module's note); it is read again as it is now."""
     ticket = Ticket.objects.locked(clock.ticket_id)
     tier = clock.tier or ticket.tier
-    if ticket.tier == tier and ticket.brand.tiers.filter(level=tier + 1).exists():
-        ticket_move_to_tier(ticket, tier + 1, at=now, reason=f"{clock.get_kind_display()} breached")
+    higher = next_tier(ticket.brand, tier) if ticket.tier == tier else None
+    if higher is not None:
+        ticket_move_to_tier(ticket, higher, at=now, reason=f"{clock.get_kind_display()} breached")
         return
     alert = staff_alert_build(
         directory,

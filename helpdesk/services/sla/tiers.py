@@ -2,14 +2,32 @@
 
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
+
+from brands.models import Brand
 from brands.promises import promise_text
 from helpdesk.models import SlaClock, SlaEvent, Ticket
 from helpdesk.services.notices.staff import staff_alert
 from helpdesk.services.sla import clocks
 
 
-def ticket_move_to_tier(ticket: Ticket, tier: int, *, at: datetime, reason: str) -> SlaClock | None:
-    """Hand a locked ticket to `tier`: its response window starts and its group is told."""
+def next_tier(brand: Brand, tier: int) -> int | None:
+    """The tier a ticket at `tier` climbs to (the brand's next level up), or None at the top."""
+    return (
+        brand.tiers.filter(level__gt=tier).order_by("level").values_list("level", flat=True).first()
+    )
+
+
+def ticket_move_to_tier(
+    ticket: Ticket,
+    tier: int,
+    *,
+    at: datetime,
+    reason: str,
+    actor: AbstractBaseUser | None = None,
+) -> SlaClock | None:
+    """Hand a locked ticket to `tier`: its response window starts and its group is told. The
+    escalation is recorded with its reason and, when a staff member moved it, who did."""
     ticket.tier = tier
     ticket.assignee = None
     if ticket.status in Ticket.FINISHED_STATES:
@@ -26,7 +44,13 @@ def ticket_move_to_tier(ticket: Ticket, tier: int, *, at: datetime, reason: str)
         clock=clock,
         kind=SlaEvent.Kind.ESCALATION,
         due_at=at,
-        defaults={"ticket": ticket, "tier": tier, "created_at": at, "detail": reason},
+        defaults={
+            "ticket": ticket,
+            "tier": tier,
+            "created_at": at,
+            "detail": reason,
+            "actor": actor,
+        },
     )
     staff_alert(
         ticket,

@@ -23,7 +23,7 @@ from helpdesk.services.notices.customer import (
 )
 from helpdesk.services.outbox.sending import email_queue
 from helpdesk.services.sla import clocks
-from helpdesk.services.sla.tiers import ticket_move_to_tier
+from helpdesk.services.sla.tiers import next_tier, ticket_move_to_tier
 
 REFERENCE_DIGITS = 6
 
@@ -401,8 +401,8 @@ def ticket_escalate(
                 "Escalation was already requested.",
                 {"ticket": f"{ticket.reference} was escalated on request before."},
             )
-        next_tier = ticket.tier + 1
-        if not ticket.brand.tiers.filter(level=next_tier).exists():
+        higher = next_tier(ticket.brand, ticket.tier)
+        if higher is None:
             if quiet:
                 return False
             raise ApplicationError(
@@ -411,7 +411,7 @@ def ticket_escalate(
         if by_customer:
             ticket.escalation_requested_at = at
         clock = ticket_move_to_tier(
-            ticket, next_tier, at=at, reason="on request" if by_customer else ""
+            ticket, higher, at=at, reason="on request" if by_customer else "", actor=actor
         )
         if by_customer:
             customer_escalation_notice(ticket, clock)
