@@ -293,7 +293,13 @@ def ticket_reply(
             dedupe_key=f"reply:{uuid.uuid4()}",
             to=[ticket.customer_email],
             template="reply",
-            context={"ticket": ticket, "body": body, "author": author},
+            context={
+                "ticket": ticket,
+                "body": body,
+                "author": author,
+                # The reply that resolves asks for a rating on the status page.
+                "resolves": status == Ticket.Status.RESOLVED,
+            },
             ticket=ticket,
             thread_message={"author": author, "body_text": body, "created_at": at},
             automatic=False,
