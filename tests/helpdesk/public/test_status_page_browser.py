@@ -1,0 +1,86 @@
+"""The customer's status page in a real browser (Debian's chromium through Playwright, against
+the live test server): the link from the acknowledgement opens it and every form on it works.
+
+Chromium sends a form's `Origin` only when the page's referrer policy lets it; with
+`no-referrer` it sends `Origin: null` and CSRF protection refuses the post, which only a real
+browser shows. Screenshots land in artifacts/screenshots/ (SCREENSHOTS_DIR to change it).
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from helpdesk.models import Feedback, OutboundEmail, Ticket
+from helpdesk.services.tickets.lifecycle import ticket_reply
+from tests.factories import StorefrontTicketFactory, agent_of
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+SCREENSHOTS = Path(
+    os.environ.get("SCREENSHOTS_DIR", str(Path(settings.BASE_DIR) / "artifacts" / "screenshots"))
+)
+
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"no browser: {CHROMIUM} is missing (apt-get install chromium; .ci/run does)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed (dev extras)"
+    )
+    # Playwright's sync API keeps an event loop on this thread while the browser is open; the
+    # tests' ORM calls are plain synchronous code all the same.
+    environment = pytest.MonkeyPatch()
+    environment.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+    environment.undo()
+
+
+@pytest.fixture
+def page(browser, live_server, settings):
+    settings.PUBLIC_BASE_URL = live_server.url
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(20_000)
+    yield opened
+    context.close()
+
+
+def shoot(page, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def link_in(outbound: OutboundEmail, base: str) -> str:
+    return re.search(re.escape(base) + r"/b/[a-z0-9-]+/status/[^/\s]+/", outbound.body_text)[0]
+
+
+def test_a_customer_rates_a_resolved_request_from_the_link_in_the_mail(page, kendrascottes):
+    ticket = StorefrontTicketFactory(brand=kendrascottes)
+    ticket_reply(
+        ticket, author=agent_of(kendrascottes), body="Refunded.", status=Ticket.Status.RESOLVED
+    )
+    reply = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
+
+    page.goto(link_in(reply, settings.PUBLIC_BASE_URL))
+    page.check("input[name=rating][value='4']")
+    page.fill("textarea[name=comment]", "Quick, thanks")
+    page.click("text=Send rating")
+    page.wait_for_selector("text=Thank you for your rating")
+    shoot(page, "customer-status-rated")
+
+    feedback = Feedback.objects.get(ticket=ticket)
+    assert (feedback.rating, feedback.comment) == (4, "Quick, thanks")
