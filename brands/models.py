@@ -5,6 +5,7 @@ Nothing here holds a number of the policies themselves: the values come from the
 """
 
 import zoneinfo
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -291,6 +292,29 @@ class SlaPolicy(models.Model):
     )
     urgent_latest_hours = models.DecimalField(**HOURS)
     urgent_clock = models.CharField(max_length=8, choices=Clock.choices, default=Clock.BUSINESS)
+    # A customer's later message (after our answer) is answered within these; empty means the
+    # first-response number beside it, as "all email inquiries" promises.
+    next_reply_target_hours = models.DecimalField(
+        null=True,
+        blank=True,
+        help_text="A customer's later message: warn after this long. Empty: the first-response "
+        "target.",
+        **HOURS,
+    )
+    next_reply_latest_hours = models.DecimalField(
+        null=True,
+        blank=True,
+        help_text="A customer's later message: breached after this long. Empty: the "
+        "first-response latest time.",
+        **HOURS,
+    )
+    next_reply_urgent_latest_hours = models.DecimalField(
+        null=True,
+        blank=True,
+        help_text="The same on an urgent ticket, counted like the urgent clock. Empty: the "
+        "urgent latest time.",
+        **HOURS,
+    )
     warning_percent = models.PositiveSmallIntegerField(
         default=75,
         validators=[MinValueValidator(1)],
@@ -328,6 +352,9 @@ class SlaPolicy(models.Model):
             and self.first_response_target_hours > self.first_response_latest_hours
         ):
             errors["first_response_target_hours"] = "Must not exceed the latest time."
+        next_target, next_latest = self.next_reply_hours()
+        if next_target is not None and next_latest is not None and next_target > next_latest:
+            errors["next_reply_target_hours"] = "Must not exceed the next reply's latest time."
         reminder, latest = self.update_reminder_business_days, self.update_latest_business_days
         if reminder is not None and latest is not None and reminder > latest:
             errors["update_reminder_business_days"] = "Must not exceed the latest update."
@@ -335,6 +362,21 @@ class SlaPolicy(models.Model):
             errors["warning_percent"] = "At most 100."
         if errors:
             raise ValidationError(errors)
+
+    def next_reply_hours(self) -> tuple[Decimal | None, Decimal | None]:
+        """The next reply's target and latest hours, an empty setting meaning the first
+        response's."""
+        target, latest = self.next_reply_target_hours, self.next_reply_latest_hours
+        return (
+            self.first_response_target_hours if target is None else target,
+            self.first_response_latest_hours if latest is None else latest,
+        )
+
+    def next_reply_urgent_hours(self) -> Decimal | None:
+        """The next reply's latest hours on an urgent ticket (empty: the urgent latest)."""
+        if self.next_reply_urgent_latest_hours is None:
+            return self.urgent_latest_hours
+        return self.next_reply_urgent_latest_hours
 
     def __str__(self) -> str:
         return f"SLA policy of {self.brand}"

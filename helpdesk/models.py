@@ -241,6 +241,7 @@ class SlaClock(models.Model):
 
     class Kind(models.TextChoices):
         FIRST_RESPONSE = "first_response", "First response"
+        NEXT_REPLY = "next_reply", "Next reply"
         PERIODIC_UPDATE = "periodic_update", "Periodic update"
         COMPLAINT_PROPOSAL = "complaint_proposal", "Complaint resolution proposal"
         TIER_RESPONSE = "tier_response", "Escalation tier response"

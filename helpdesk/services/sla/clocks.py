@@ -110,21 +110,65 @@ def first_response_terms(
     Ticket creation and `sla_preview` both call this, so a preview is what a ticket would get.
     """
     policy = brand.policy
-    urgent = is_urgent or bool(category and category.is_urgent)
-    if urgent:
-        latest = policy.urgent_latest_hours
-        target, mode = warning_hours(policy, latest), policy.urgent_clock
-    else:
-        latest = policy.first_response_latest_hours
-        target, mode = policy.first_response_target_hours, SlaClock.Mode.BUSINESS
-    return _terms(
+    return _answer_terms(
         brand,
         kind=SlaClock.Kind.FIRST_RESPONSE,
-        mode=mode,
         start=received_at,
+        hours=(policy.first_response_target_hours, policy.first_response_latest_hours),
+        urgent_latest_hours=policy.urgent_latest_hours,
+        is_urgent=is_urgent or bool(category and category.is_urgent),
+        language=language,
+    )
+
+
+def next_reply_terms(
+    brand: Brand,
+    *,
+    received_at: datetime,
+    is_urgent: bool = False,
+    language: str = "",
+    category: Category | None = None,
+) -> ClockTerms:
+    """The clock a customer's later message starts once we have answered: the brand's reply
+    targets (by default the first-response numbers), urgent and language rules alike."""
+    policy = brand.policy
+    return _answer_terms(
+        brand,
+        kind=SlaClock.Kind.NEXT_REPLY,
+        start=received_at,
+        hours=policy.next_reply_hours(),
+        urgent_latest_hours=policy.next_reply_urgent_hours(),
+        is_urgent=is_urgent or bool(category and category.is_urgent),
+        language=language,
+    )
+
+
+def _answer_terms(
+    brand: Brand,
+    *,
+    kind: str,
+    start: datetime,
+    hours: tuple[Decimal, Decimal],
+    urgent_latest_hours: Decimal,
+    is_urgent: bool,
+    language: str,
+) -> ClockTerms:
+    """A promise to answer the customer: `hours` (target, latest) in business hours, or, on an
+    urgent ticket, one latest number counted as the policy's urgent clock says."""
+    policy = brand.policy
+    if is_urgent:
+        latest = urgent_latest_hours
+        target, mode = warning_hours(policy, latest), policy.urgent_clock
+    else:
+        (target, latest), mode = hours, SlaClock.Mode.BUSINESS
+    return _terms(
+        brand,
+        kind=kind,
+        mode=mode,
+        start=start,
         target_hours=target,
         latest_hours=latest,
-        is_urgent=urgent,
+        is_urgent=is_urgent,
         language=language,
     )
 
@@ -235,6 +279,31 @@ def clock_restart(ticket: Ticket, terms: ClockTerms | None, *, tier: int | None 
     clock_start(ticket, terms, tier=tier)
 
 
+# The clocks that say the customer is owed an answer to what they wrote.
+ANSWER_OWED = (SlaClock.Kind.FIRST_RESPONSE, SlaClock.Kind.NEXT_REPLY)
+
+
+def next_reply_start(ticket: Ticket, at: datetime, *, was_waiting: bool) -> SlaClock | None:
+    """Start the next-reply clock for a customer's message at `at`, when it needs one.
+
+    It does when we had answered (an agent replied) or the ticket was waiting on the
+    customer, and no answer is owed yet: several messages before our answer are one clock,
+    started by the first, and a first-response clock still live already measures the answer.
+    """
+    if not was_waiting and ticket.first_responded_at is None:
+        return None
+    if live_clocks(ticket).filter(kind__in=ANSWER_OWED).exists():
+        return None
+    terms = next_reply_terms(
+        ticket.brand,
+        received_at=at,
+        is_urgent=ticket.is_urgent,
+        language=ticket.language,
+        category=ticket.category,
+    )
+    return clock_start(ticket, terms)
+
+
 def clock_pause(clock: SlaClock, at: datetime) -> None:
     """Stop counting: bank the open time used so far; the sweep ignores the clock meanwhile."""
     if clock.state != SlaClock.State.RUNNING:
@@ -278,6 +347,14 @@ def _current_terms(clock: SlaClock) -> ClockTerms | None:
     ticket, start = clock.ticket, clock.started_at
     if clock.kind == SlaClock.Kind.FIRST_RESPONSE:
         return first_response_terms(
+            ticket.brand,
+            received_at=start,
+            is_urgent=ticket.is_urgent,
+            language=ticket.language,
+            category=ticket.category,
+        )
+    if clock.kind == SlaClock.Kind.NEXT_REPLY:
+        return next_reply_terms(
             ticket.brand,
             received_at=start,
             is_urgent=ticket.is_urgent,

@@ -207,11 +207,11 @@ def ticket_customer_reply(
     message_fields: dict | None = None,
     locked: bool = False,
 ) -> Message:
-    """Add the customer's reply: resumes paused clocks, reopens a resolved ticket, and
-    escalates when the customer asks for a senior review. `message_fields` may name the
-    actual sender (`sender_email`, `sender_name`) when it is not the ticket's customer.
-    `locked`: the caller read the ticket under its row lock in this transaction; otherwise
-    it is read again under the lock here."""
+    """Add the customer's reply: resumes paused clocks, reopens a resolved ticket, starts the
+    next-reply clock when we had answered, and escalates when the customer asks for a senior
+    review. `message_fields` may name the actual sender (`sender_email`, `sender_name`) when
+    it is not the ticket's customer. `locked`: the caller read the ticket under its row lock
+    in this transaction; otherwise it is read again under the lock here."""
     received_at = received_at or timezone.now()
     with transaction.atomic(savepoint=False):
         if not locked:
@@ -230,10 +230,13 @@ def ticket_customer_reply(
                 **(message_fields or {}),
             },
         )
-        if ticket.status == Ticket.Status.WAITING:
+        was_waiting = ticket.status == Ticket.Status.WAITING
+        if was_waiting:
             ticket_set_status(ticket, Ticket.Status.OPEN, at=received_at)
         elif ticket.status in Ticket.FINISHED_STATES:
             _reopen(ticket, received_at)
+        # Every message is answered within the reply targets, not only the first.
+        clocks.next_reply_start(ticket, received_at, was_waiting=was_waiting)
         # Asking for a senior review (the brand's phrases) escalates the ticket once, as the
         # policies promise. Matched on the reply's new text, not the quoted history.
         asks = brand_rules(ticket.brand).escalation_pattern
@@ -277,8 +280,8 @@ def ticket_reply(
 ) -> Message:
     """An agent's reply to the customer, sent by mail, then the ticket moves to `status`.
 
-    It answers the first-response and tier windows, restarts the periodic-update clock, and,
-    on a complaint, `proposes_resolution` answers the resolution-proposal promise.
+    It answers the first-response, next-reply and tier windows, restarts the periodic-update
+    clock, and, on a complaint, `proposes_resolution` answers the resolution-proposal promise.
     """
     if not body.strip():
         raise ApplicationError("The reply is empty.", {"body": "Write a reply."})
@@ -304,7 +307,7 @@ def ticket_reply(
             thread_message={"author": author, "body_text": body, "created_at": at},
             automatic=False,
         ).ticket_message
-        answered = [SlaClock.Kind.FIRST_RESPONSE, SlaClock.Kind.TIER_RESPONSE]
+        answered = [*clocks.ANSWER_OWED, SlaClock.Kind.TIER_RESPONSE]
         if proposes_resolution:
             answered.append(SlaClock.Kind.COMPLAINT_PROPOSAL)
         for clock in clocks.live_clocks(ticket).filter(kind__in=answered):
