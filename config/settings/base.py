@@ -37,6 +37,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (admin, API docs, public pages), before anything
+    # else reads the request: no proxy needs to be set up for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -84,7 +87,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
@@ -258,5 +261,9 @@ else:
 # and how many tickets one address (IP) may open through a brand's contact form per hour.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 CONTACT_FORM_MAX_PER_HOUR = env.int("CONTACT_FORM_MAX_PER_HOUR", default=5)
+# A status link stops working this many days after its ticket is resolved or closed.
+STATUS_LINK_DAYS_AFTER_CLOSE = env.int("STATUS_LINK_DAYS_AFTER_CLOSE", default=90)
+# Fresh status links one address, and one client, may ask for per brand and hour.
+STATUS_LINK_REQUESTS_PER_HOUR = env.int("STATUS_LINK_REQUESTS_PER_HOUR", default=3)
 # Reverse proxies in front of the app that append to X-Forwarded-For (see client_address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -14,6 +14,13 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Production runs behind the TLS-terminating proxy trusted just above.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 
+# Static files under hashed names (collected by the release phase), compressed, and served by
+# WhiteNoise with far-future cache headers: a changed file gets a new name.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
 # Mail: the inbound webhook takes mail from the internet, so it is never left open.
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 
