@@ -301,7 +301,11 @@ def _reply_by(ticket: Ticket) -> str:
     clock = (
         ticket.clocks.filter(
             state=SlaClock.State.RUNNING,
-            kind__in=[SlaClock.Kind.FIRST_RESPONSE, SlaClock.Kind.TIER_RESPONSE],
+            kind__in=[
+                SlaClock.Kind.FIRST_RESPONSE,
+                SlaClock.Kind.NEXT_REPLY,
+                SlaClock.Kind.TIER_RESPONSE,
+            ],
         )
         .order_by("latest_at")
         .first()
