@@ -104,6 +104,11 @@ class Ticket(models.Model):
         related_name="merged_tickets",
         help_text="The ticket this duplicate was merged into; its messages are there now.",
     )
+    status_link_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Part of every status link; raising it revokes the links the customer has.",
+    )
     escalation_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="When the customer asked for a senior review."
     )
@@ -408,6 +413,7 @@ class OutboundEmail(models.Model):
         REPLY = "reply", "Agent reply"
         STATUS_NOTICE = "status_notice", "Status change notice"
         ESCALATION_NOTICE = "escalation_notice", "Escalation notice"
+        STATUS_LINKS = "status_links", "Fresh status links"
         STAFF_ALERT = "staff_alert", "Alert to staff"
 
     class Status(models.TextChoices):

@@ -36,6 +36,7 @@ from helpdesk.services.tickets.lifecycle import (
     ticket_reply,
 )
 from helpdesk.services.tickets.merge import ticket_merge
+from helpdesk.services.tickets.status_links import ticket_status_links_revoke
 
 # The customer's HTML is shown in a frame with no scripts, no same-origin access and this
 # policy: nothing loads from anywhere (inline images of the mail itself only).
@@ -211,6 +212,11 @@ class TicketWorkViews:
             ),
             path("<int:pk>/escalate/", wrap(self.escalate_view), name="helpdesk_ticket_escalate"),
             path("<int:pk>/merge/", wrap(self.merge_view), name="helpdesk_ticket_merge"),
+            path(
+                "<int:pk>/revoke-links/",
+                wrap(self.revoke_links_view),
+                name="helpdesk_ticket_revoke_links",
+            ),
         ]
 
     # -- the ticket page ------------------------------------------------------------------
@@ -311,6 +317,19 @@ class TicketWorkViews:
             self.message_user(
                 request, f"{ticket.reference} is escalated to tier {ticket.tier}.", messages.SUCCESS
             )
+        return self._back(ticket)
+
+    def revoke_links_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self._work_ticket(request, pk)
+        ticket_status_links_revoke(ticket, actor=request.user)
+        self.message_user(
+            request,
+            f"The customer's links to {ticket.reference} no longer work; "
+            "new mail carries a new one.",
+            messages.SUCCESS,
+        )
         return self._back(ticket)
 
     def merge_view(self, request: HttpRequest, pk: int) -> HttpResponse:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from helpdesk.api.serializers import TicketCreateInput
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Feedback, Message, SlaClock, Ticket
 from helpdesk.services.intake.storefront import ticket_open
+from helpdesk.services.notices.customer import customer_status_links_send
 from helpdesk.services.rendering.status_links import status_ticket
 from helpdesk.services.tickets.feedback import feedback_record
 
@@ -248,7 +249,13 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
     the form; the rating counts when the customer submits it, so link scanners cannot vote."""
     ticket = status_ticket(slug, token)
     if ticket is None:
-        raise Http404("This link is not valid.")
+        # Unknown, tampered, revoked and expired links look alike: nothing tells whether the
+        # request exists. The customer can have a fresh link mailed to the address on file.
+        brand = _brand(slug)
+        context = {"brand": brand, "form": LinkRequestForm()}
+        return _status_response(
+            render(request, "public/status_link_invalid.html", context, status=404)
+        )
     rateable = ticket.status in Ticket.FINISHED_STATES
     feedback = Feedback.objects.filter(ticket=ticket).first()
     form = None
@@ -282,6 +289,45 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
         "merged_into": ticket.merged_into,
     }
     return _status_response(render(request, "public/status.html", context))
+
+
+class LinkRequestForm(forms.Form):
+    email = forms.EmailField(label="Your email address", max_length=254)
+
+
+def _limited(keys: list[str], allowance: int) -> bool:
+    """Count one use under each key (in the shared cache, for an hour); whether any key had
+    already used its allowance."""
+    over = False
+    for key in keys:
+        cache.add(key, 0, RATE_WINDOW_SECONDS)
+        try:
+            over = cache.incr(key) > allowance or over
+        except ValueError:  # expired between the two calls
+            cache.set(key, 1, RATE_WINDOW_SECONDS)
+    return over
+
+
+@never_cache
+@require_http_methods(["POST"])
+def status_link_request(request: HttpRequest, slug: str) -> HttpResponse:
+    """Mail fresh status links to an address. The answer is the same whether or not the address
+    has requests; each address and each client may ask a few times an hour."""
+    brand = _brand(slug)
+    form = LinkRequestForm(request.POST)
+    if not form.is_valid():
+        context = {"brand": brand, "form": form}
+        return render(request, "public/status_link_invalid.html", context, status=400)
+    email = form.cleaned_data["email"].strip().lower()
+    keys = [
+        f"status-link:{brand.pk}:address:{email}",
+        f"status-link:{brand.pk}:client:{client_address(request)}",
+    ]
+    if _limited(keys, settings.STATUS_LINK_REQUESTS_PER_HOUR):
+        context = {"brand": brand, "form": form, "limited": True}
+        return render(request, "public/status_link_invalid.html", context, status=429)
+    customer_status_links_send(brand, email)
+    return render(request, "public/status_link_sent.html", {"brand": brand, "email": email})
 
 
 def _customer_thread(ticket: Ticket) -> list[dict]:

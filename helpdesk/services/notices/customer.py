@@ -1,12 +1,18 @@
-"""What the customer is told automatically: acknowledgement, status and escalation notices."""
+"""What the customer is told automatically: acknowledgement, status and escalation notices,
+and fresh links to their requests when they ask for them."""
 
+import uuid
 from datetime import datetime
 
 from django.utils import timezone
 
+from brands.models import Brand
 from brands.promises import promise_text
 from helpdesk.models import OutboundEmail, SlaClock, Ticket
 from helpdesk.services.outbox.sending import email_queue
+from helpdesk.services.rendering.status_links import status_link_expired, status_url
+
+STATUS_LINKS_PER_MAIL = 10
 
 
 def customer_notice(
@@ -87,5 +93,38 @@ def customer_escalation_notice(ticket: Ticket, clock: SlaClock | None) -> None:
         context={
             "tier": ticket.brand.tiers.get(level=ticket.tier),
             "reply_by": promise_text(clock.latest_at, ticket.brand.time_zone) if clock else "",
+        },
+    )
+
+
+def customer_status_links_send(brand: Brand, email: str) -> OutboundEmail | None:
+    """Mail fresh links to the requests `email` has with `brand` (its most recent ones whose
+    links still work) to that address, the one on file. Nothing when it has none: the caller
+    answers the same either way, so nobody learns which addresses have requests."""
+    tickets = [
+        ticket
+        for ticket in Ticket.objects.select_related("brand")
+        .filter(brand=brand, customer_email__iexact=email.strip(), merged_into__isnull=True)
+        .order_by("-received_at", "-id")[: STATUS_LINKS_PER_MAIL * 2]
+        if not status_link_expired(ticket)
+    ][:STATUS_LINKS_PER_MAIL]
+    if not tickets:
+        return None
+    return email_queue(
+        brand=brand,
+        kind=OutboundEmail.Kind.STATUS_LINKS,
+        dedupe_key=f"status-links:{brand.pk}:{uuid.uuid4()}",
+        to=[tickets[0].customer_email],
+        template="status_links",
+        context={
+            "requests": [
+                {
+                    "reference": ticket.reference,
+                    "subject": ticket.subject,
+                    "status": ticket.get_status_display(),
+                    "url": status_url(ticket),
+                }
+                for ticket in tickets
+            ],
         },
     )

@@ -262,7 +262,7 @@ def test_the_status_link_shows_the_thread_without_internal_notes(client, answere
     assert answered.reference in text and "Resolved" in text
     assert "Do you have size 5?" in text and "Yes, we do." in text
     assert "check stock" not in text
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 

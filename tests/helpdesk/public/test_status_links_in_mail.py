@@ -9,7 +9,6 @@ from helpdesk.services.rendering.status_links import status_ticket
 from helpdesk.services.tickets.lifecycle import ticket_escalate, ticket_reply, ticket_set_status
 from tests.factories import TicketFactory, agent_of
 
-
 LINK = re.compile(r"https://help\.example\.com/b/([a-z0-9-]+)/status/([^/\s\"]+)/")
 
 
