@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from helpdesk.health import views as health
 from helpdesk.webhooks.views import MailgunInboundView, MailgunTrackingView
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     # Admin pages of their own (reports), ahead of the admin site's catch-all.
     path("admin/reports/", include("helpdesk.admin.reports")),
     path("admin/preferences/", include("brands.preferences")),

@@ -222,17 +222,21 @@ class SlaClockQuerySet(models.QuerySet):
         return self.exclude(state=SlaClock.State.STOPPED)
 
     def breached(self, now: datetime) -> "SlaClockQuerySet":
-        """`deadline_state` is BREACHED, in SQL."""
-        return self.filter(Q(breached_at__isnull=False) | Q(latest_at__lte=now))
+        return self.filter(breached_q(now))
 
     def in_warning(self, now: datetime) -> "SlaClockQuerySet":
-        """`deadline_state` is IN_WARNING, in SQL."""
-        return self.filter(
-            state=SlaClock.State.RUNNING,
-            breached_at__isnull=True,
-            target_at__lte=now,
-            latest_at__gt=now,
-        )
+        return self.filter(in_warning_q(now))
+
+
+def breached_q(now: datetime) -> Q:
+    """`deadline_state` is BREACHED, in SQL (for filters and conditional counts)."""
+    return Q(breached_at__isnull=False) | Q(latest_at__lte=now)
+
+
+def in_warning_q(now: datetime) -> Q:
+    """`deadline_state` is IN_WARNING, in SQL."""
+    running = SlaClock.State.RUNNING
+    return Q(state=running, breached_at__isnull=True, target_at__lte=now, latest_at__gt=now)
 
 
 class SlaClock(models.Model):
@@ -507,3 +511,17 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Heartbeat(models.Model):
+    """When periodic work last finished (the SLA sweep), for the readiness probe and metrics:
+    a stalled beat silently stops every clock, so its absence must be visible."""
+
+    SLA_SWEEP = "sla_sweep"
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+    duration_seconds = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -40,6 +40,7 @@ MIDDLEWARE = [
     # Static files from the app itself (admin, API docs, public pages), before anything
     # else reads the request: no proxy needs to be set up for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "helpdesk.health.requests.ResponseCountMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -126,6 +127,12 @@ CELERY_TIMEZONE = "UTC"
 SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=500)
 STUCK_WORK_MINUTES = env.int("STUCK_WORK_MINUTES", default=5)
+# Probes and metrics (helpdesk/health/): /readyz fails once the last sweep is older than this.
+SWEEP_STALE_SECONDS = env.float("SWEEP_STALE_SECONDS", default=5 * SLA_SWEEP_SECONDS)
+HEALTH_BROKER_TIMEOUT = env.float("HEALTH_BROKER_TIMEOUT", default=1.0)
+# /metrics answers this machine, these networks (e.g. the scraper's), and the bearer token.
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "helpdesk.tasks.sla_sweep", "schedule": SLA_SWEEP_SECONDS},
     "requeue-stuck-work": {

@@ -12,6 +12,7 @@ wait in a cycle with a reply.
 """
 
 import logging
+import time
 from datetime import datetime
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from brands.promises import promise_text
-from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
+from helpdesk.models import Heartbeat, OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.notices.staff import StaffDirectory, staff_alert_build
 from helpdesk.services.outbox.sending import emails_queue_many
 from helpdesk.services.sla.clocks import next_check_at
@@ -39,6 +40,7 @@ def sla_sweep(now: datetime | None = None, batch_size: int | None = None) -> int
     """Fire every deadline due at `now`, in batches; returns the number of events fired."""
     now = now or timezone.now()
     batch_size = batch_size or settings.SLA_SWEEP_BATCH_SIZE
+    started = time.monotonic()
     fired = 0
     while True:
         with transaction.atomic():
@@ -59,6 +61,10 @@ def sla_sweep(now: datetime | None = None, batch_size: int | None = None) -> int
             )
             fired += _fire(batch, now)
         if len(claimed) < batch_size:
+            Heartbeat.objects.update_or_create(
+                name=Heartbeat.SLA_SWEEP,
+                defaults={"at": timezone.now(), "duration_seconds": time.monotonic() - started},
+            )
             return fired
 
 
