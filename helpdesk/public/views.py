@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,13 +23,23 @@ from brands.models import Brand, OpeningHours
 from brands.promises import promise_text
 from brands.services import WEEKDAY_NAMES, opening_hours_text, policy_version_current
 from helpdesk.api.client_address import client_address
-from helpdesk.api.serializers import TicketCreateInput
+from helpdesk.api.serializers import CustomerMessageMultipartInput, TicketCreateInput
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Feedback, Message, SlaClock, Ticket
-from helpdesk.services.intake.storefront import ticket_open
+from helpdesk.models import Attachment, Feedback, Message, SlaClock, Ticket
+from helpdesk.services.intake.storefront import ticket_open, ticket_reply_from_customer
 from helpdesk.services.notices.customer import customer_status_links_send
 from helpdesk.services.rendering.status_links import status_ticket
 from helpdesk.services.tickets.feedback import feedback_record
+from helpdesk.services.tickets.lifecycle import ticket_accepts_reply
+
+# The ticket's status as the customer reads it.
+CUSTOMER_STATUS = {
+    Ticket.Status.NEW: "Received: we will answer you",
+    Ticket.Status.OPEN: "In progress: we are working on it",
+    Ticket.Status.WAITING: "Waiting for your answer",
+    Ticket.Status.RESOLVED: "Resolved",
+    Ticket.Status.CLOSED: "Closed",
+}
 
 RATE_WINDOW_SECONDS = 3600
 RATING_VALUES = {"1", "2", "3", "4", "5"}
@@ -258,9 +268,17 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
         )
     rateable = ticket.status in Ticket.FINISHED_STATES
     feedback = Feedback.objects.filter(ticket=ticket).first()
+    can_reply = ticket.merged_into_id is None and ticket_accepts_reply(ticket, timezone.now())
+    reply_errors: list[str] = []
+    if request.method == "POST" and "send_reply" in request.POST:
+        if not can_reply:
+            return _status_response(HttpResponse("This request takes no replies.", status=409))
+        reply_errors = _reply(ticket, request)
+        if not reply_errors:
+            return _status_response(HttpResponseRedirect(request.path + "?sent=1"))
     form = None
     if rateable and feedback is None:
-        if request.method == "POST":
+        if request.method == "POST" and "send_reply" not in request.POST:
             form = RatingForm(request.POST)
             if form.is_valid():
                 try:
@@ -276,7 +294,7 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
         else:
             preset = request.GET.get("rating", "")
             form = RatingForm(initial={"rating": int(preset)} if preset in RATING_VALUES else None)
-    elif request.method == "POST":
+    elif request.method == "POST" and "send_reply" not in request.POST:
         return _status_response(HttpResponse("This ticket cannot be rated now.", status=409))
     context = {
         "brand": ticket.brand,
@@ -287,8 +305,65 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
         "feedback": feedback,
         "rated": request.GET.get("rated") == "1" and feedback is not None,
         "merged_into": ticket.merged_into,
+        "customer_status": CUSTOMER_STATUS[ticket.status],
+        "can_reply": can_reply,
+        "reopens": ticket.status == Ticket.Status.RESOLVED,
+        "reply_errors": reply_errors,
+        "sent": request.GET.get("sent") == "1",
+        "token": token,
     }
-    return _status_response(render(request, "public/status.html", context))
+    response = render(request, "public/status.html", context, status=400 if reply_errors else 200)
+    return _status_response(response)
+
+
+def _reply(ticket: Ticket, request: HttpRequest) -> list[str]:
+    """The customer's reply from the page, with the API's limits (text, files); its errors."""
+    data = {"message": request.POST.get("message", "")}
+    files = request.FILES.getlist("attachments")
+    if files:
+        data["attachments"] = files
+    serializer = CustomerMessageMultipartInput(data=data)
+    if not serializer.is_valid():
+        return [str(error) for errors in serializer.errors.values() for error in _flat(errors)]
+    try:
+        ticket_reply_from_customer(
+            ticket,
+            message=serializer.validated_data["message"],
+            attachments=serializer.validated_data.get("attachments", ()),
+        )
+    except ApplicationError as error:
+        return [error.message, *error.fields.values()]
+    return []
+
+
+def _flat(errors) -> list:
+    if isinstance(errors, dict):
+        return [e for value in errors.values() for e in _flat(value)]
+    if isinstance(errors, list):
+        return [e for value in errors for e in _flat(value)]
+    return [errors]
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def ticket_status_file(request: HttpRequest, slug: str, token: str, pk: int) -> HttpResponse:
+    """A file of the public thread, for the holder of the ticket's link."""
+    ticket = status_ticket(slug, token)
+    if ticket is None:
+        raise Http404("No such file.")
+    attachment = (
+        Attachment.objects.filter(pk=pk, message__ticket=ticket)
+        .exclude(message__kind=Message.Kind.NOTE)
+        .exclude(file="")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return _status_response(response)
 
 
 class LinkRequestForm(forms.Form):
@@ -338,8 +413,9 @@ def _customer_thread(ticket: Ticket) -> list[dict]:
             "from_us": message.kind == Message.Kind.OUTBOUND,
             "when": message.created_at,
             "text": message.new_text or message.body_text,
+            "files": [file for file in message.attachments.all() if file.file],
         }
-        for message in messages
+        for message in messages.prefetch_related("attachments")
     ]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from helpdesk.models import Feedback, OutboundEmail, Ticket
+from helpdesk.models import Feedback, Message, OutboundEmail, Ticket
 from helpdesk.services.tickets.lifecycle import ticket_reply
 from tests.factories import StorefrontTicketFactory, agent_of
 
@@ -84,3 +84,30 @@ def test_a_customer_rates_a_resolved_request_from_the_link_in_the_mail(page, ken
 
     feedback = Feedback.objects.get(ticket=ticket)
     assert (feedback.rating, feedback.comment) == (4, "Quick, thanks")
+
+
+def test_the_acknowledgements_link_shows_the_promised_time_and_takes_a_reply_with_a_file(
+    page, kendrascottes, tmp_path
+):
+    ticket = StorefrontTicketFactory(
+        brand=kendrascottes, subject="Necklace clasp broke", message="The clasp broke."
+    )
+    acknowledgement = OutboundEmail.objects.get(kind=OutboundEmail.Kind.ACKNOWLEDGEMENT)
+    promised = re.search(r"by (.+?)\.", acknowledgement.body_text)[1]
+    photo = tmp_path / "clasp.jpg"
+    photo.write_bytes(b"jpeg bytes")
+
+    page.goto(link_in(acknowledgement, settings.PUBLIC_BASE_URL))
+    assert ticket.reference in page.inner_text(".reference")
+    assert promised in page.inner_text("#reply-by")
+    shoot(page, "customer-status-page")
+    page.fill("#id_message", "Here is a photo of the clasp.")
+    page.set_input_files("#id_attachments", str(photo))
+    page.click("button[name=send_reply]")
+    page.wait_for_selector("text=Thank you: we have your message")
+    shoot(page, "customer-status-after-reply")
+
+    reply = Message.objects.filter(ticket=ticket, kind=Message.Kind.INBOUND).latest("id")
+    assert reply.body_text == "Here is a photo of the clasp."
+    assert [a.filename for a in reply.attachments.all()] == ["clasp.jpg"]
+    assert "clasp.jpg" in page.inner_text(".thread")
