@@ -14,6 +14,7 @@ from brands.models import Brand, Category
 from brands.promises import brand_promises, promise_text
 from helpdesk.models import Message, SlaClock, Ticket
 from helpdesk.selectors.storefront import StorefrontTicket
+from helpdesk.services.rendering.status_links import status_url
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 LANGUAGE = RegexValidator(
@@ -203,6 +204,13 @@ class TicketCreatedOutput(serializers.Serializer):
 
     def get_first_response_promise(self, ticket: Ticket) -> str | None:
         return _promise(ticket)
+
+    status_url = serializers.SerializerMethodField(
+        help_text="The customer's page for this ticket, the link every mail to them carries."
+    )
+
+    def get_status_url(self, ticket: Ticket) -> str:
+        return status_url(ticket)
 
 
 # The storefront's answers are the API's hottest path: plain serializers (this one and the
