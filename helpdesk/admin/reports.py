@@ -115,6 +115,7 @@ def _hours(value: float | None) -> str:
 def report_charts(brand: Brand, report: dict) -> list:
     """The report's charts, drawn from the same figures as the CSV and the command."""
     first = report["first_response"]
+    following = report["next_reply"]
     target = float(brand.policy.first_response_target_hours)
     latest = float(brand.policy.first_response_latest_hours)
     fcr = report["first_contact_resolution"]
@@ -148,17 +149,29 @@ def report_charts(brand: Brand, report: dict) -> list:
             ],
         ),
         charts.bar_chart(
-            f"First replies in time ({first['measured']} measured)",
+            f"Replies in time ({first['measured']} first replies, {following['answered']} "
+            "next replies measured)",
             [
                 charts.Bar(
-                    "Within target",
+                    "First reply within target",
                     first["within_target_share"],
                     _percent(first["within_target_share"]),
                 ),
                 charts.Bar(
-                    "Within latest",
+                    "First reply within latest",
                     first["within_latest_share"],
                     _percent(first["within_latest_share"]),
+                    charts.COLOURS[1],
+                ),
+                charts.Bar(
+                    "Next reply within target",
+                    following["within_target_share"],
+                    _percent(following["within_target_share"]),
+                ),
+                charts.Bar(
+                    "Next reply within latest",
+                    following["within_latest_share"],
+                    _percent(following["within_latest_share"]),
                     charts.COLOURS[1],
                 ),
             ],

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 
 from brands.calendars import clock_open_seconds
 from brands.models import Brand
@@ -100,6 +100,7 @@ def brand_report(brand: Brand, period: ReportPeriod) -> dict[str, Any]:
             for day in period.days()
         ],
         "first_response": _first_response(brand, opened),
+        "next_reply": _next_reply(brand, start, end),
         "breaches": _breaches(brand, start, end),
         "first_contact_resolution": _first_contact_resolution(brand, start, end),
         "satisfaction": _satisfaction(brand, start, end),
@@ -143,6 +144,48 @@ def _first_response(brand: Brand, opened: list[dict]) -> dict[str, Any]:
         "within_latest": within_latest,
         "within_target_share": _ratio(within_target, len(measured)),
         "within_latest_share": _ratio(within_latest, len(measured)),
+    }
+
+
+def _next_reply(brand: Brand, start: datetime, end: datetime) -> dict[str, Any]:
+    """Our answers to the customer's later messages: the next-reply clocks started in the
+    period, each answered by the first agent reply at or after its start.
+
+    Measured as the first response is: business hours from the customer's message to that
+    reply, and the reply against the clock's own due instants (extensions and pauses held).
+    """
+    answer = Message.objects.filter(
+        ticket=OuterRef("ticket"),
+        kind=Message.Kind.OUTBOUND,
+        author__isnull=False,
+        created_at__gte=OuterRef("started_at"),
+    ).order_by("created_at", "id")
+    rows = list(
+        SlaClock.objects.filter(
+            ticket__brand=brand,
+            kind=SlaClock.Kind.NEXT_REPLY,
+            started_at__gte=start,
+            started_at__lt=end,
+        )
+        .annotate(answered_at=Subquery(answer.values("created_at")[:1]))
+        .values_list("started_at", "target_at", "latest_at", "answered_at")
+    )
+    answered = [row for row in rows if row[3] is not None]
+    seconds = [
+        clock_open_seconds(brand, SlaClock.Mode.BUSINESS, started_at, answered_at)
+        for started_at, _target, _latest, answered_at in answered
+    ]
+    within_target = sum(answered_at <= target for _s, target, _l, answered_at in answered)
+    within_latest = sum(answered_at <= latest for _s, _t, latest, answered_at in answered)
+    return {
+        "started": len(rows),
+        "answered": len(answered),
+        "unanswered": len(rows) - len(answered),
+        "median_business_hours": _hours(percentile(seconds, 0.5)),
+        "within_target": within_target,
+        "within_latest": within_latest,
+        "within_target_share": _ratio(within_target, len(answered)),
+        "within_latest_share": _ratio(within_latest, len(answered)),
     }
 
 
@@ -213,6 +256,7 @@ def report_csv_rows(report: dict[str, Any]) -> list[list[Any]]:
     Missing values (no tickets to measure) are empty cells, not zeros.
     """
     first = report["first_response"]
+    following = report["next_reply"]
     fcr = report["first_contact_resolution"]
     satisfaction = report["satisfaction"]
     rows: list[tuple[str, str, Any]] = [
@@ -224,6 +268,12 @@ def report_csv_rows(report: dict[str, Any]) -> list[list[Any]]:
         ("first_response_p90_business_hours", "", first["p90_business_hours"]),
         ("first_response_within_target_share", "", first["within_target_share"]),
         ("first_response_within_latest_share", "", first["within_latest_share"]),
+        ("next_reply_started", "", following["started"]),
+        ("next_reply_answered", "", following["answered"]),
+        ("next_reply_unanswered", "", following["unanswered"]),
+        ("next_reply_median_business_hours", "", following["median_business_hours"]),
+        ("next_reply_within_target_share", "", following["within_target_share"]),
+        ("next_reply_within_latest_share", "", following["within_latest_share"]),
         ("breaches", "total", report["breaches"]["total"]),
         *(
             ("breaches", f"{row['clock']} tier {row['tier']}", row["count"])

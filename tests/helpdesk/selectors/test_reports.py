@@ -111,6 +111,17 @@ EXPECTED = {
         "within_target_share": 0.6,
         "within_latest_share": 0.8,
     },
+    # t2's customer wrote while we waited on them and was answered an hour later.
+    "next_reply": {
+        "started": 1,
+        "answered": 1,
+        "unanswered": 0,
+        "median_business_hours": 1.0,
+        "within_target": 1,
+        "within_latest": 1,
+        "within_target_share": 1.0,
+        "within_latest_share": 1.0,
+    },
     "breaches": {
         "total": 2,
         "by_clock_and_tier": [
@@ -227,6 +238,14 @@ def test_missing_figures_are_empty_cells_in_the_csv():
             "within_target_share": None,
             "within_latest_share": None,
         },
+        "next_reply": {
+            "started": 0,
+            "answered": 0,
+            "unanswered": 0,
+            "median_business_hours": None,
+            "within_target_share": None,
+            "within_latest_share": None,
+        },
         "breaches": {"total": 0, "by_clock_and_tier": []},
         "first_contact_resolution": {"resolved": 0, "with_one_agent_reply": 0, "rate": None},
         "satisfaction": {"responses": 0, "average": None, "distribution": {"5": 0}},
@@ -234,6 +253,7 @@ def test_missing_figures_are_empty_cells_in_the_csv():
     rows = {row[3]: row[5] for row in report_csv_rows(report)[1:]}
 
     assert rows["first_response_median_business_hours"] == ""
+    assert rows["next_reply_within_target_share"] == ""
     assert rows["first_contact_resolution_rate"] == ""
     assert rows["tickets_opened"] == 0
 

@@ -7,11 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 
 from brands.loader import brand_files_load
-from brands.models import SlaPolicy
+from brands.models import BrandMembership, SlaPolicy
+from brands.promises import promise_text
 from brands.services import policy_version_current
 from helpdesk.models import SlaClock, Ticket
+from helpdesk.services.sla.sweep import sla_sweep
 from helpdesk.services.tickets.lifecycle import (
     ticket_add_note,
     ticket_create,
@@ -31,7 +34,10 @@ TUESDAY = MONDAY + timedelta(days=1)
 
 def agent(brand):
     """The brand's one agent, made on first use."""
-    return User.objects.filter(brand_memberships__brand=brand).first() or agent_of(brand)
+    agents = User.objects.filter(
+        brand_memberships__brand=brand, brand_memberships__role=BrandMembership.Role.AGENT
+    )
+    return agents.first() or agent_of(brand)
 
 
 def open_ticket(brand, received_at=MONDAY, **fields) -> Ticket:
@@ -203,3 +209,39 @@ def test_a_reply_target_after_its_latest_is_refused(kendrascottes):
     policy.next_reply_target_hours = 60  # beyond the first response's 48, taken as latest
     with pytest.raises(Exception, match="next reply"):
         policy.full_clean()
+
+
+# -------------------------------------------------------------------------- the sweep
+
+
+@pytest.mark.django_db
+def test_the_sweep_warns_breaches_and_escalates_a_reply_clock(
+    kendrascottes, django_capture_on_commit_callbacks
+):
+    agent_of(kendrascottes, BrandMembership.Role.SENIOR, email="senior@ks.example")
+    ticket = answered_ticket(kendrascottes)
+    ticket_customer_reply(ticket, body="And for a size 8?", received_at=TUESDAY)
+    warning_at = datetime(2026, 11, 11, 10, 0, tzinfo=CHICAGO)
+    breach_at = datetime(2026, 11, 12, 10, 0, tzinfo=CHICAGO)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sla_sweep(now=warning_at - timedelta(minutes=1)) == 0
+        assert sla_sweep(now=warning_at) == 1
+    clock = running_next_reply(ticket)
+    assert clock.warned_at == warning_at
+    (alert,) = [m for m in mail.outbox if "Due soon" in m.subject]
+    assert f"Due soon: next reply by {promise_text(breach_at, 'America/Chicago')}" in alert.subject
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sla_sweep(now=breach_at) == 1
+        assert sla_sweep(now=breach_at) == 0
+    ticket.refresh_from_db()
+    assert ticket.tier == 2
+    events = ticket.sla_events.order_by("id").values_list("kind", "clock__kind", "tier")
+    assert list(events) == [
+        ("warning", "next_reply", 1),
+        ("breach", "next_reply", 1),
+        ("escalation", "tier_response", 2),
+    ]
+    (escalation,) = [m for m in mail.outbox if "senior@ks.example" in m.to]
+    assert "next reply breached" in escalation.body.lower()
