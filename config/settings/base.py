@@ -92,6 +92,41 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
+# Files (attachments, raw inbound mail): on local disk under MEDIA_ROOT, or, when a bucket is
+# named, in S3-compatible object storage that every web host and worker shares. Objects are
+# private (no ACL is sent, so the bucket's own, private, applies): people get a file only
+# through a view that checks who asks, never through a bucket URL. Credentials left unset come
+# from boto3's usual places (its environment variables, an instance role).
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+FILE_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if AWS_STORAGE_BUCKET_NAME:
+    FILE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            **{
+                option: value
+                for option, value in {
+                    "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=""),
+                    "region_name": env("AWS_S3_REGION_NAME", default=""),
+                    "access_key": env("AWS_ACCESS_KEY_ID", default=""),
+                    "secret_key": env("AWS_SECRET_ACCESS_KEY", default=""),
+                    "location": env("AWS_LOCATION", default=""),
+                }.items()
+                if value
+            },
+            "default_acl": None,
+            "file_overwrite": False,
+            # A file read back (a message being processed, a download) is kept in memory up
+            # to this size, on local disk beyond it; 0 would keep any size in memory.
+            "max_memory_size": env.int("AWS_S3_MAX_MEMORY_SIZE", default=2 * 1024 * 1024),
+        },
+    }
+STORAGES = {
+    "default": FILE_STORAGE,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 # Where the shipped brand configuration files live; `load_brands` reads every *.toml here.
 BRANDS_CONFIG_DIR = env.path("BRANDS_CONFIG_DIR", default=str(BASE_DIR / "brands" / "config"))
 
@@ -192,6 +227,37 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=15 * 1024 * 1024)
 # Mailgun posts the raw message as a form field, which Django caps at 2.5 MB by default;
 # mail with attachments needs room (Mailgun accepts messages up to 25 MB, base64 adds a third).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=40 * 1024 * 1024)
+
+
+# Mail from IMAP mailboxes (helpdesk/services/intake/imap.py), optional: IMAP_MAILBOXES names
+# them ("support,returns"), and each NAME is read from IMAP_<NAME>_HOST, _USER, _PASSWORD (all
+# three required), _PORT, _FOLDER (INBOX), _SECURITY (ssl, the default, or starttls; plain only
+# for a server on this machine), _CA_FILE, _MOVE_TO and _RECIPIENT. The beat fetches them all
+# every IMAP_FETCH_SECONDS, at most IMAP_FETCH_MAX_MESSAGES per mailbox and run.
+def _imap_mailbox(name: str) -> dict:
+    prefix = f"IMAP_{name.upper()}_"
+    return {
+        "host": env(f"{prefix}HOST"),
+        "user": env(f"{prefix}USER"),
+        "password": env(f"{prefix}PASSWORD"),
+        "port": env.int(f"{prefix}PORT", default=0),
+        "folder": env(f"{prefix}FOLDER", default="INBOX"),
+        "security": env(f"{prefix}SECURITY", default="ssl"),
+        "ca_file": env(f"{prefix}CA_FILE", default=""),
+        "move_to": env(f"{prefix}MOVE_TO", default=""),
+        "recipient": env(f"{prefix}RECIPIENT", default=""),
+    }
+
+
+IMAP_MAILBOXES = {name: _imap_mailbox(name) for name in env.list("IMAP_MAILBOXES", default=[])}
+IMAP_FETCH_SECONDS = env.float("IMAP_FETCH_SECONDS", default=60.0)
+IMAP_FETCH_MAX_MESSAGES = env.int("IMAP_FETCH_MAX_MESSAGES", default=50)
+IMAP_TIMEOUT_SECONDS = env.float("IMAP_TIMEOUT_SECONDS", default=30.0)
+if IMAP_MAILBOXES:
+    CELERY_BEAT_SCHEDULE["fetch-imap-mail"] = {
+        "task": "helpdesk.tasks.fetch_imap_mail",
+        "schedule": IMAP_FETCH_SECONDS,
+    }
 
 # ---------------------------------------------------------------------------------------------
 # REST API (helpdesk/api): storefronts authenticate with a per-brand key

@@ -1,7 +1,7 @@
 """Production overlay: no defaults for what must be set, secure cookies behind HTTPS."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import FILE_STORAGE, env
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
@@ -17,7 +17,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 # Static files under hashed names (collected by the release phase), compressed, and served by
 # WhiteNoise with far-future cache headers: a changed file gets a new name.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": FILE_STORAGE,  # local disk or the bucket, as base reads it
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
