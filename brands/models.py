@@ -50,6 +50,25 @@ class Brand(models.Model):
     acknowledgements_per_hour = models.PositiveSmallIntegerField(
         default=5, help_text="Most automatic acknowledgements one sender gets in an hour."
     )
+    # Retention: each counted from when a finished ticket was closed (else resolved); empty
+    # keeps the data for good.
+    raw_mail_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Delete the raw inbound mail this many days after its ticket closes. "
+        "Empty: kept.",
+    )
+    attachment_retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Delete the attachments of a closed ticket after this many days. Empty: kept.",
+    )
+    anonymise_after_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Anonymise a closed ticket (names, addresses, text, files) after this many "
+        "days; references, times, statuses and ratings stay for the reports. Empty: never.",
+    )
     # The last ticket number issued where the brand has no number sequence (SQLite).
     ticket_sequence = models.PositiveIntegerField(default=0, editable=False)
     policy_updated_at = models.DateTimeField(

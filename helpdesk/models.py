@@ -525,3 +525,39 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Erasure(models.Model):
+    """A customer's personal data erased in one brand (on request), or a batch of finished
+    tickets anonymised by the brand's retention rules: who, when and how many records.
+
+    The address is never stored: `address_hash` is a keyed one-way hash (see
+    `services.tickets.erasure.address_hash`), enough to recognise a repeated request.
+    """
+
+    class Reason(models.TextChoices):
+        REQUEST = "request", "The customer's request"
+        RETENTION = "retention", "The brand's retention rules"
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="erasures")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    address_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The brand owner or superuser who erased it in admin.",
+    )
+    source = models.CharField(
+        max_length=40, help_text='"admin", "operator" (the command) or "retention".'
+    )
+    created_at = models.DateTimeField()
+    counts = models.JSONField(default=dict, help_text="Records erased or deleted, by kind.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} in {self.brand} at {self.created_at:%Y-%m-%d %H:%M}"
