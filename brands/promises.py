@@ -34,6 +34,13 @@ def _plural(value: Decimal | int, unit: str) -> str:
     return f"{text} {unit}" if text == "1" else f"{text} {unit}s"
 
 
+def _span(target: Decimal, latest: Decimal) -> str:
+    """ "24 to 48 business hours", or one number when target and latest are the same."""
+    if target != latest:
+        return f"{_hours(target)} to {_plural(latest, 'business hour')}"
+    return _plural(latest, "business hour")
+
+
 def _open_days(brand: Brand) -> str:
     days = sorted(
         row.weekday for row in brand.opening_hours.all() if row.mode != OpeningHours.Mode.CLOSED
@@ -69,15 +76,17 @@ def brand_promises(brand: Brand) -> Promises:
     }
     urgent_unit = "business hour" if numbers["urgent_hours_are_business_hours"] else "hour"
     target, latest = policy.first_response_target_hours, policy.first_response_latest_hours
-    within = (
-        f"{_hours(target)} to {_plural(latest, 'business hour')}"
-        if target != latest
-        else _plural(latest, "business hour")
-    )
     parts = [
-        f"We answer within {within}, and within "
+        f"We answer within {_span(target, latest)}, and within "
         f"{_plural(policy.urgent_latest_hours, urgent_unit)} for urgent matters."
     ]
+    next_target, next_latest = policy.next_reply_hours()
+    next_urgent = policy.next_reply_urgent_hours()
+    if (next_target, next_latest, next_urgent) != (target, latest, policy.urgent_latest_hours):
+        parts.append(
+            f"Every later message is answered within {_span(next_target, next_latest)}, and within "
+            f"{_plural(next_urgent, urgent_unit)} for urgent matters."
+        )
     days = _open_days(brand)
     if days:
         parts.append(f"Business hours count {days}, except holidays.")
