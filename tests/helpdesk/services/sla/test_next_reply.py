@@ -14,6 +14,7 @@ from brands.models import BrandMembership, SlaPolicy
 from brands.promises import promise_text
 from brands.services import policy_version_current
 from helpdesk.models import SlaClock, Ticket
+from helpdesk.services.sla.clocks import ticket_recompute_clocks
 from helpdesk.services.sla.sweep import sla_sweep
 from helpdesk.services.tickets.lifecycle import (
     ticket_add_note,
@@ -245,3 +246,20 @@ def test_the_sweep_warns_breaches_and_escalates_a_reply_clock(
     ]
     (escalation,) = [m for m in mail.outbox if "senior@ks.example" in m.to]
     assert "next reply breached" in escalation.body.lower()
+
+
+@pytest.mark.django_db
+def test_recomputing_a_reply_clock_applies_the_current_reply_targets(kendrascottes):
+    ticket = answered_ticket(kendrascottes)
+    ticket_customer_reply(ticket, body="And for a size 8?", received_at=TUESDAY)
+    SlaPolicy.objects.filter(brand=kendrascottes).update(
+        next_reply_target_hours=8, next_reply_latest_hours=16
+    )
+
+    ticket_recompute_clocks(ticket, TUESDAY + timedelta(hours=1))
+
+    clock = running_next_reply(ticket)
+    assert (clock.target_at, clock.latest_at) == (
+        TUESDAY + timedelta(hours=8),
+        TUESDAY + timedelta(hours=16),
+    )
