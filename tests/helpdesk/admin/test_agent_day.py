@@ -17,25 +17,11 @@ from brands.models import Brand, BrandMembership
 from helpdesk.admin import ticket_page
 from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.intake.inbound import inbound_store
-from helpdesk.services.tickets.lifecycle import ticket_create, ticket_set_status
-from tests.factories import agent_of
+from helpdesk.services.tickets.lifecycle import ticket_set_status
+from tests.factories import TicketFactory, agent_of
+from tests.helpdesk.admin.pages import TICKETS_URL, page_url
 
-TICKETS_URL = "/admin/helpdesk/ticket/"
 CHICAGO = ZoneInfo("America/Chicago")
-
-
-def page_url(ticket: Ticket, action: str = "change") -> str:
-    return f"{TICKETS_URL}{ticket.pk}/{action}/"
-
-
-def open_ticket(brand, **fields) -> Ticket:
-    values = {
-        "customer_email": "ann@customer.example",
-        "subject": "Where is my ring?",
-        "body": "It has not arrived.",
-        "received_at": timezone.now() - timedelta(minutes=5),
-    }
-    return ticket_create(brand, **(values | fields))
 
 
 def messages_of(response) -> list[str]:
@@ -61,14 +47,16 @@ def queue(kendrascottes, crocso, agent) -> dict[str, Ticket]:
     colleague = agent_of(kendrascottes, username="lee")
     now = timezone.now()
     tickets = {
-        "mine_later": open_ticket(kendrascottes, received_at=now - timedelta(hours=1)),
-        "unassigned_sooner": open_ticket(kendrascottes, received_at=now - timedelta(hours=30)),
-        "mine_overdue": open_ticket(kendrascottes, received_at=now - timedelta(days=9)),
-        "mine_waiting": open_ticket(kendrascottes, received_at=now - timedelta(days=20)),
-        "colleagues": open_ticket(kendrascottes, received_at=now - timedelta(days=8)),
-        "tier2_unassigned": open_ticket(kendrascottes, received_at=now - timedelta(days=7)),
-        "resolved": open_ticket(kendrascottes, received_at=now - timedelta(days=6)),
-        "crocso": open_ticket(crocso, received_at=now - timedelta(days=5)),
+        "mine_later": TicketFactory(brand=kendrascottes, received_at=now - timedelta(hours=1)),
+        "unassigned_sooner": TicketFactory(
+            brand=kendrascottes, received_at=now - timedelta(hours=30)
+        ),
+        "mine_overdue": TicketFactory(brand=kendrascottes, received_at=now - timedelta(days=9)),
+        "mine_waiting": TicketFactory(brand=kendrascottes, received_at=now - timedelta(days=20)),
+        "colleagues": TicketFactory(brand=kendrascottes, received_at=now - timedelta(days=8)),
+        "tier2_unassigned": TicketFactory(brand=kendrascottes, received_at=now - timedelta(days=7)),
+        "resolved": TicketFactory(brand=kendrascottes, received_at=now - timedelta(days=6)),
+        "crocso": TicketFactory(brand=crocso, received_at=now - timedelta(days=5)),
     }
     for name in ("mine_later", "mine_overdue", "mine_waiting", "resolved"):
         Ticket.objects.filter(pk=tickets[name].pk).update(assignee=agent)
@@ -136,7 +124,7 @@ def test_the_customers_html_is_cleaned_and_framed_with_nothing_remote(agent_clie
         '<img src="https://tracker.example/pixel.gif"><img src="data:image/png;base64,AAAA">'
         "<script>alert(1)</script><iframe src='https://evil.example'></iframe>"
     )
-    ticket = open_ticket(kendrascottes, message_fields={"body_html": html})
+    ticket = TicketFactory(brand=kendrascottes, message_fields={"body_html": html})
 
     response = agent_client.get(page_url(ticket))
 
@@ -279,7 +267,7 @@ def test_the_page_shows_the_thread_with_attachments_and_the_composer(
 
     from helpdesk.models import Attachment
 
-    ticket = open_ticket(kendrascottes, body="The clasp is broken.")
+    ticket = TicketFactory(brand=kendrascottes, body="The clasp is broken.")
     first = ticket.messages.get()
     attachment = Attachment(message=first, filename="clasp.jpg", content_type="image/jpeg", size=4)
     attachment.file.save("clasp.jpg", ContentFile(b"jpeg"), save=True)
@@ -298,7 +286,7 @@ def test_the_page_shows_the_thread_with_attachments_and_the_composer(
 @pytest.mark.django_db
 def test_every_time_on_the_page_is_in_the_brands_time_zone(agent_client, kendrascottes):
     received = datetime(2026, 11, 9, 16, 0, tzinfo=UTC)  # 10:00 in Chicago (CST)
-    ticket = open_ticket(kendrascottes, received_at=received)
+    ticket = TicketFactory(brand=kendrascottes, received_at=received)
 
     content = agent_client.get(page_url(ticket)).content.decode()
 
@@ -314,7 +302,7 @@ def test_every_time_on_the_page_is_in_the_brands_time_zone(agent_client, kendras
 def test_admin_lists_are_in_the_zone_of_the_agents_brands_when_they_share_one(
     client, kendrascottes, crocso, agent
 ):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes)
     clock = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
     fired = datetime(2026, 11, 10, 16, 30, tzinfo=UTC)  # 10:30 in Chicago, 9:30 in Denver
     SlaEvent.objects.create(
@@ -346,7 +334,7 @@ def test_admin_lists_are_in_the_zone_of_the_agents_brands_when_they_share_one(
 def test_the_composer_sends_the_reply_and_sets_the_chosen_status(
     agent_client, agent, kendrascottes, django_capture_on_commit_callbacks, status
 ):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = agent_client.post(
@@ -372,7 +360,7 @@ def test_the_composer_sends_the_reply_and_sets_the_chosen_status(
 
 @pytest.mark.django_db
 def test_an_empty_reply_is_refused_and_nothing_is_sent(agent_client, kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes)
 
     response = agent_client.post(page_url(ticket, "reply"), {"body": "  ", "status": "resolved"})
 
@@ -386,7 +374,7 @@ def test_an_empty_reply_is_refused_and_nothing_is_sent(agent_client, kendrascott
 @pytest.mark.django_db
 def test_a_reply_to_a_complaint_can_propose_its_resolution(agent_client, kendrascottes):
     complaints = kendrascottes.categories.get(is_complaint=True)
-    ticket = open_ticket(kendrascottes, category=complaints, order_number="KS-1")
+    ticket = TicketFactory(brand=kendrascottes, category=complaints, order_number="KS-1")
     page = agent_client.get(page_url(ticket)).content.decode()
     assert 'name="proposes_resolution"' in page
 
@@ -401,7 +389,7 @@ def test_a_reply_to_a_complaint_can_propose_its_resolution(agent_client, kendras
 
 @pytest.mark.django_db
 def test_the_resolution_checkbox_is_offered_only_on_complaints(agent_client, kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes)
 
     assert 'name="proposes_resolution"' not in agent_client.get(page_url(ticket)).content.decode()
 
@@ -410,7 +398,7 @@ def test_the_resolution_checkbox_is_offered_only_on_complaints(agent_client, ken
 def test_an_internal_note_is_kept_on_the_thread_and_never_mailed(
     agent_client, agent, kendrascottes, django_capture_on_commit_callbacks
 ):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes)
 
     with django_capture_on_commit_callbacks(execute=True):
         agent_client.post(page_url(ticket, "note"), {"body": "Customer called too."})
@@ -426,7 +414,7 @@ def test_an_internal_note_is_kept_on_the_thread_and_never_mailed(
 
 @pytest.mark.django_db
 def test_assign_to_me_assigns_the_ticket_to_the_agent(agent_client, agent, kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes)
 
     response = agent_client.post(page_url(ticket, "assign-to-me"))
 
@@ -437,7 +425,7 @@ def test_assign_to_me_assigns_the_ticket_to_the_agent(agent_client, agent, kendr
 
 @pytest.mark.django_db
 def test_the_buttons_accept_only_post(agent_client, kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes)
 
     for action in ("reply", "note", "assign-to-me", "escalate"):
         assert agent_client.get(page_url(ticket, action)).status_code == 405, action
@@ -445,7 +433,7 @@ def test_the_buttons_accept_only_post(agent_client, kendrascottes):
 
 @pytest.mark.django_db
 def test_escalate_moves_the_ticket_to_the_senior_tier_with_its_window(agent_client, kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes)
 
     agent_client.post(page_url(ticket, "escalate"))
 
@@ -457,7 +445,7 @@ def test_escalate_moves_the_ticket_to_the_senior_tier_with_its_window(agent_clie
 
 @pytest.mark.django_db
 def test_escalating_past_the_top_tier_is_refused_with_a_message(agent_client, kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes)
     Ticket.objects.filter(pk=ticket.pk).update(tier=2)
 
     response = agent_client.post(page_url(ticket, "escalate"))
@@ -472,7 +460,7 @@ def test_escalating_past_the_top_tier_is_refused_with_a_message(agent_client, ke
 
 @pytest.mark.django_db
 def test_bulk_assign_to_me(agent_client, agent, kendrascottes):
-    tickets = [open_ticket(kendrascottes), open_ticket(kendrascottes)]
+    tickets = [TicketFactory(brand=kendrascottes), TicketFactory(brand=kendrascottes)]
 
     agent_client.post(
         TICKETS_URL, {"action": "assign_to_me", "_selected_action": [t.pk for t in tickets]}
@@ -484,7 +472,7 @@ def test_bulk_assign_to_me(agent_client, agent, kendrascottes):
 @pytest.mark.django_db
 def test_bulk_assign_asks_whom_then_assigns_the_chosen_agent(agent_client, kendrascottes):
     colleague = agent_of(kendrascottes, BrandMembership.Role.SENIOR, username="sam")
-    tickets = [open_ticket(kendrascottes), open_ticket(kendrascottes)]
+    tickets = [TicketFactory(brand=kendrascottes), TicketFactory(brand=kendrascottes)]
     selected = [t.pk for t in tickets]
 
     asked = agent_client.post(
@@ -510,7 +498,7 @@ def test_bulk_assign_asks_whom_then_assigns_the_chosen_agent(agent_client, kendr
 
 @pytest.mark.django_db
 def test_bulk_resolve_stops_the_clocks_through_the_service(agent_client, kendrascottes):
-    tickets = [open_ticket(kendrascottes), open_ticket(kendrascottes)]
+    tickets = [TicketFactory(brand=kendrascottes), TicketFactory(brand=kendrascottes)]
 
     agent_client.post(
         TICKETS_URL, {"action": "resolve_selected", "_selected_action": [t.pk for t in tickets]}
@@ -526,7 +514,7 @@ def test_bulk_resolve_tells_crocso_customers_as_each_step_is_promised(
     client, crocso, django_capture_on_commit_callbacks
 ):
     client.force_login(agent_of(crocso))
-    ticket = open_ticket(crocso, received_at=datetime(2026, 11, 9, 10, tzinfo=CHICAGO))
+    ticket = TicketFactory(brand=crocso, received_at=datetime(2026, 11, 9, 10, tzinfo=CHICAGO))
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(TICKETS_URL, {"action": "resolve_selected", "_selected_action": [ticket.pk]})

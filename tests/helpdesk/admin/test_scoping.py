@@ -14,11 +14,11 @@ from helpdesk.models import Attachment, InboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.api_keys import api_key_create
 from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_create
 from tests.factories import UserFactory
+from tests.helpdesk.admin.pages import TICKETS_URL
 
 AGENT = BrandMembership.Role.AGENT
 SENIOR = BrandMembership.Role.SENIOR
 OWNER = BrandMembership.Role.OWNER
-TICKETS_URL = "/admin/helpdesk/ticket/"
 
 
 def member(username: str, *roles, **fields):

@@ -6,35 +6,22 @@ from django.core import mail
 
 from brands.models import Brand, BrandMembership, SlaPolicy
 from brands.services import policy_version_record
-from helpdesk.models import SlaClock, SlaEvent, Ticket
+from helpdesk.models import SlaEvent
 from helpdesk.services.sla.clocks import ticket_recompute_clocks
 from helpdesk.services.sla.sweep import sla_sweep
-from helpdesk.services.tickets.lifecycle import ticket_create
-from tests.factories import admin_form_data, agent_of
+from tests.factories import TicketFactory, admin_form_data, agent_of, first_response
+from tests.helpdesk.admin.pages import page_url
 
 CHICAGO = ZoneInfo("America/Chicago")
 MONDAY = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
 
 
-def open_ticket(brand, **fields) -> Ticket:
-    values = {"customer_email": "ann@customer.example", "subject": "Ring", "body": "Hi"}
-    return ticket_create(brand, received_at=MONDAY, **(values | fields))
-
-
-def first_response(ticket: Ticket) -> SlaClock:
-    return ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
-
-
-def change_url(ticket: Ticket) -> str:
-    return f"/admin/helpdesk/ticket/{ticket.pk}/change/"
-
-
 @pytest.mark.django_db
 def test_setting_waiting_in_admin_pauses_the_clocks(client, kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     client.force_login(agent_of(kendrascottes))
-    page = client.get(change_url(ticket))
-    response = client.post(change_url(ticket), admin_form_data(page, {"status": "waiting"}))
+    page = client.get(page_url(ticket))
+    response = client.post(page_url(ticket), admin_form_data(page, {"status": "waiting"}))
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == "waiting"
@@ -45,11 +32,11 @@ def test_setting_waiting_in_admin_pauses_the_clocks(client, kendrascottes):
 def test_resolving_in_admin_stops_the_clocks_and_tells_a_crocso_customer(
     client, crocso, django_capture_on_commit_callbacks
 ):
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso, received_at=MONDAY)
     client.force_login(agent_of(crocso))
-    page = client.get(change_url(ticket))
+    page = client.get(page_url(ticket))
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(change_url(ticket), admin_form_data(page, {"status": "resolved"}))
+        client.post(page_url(ticket), admin_form_data(page, {"status": "resolved"}))
     assert first_response(ticket).state == "stopped"
     assert [m.to for m in mail.outbox] == [["ann@customer.example"]]
     assert "Resolved" in mail.outbox[0].body
@@ -57,20 +44,20 @@ def test_resolving_in_admin_stops_the_clocks_and_tells_a_crocso_customer(
 
 @pytest.mark.django_db
 def test_tier_and_urgency_cannot_be_typed_in(client, kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     client.force_login(agent_of(kendrascottes))
-    page = client.get(change_url(ticket))
-    client.post(change_url(ticket), admin_form_data(page, {"tier": "2", "is_urgent": "on"}))
+    page = client.get(page_url(ticket))
+    client.post(page_url(ticket), admin_form_data(page, {"tier": "2", "is_urgent": "on"}))
     ticket.refresh_from_db()
     assert (ticket.tier, ticket.is_urgent) == (1, False)
 
 
 @pytest.mark.django_db
 def test_a_policy_change_applies_to_new_tickets_and_leaves_existing_due_times(kendrascottes):
-    before = open_ticket(kendrascottes)
+    before = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     SlaPolicy.objects.filter(brand=kendrascottes).update(first_response_latest_hours=36)
     policy_version_record(kendrascottes, source="test")
-    after = open_ticket(Brand.objects.get(pk=kendrascottes.pk))
+    after = TicketFactory(brand=Brand.objects.get(pk=kendrascottes.pk), received_at=MONDAY)
     assert first_response(before).latest_at == MONDAY + timedelta(days=2)
     assert first_response(after).latest_at == MONDAY + timedelta(hours=36)
     assert after.policy_version.number == before.policy_version.number + 1
@@ -78,7 +65,10 @@ def test_a_policy_change_applies_to_new_tickets_and_leaves_existing_due_times(ke
 
 @pytest.mark.django_db
 def test_the_recompute_action_applies_the_current_policy_to_chosen_tickets(client, kendrascottes):
-    chosen, other = open_ticket(kendrascottes), open_ticket(kendrascottes)
+    chosen, other = (
+        TicketFactory(brand=kendrascottes, received_at=MONDAY),
+        TicketFactory(brand=kendrascottes, received_at=MONDAY),
+    )
     SlaPolicy.objects.filter(brand=kendrascottes).update(first_response_latest_hours=36)
     version = policy_version_record(kendrascottes, source="test")
     client.force_login(agent_of(kendrascottes))
@@ -96,7 +86,7 @@ def test_the_recompute_action_applies_the_current_policy_to_chosen_tickets(clien
 def test_recomputing_a_paused_clock_keeps_the_time_it_used(kendrascottes):
     from helpdesk.services.tickets.lifecycle import ticket_set_status
 
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     ticket_set_status(ticket, "waiting", at=MONDAY + timedelta(hours=6))
     SlaPolicy.objects.filter(brand=kendrascottes).update(first_response_latest_hours=36)
     policy_version_record(kendrascottes, source="test")
@@ -110,11 +100,14 @@ def test_recomputing_a_paused_clock_keeps_the_time_it_used(kendrascottes):
 def test_events_show_on_the_ticket_and_in_their_own_list_scoped_by_brand(
     client, kendrascottes, crocso
 ):
-    ks_ticket, cr_ticket = open_ticket(kendrascottes), open_ticket(crocso)
+    ks_ticket, cr_ticket = (
+        TicketFactory(brand=kendrascottes, received_at=MONDAY),
+        TicketFactory(brand=crocso, received_at=MONDAY),
+    )
     sla_sweep(now=MONDAY + timedelta(days=10))
     assert SlaEvent.objects.filter(ticket=cr_ticket).exists()
     client.force_login(agent_of(kendrascottes, BrandMembership.Role.SENIOR))
-    page = client.get(change_url(ks_ticket)).content.decode()
+    page = client.get(page_url(ks_ticket)).content.decode()
     assert "Breach" in page and "Escalation" in page
     listing = client.get("/admin/helpdesk/slaevent/?kind=breach").content.decode()
     assert ks_ticket.reference in listing
@@ -123,11 +116,11 @@ def test_events_show_on_the_ticket_and_in_their_own_list_scoped_by_brand(
 
 @pytest.mark.django_db
 def test_admin_refuses_a_complaint_without_an_order_number(client, kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     complaint = kendrascottes.categories.get(slug="complaint")
     client.force_login(agent_of(kendrascottes))
-    page = client.get(change_url(ticket))
-    refused = client.post(change_url(ticket), admin_form_data(page, {"category": complaint.pk}))
+    page = client.get(page_url(ticket))
+    refused = client.post(page_url(ticket), admin_form_data(page, {"category": complaint.pk}))
     assert refused.status_code == 200
     assert "An order number is required for Complaints." in refused.content.decode()
     ticket.refresh_from_db()
@@ -137,10 +130,12 @@ def test_admin_refuses_a_complaint_without_an_order_number(client, kendrascottes
 @pytest.mark.django_db
 def test_an_order_number_given_in_admin_completes_a_ticket_from_mail(client, kendrascottes):
     complaint = kendrascottes.categories.get(slug="complaint")
-    ticket = open_ticket(kendrascottes, category=complaint, incomplete_ok=True)
+    ticket = TicketFactory(
+        brand=kendrascottes, received_at=MONDAY, category=complaint, incomplete_ok=True
+    )
     assert ticket.is_incomplete
     client.force_login(agent_of(kendrascottes))
-    page = client.get(change_url(ticket))
-    client.post(change_url(ticket), admin_form_data(page, {"order_number": " KS-1042 "}))
+    page = client.get(page_url(ticket))
+    client.post(page_url(ticket), admin_form_data(page, {"order_number": " KS-1042 "}))
     ticket.refresh_from_db()
     assert (ticket.order_number, ticket.is_incomplete) == ("KS-1042", False)

@@ -12,14 +12,9 @@ from django.utils import formats, timezone
 from brands.models import Brand, BrandMembership
 from helpdesk.models import Message, SlaClock, Ticket
 from helpdesk.services.sla.clocks import first_response_terms
-from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_create, ticket_set_status
-from tests.factories import UserFactory, admin_form_data, agent_of
-
-TICKETS_URL = "/admin/helpdesk/ticket/"
-
-
-def change_url(ticket: Ticket) -> str:
-    return f"{TICKETS_URL}{ticket.pk}/change/"
+from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_set_status
+from tests.factories import TicketFactory, UserFactory, admin_form_data, agent_of
+from tests.helpdesk.admin.pages import TICKETS_URL, page_url
 
 
 def received_for(brand: Brand, state: str) -> datetime:
@@ -37,16 +32,6 @@ def received_for(brand: Brand, state: str) -> datetime:
         if state == "breached" and terms.latest_at <= now:
             return at
     raise AssertionError(f"no receipt time gives a {state} clock")
-
-
-def open_ticket(brand: Brand, **fields) -> Ticket:
-    values = {
-        "customer_email": "ann@customer.example",
-        "subject": "Where is my order?",
-        "body": "Hello, my order has not arrived.",
-        "received_at": timezone.now() - timedelta(minutes=5),
-    }
-    return ticket_create(brand, **(values | fields))
 
 
 def listed(response) -> list[str]:
@@ -92,8 +77,8 @@ def many_tickets(brands: list[Brand], count: int) -> list[Ticket]:
     for i in range(count):
         brand = brands[i % len(brands)]
         categories = list(brand.categories.filter(requires_order_number=False))
-        ticket = open_ticket(
-            brand,
+        ticket = TicketFactory(
+            brand=brand,
             customer_email=f"customer{i}@customer.example",
             category=categories[i % len(categories)],
             is_urgent=i % 4 == 0,
@@ -150,7 +135,7 @@ def test_an_agents_changelist_query_count_does_not_grow_with_the_rows(client, cr
 @pytest.mark.django_db
 def test_the_changelist_shows_the_queue_columns(client, superuser, kendrascottes):
     client.force_login(superuser)
-    ticket = open_ticket(kendrascottes, is_urgent=True, subject="Ring arrived broken")
+    ticket = TicketFactory(brand=kendrascottes, is_urgent=True, subject="Ring arrived broken")
     ticket.assignee = agent_of(kendrascottes, username="kim")
     ticket.save(update_fields=["assignee"])
 
@@ -186,10 +171,12 @@ def test_a_ticket_past_its_target_shows_due_soon_and_past_its_latest_shows_breac
     client, superuser, kendrascottes, crocso
 ):
     client.force_login(superuser)
-    due_soon = open_ticket(kendrascottes, received_at=received_for(kendrascottes, "due_soon"))
-    breached = open_ticket(crocso, received_at=received_for(crocso, "breached"))
-    on_time = open_ticket(kendrascottes)
-    answered = open_ticket(crocso, received_at=received_for(crocso, "breached"))
+    due_soon = TicketFactory(
+        brand=kendrascottes, received_at=received_for(kendrascottes, "due_soon")
+    )
+    breached = TicketFactory(brand=crocso, received_at=received_for(crocso, "breached"))
+    on_time = TicketFactory(brand=kendrascottes)
+    answered = TicketFactory(brand=crocso, received_at=received_for(crocso, "breached"))
     ticket_set_status(answered, Ticket.Status.RESOLVED, notify=False)
 
     response = client.get(TICKETS_URL)
@@ -209,19 +196,19 @@ def test_a_ticket_past_its_target_shows_due_soon_and_past_its_latest_shows_breac
 def queue(kendrascottes, crocso) -> dict[str, Ticket]:
     """A small queue over both brands with one distinguishing trait per ticket."""
     tickets = {
-        "ks_new": open_ticket(kendrascottes, customer_email="nina@customer.example"),
-        "ks_urgent": open_ticket(kendrascottes, is_urgent=True),
-        "ks_tier2": open_ticket(kendrascottes),
-        "ks_due_soon": open_ticket(
-            kendrascottes, received_at=received_for(kendrascottes, "due_soon")
+        "ks_new": TicketFactory(brand=kendrascottes, customer_email="nina@customer.example"),
+        "ks_urgent": TicketFactory(brand=kendrascottes, is_urgent=True),
+        "ks_tier2": TicketFactory(brand=kendrascottes),
+        "ks_due_soon": TicketFactory(
+            brand=kendrascottes, received_at=received_for(kendrascottes, "due_soon")
         ),
-        "cr_order": open_ticket(
-            crocso,
+        "cr_order": TicketFactory(
+            brand=crocso,
             order_number="CR-ORDER-778",
             category=crocso.categories.filter(requires_order_number=True).first(),
         ),
-        "cr_breached": open_ticket(crocso, received_at=received_for(crocso, "breached")),
-        "cr_waiting": open_ticket(crocso),
+        "cr_breached": TicketFactory(brand=crocso, received_at=received_for(crocso, "breached")),
+        "cr_waiting": TicketFactory(brand=crocso),
     }
     Ticket.objects.filter(pk=tickets["ks_tier2"].pk).update(tier=2)
     ticket_set_status(tickets["cr_waiting"], Ticket.Status.WAITING, notify=False)
@@ -270,7 +257,7 @@ def test_search_finds_a_ticket_by_its_reference(client, superuser, queue):
 @pytest.mark.django_db
 def test_the_change_page_shows_the_thread_and_the_sla_clocks(client, cr_agent, crocso):
     client.force_login(cr_agent)
-    ticket = open_ticket(crocso, body="My clogs are the wrong size.")
+    ticket = TicketFactory(brand=crocso, body="My clogs are the wrong size.")
     ticket_add_note(ticket, author=cr_agent, body="Check the warehouse pick list.")
     Message.objects.create(
         ticket=ticket,
@@ -282,7 +269,7 @@ def test_the_change_page_shows_the_thread_and_the_sla_clocks(client, cr_agent, c
     )
     clock = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
 
-    response = client.get(change_url(ticket))
+    response = client.get(page_url(ticket))
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -316,7 +303,7 @@ def test_a_crocso_agent_is_sent_away_from_a_kendrascottes_ticket(client, cr_agen
     client.force_login(cr_agent)
     ticket = queue["ks_new"]
 
-    response = client.get(change_url(ticket))
+    response = client.get(page_url(ticket))
 
     # Another brand's ticket does not exist for them: a 404, not Django's redirect to the
     # index with a message that would confirm the ticket is there.
@@ -329,7 +316,7 @@ def test_a_crocso_agent_cannot_change_a_kendrascottes_ticket_by_posting(client, 
     client.force_login(cr_agent)
     ticket = queue["ks_new"]
 
-    response = client.post(change_url(ticket), {"subject": "hijacked", "status": "closed"})
+    response = client.post(page_url(ticket), {"subject": "hijacked", "status": "closed"})
 
     assert response.status_code == 404
     ticket.refresh_from_db()
@@ -363,7 +350,7 @@ def test_a_brand_owner_who_is_not_an_agent_cannot_see_tickets(client, kendrascot
     client.force_login(owner)
 
     assert client.get(TICKETS_URL).status_code == 403
-    assert client.get(change_url(queue["ks_new"])).status_code == 403
+    assert client.get(page_url(queue["ks_new"])).status_code == 403
     index = client.get("/admin/").content.decode()
     assert TICKETS_URL not in index
 
@@ -375,7 +362,7 @@ def test_a_superuser_sees_every_brands_tickets(client, superuser, queue):
     response = client.get(TICKETS_URL)
 
     assert listed(response) == refs(queue, *queue)
-    assert client.get(change_url(queue["ks_new"])).status_code == 200
+    assert client.get(page_url(queue["ks_new"])).status_code == 200
 
 
 @pytest.mark.django_db
@@ -383,9 +370,9 @@ def test_the_category_dropdown_lists_only_the_tickets_brand_categories(
     client, cr_agent, kendrascottes, crocso
 ):
     client.force_login(cr_agent)
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso)
 
-    response = client.get(change_url(ticket))
+    response = client.get(page_url(ticket))
 
     field = response.context["adminform"].form.fields["category"]
     assert set(field.queryset) == set(crocso.categories.all())
@@ -404,14 +391,14 @@ def test_an_agent_of_both_brands_gets_only_the_tickets_own_brand_categories_and_
     UserFactory(username="stranger")
     root = UserFactory(username="root", is_superuser=True)
     client.force_login(agent)
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso)
 
-    form = client.get(change_url(ticket)).context["adminform"].form
+    form = client.get(page_url(ticket)).context["adminform"].form
 
     assert set(form.fields["category"].queryset) == set(crocso.categories.all())
     # The same people ticket_assign accepts: the brand's agents and seniors, and superusers.
     assert set(form.fields["assignee"].queryset) == {agent, root}
-    ks_form = client.get(change_url(open_ticket(kendrascottes))).context["adminform"].form
+    ks_form = client.get(page_url(TicketFactory(brand=kendrascottes))).context["adminform"].form
     assert set(ks_form.fields["assignee"].queryset) == {agent, ks_agent, ks_senior, root}
 
 
@@ -419,13 +406,13 @@ def test_an_agent_of_both_brands_gets_only_the_tickets_own_brand_categories_and_
 def test_an_assignee_who_left_the_brand_stays_selected_on_the_change_form(client, crocso):
     agent = agent_of(crocso, username="carl")
     leaver = agent_of(crocso, username="lee")
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso)
     Ticket.objects.filter(pk=ticket.pk).update(assignee=leaver)
     BrandMembership.objects.filter(user=leaver).delete()
     client.force_login(agent)
 
-    page = client.get(change_url(ticket))
-    response = client.post(change_url(ticket), admin_form_data(page, {"subject": "Sizes"}))
+    page = client.get(page_url(ticket))
+    response = client.post(page_url(ticket), admin_form_data(page, {"subject": "Sizes"}))
 
     assert response.status_code == 302
     ticket.refresh_from_db()
@@ -437,11 +424,11 @@ def test_an_agent_assigns_a_colleague_through_the_change_form(client, crocso):
     agent = agent_of(crocso, username="carl")
     colleague = agent_of(crocso, role=BrandMembership.Role.SENIOR, username="cleo")
     client.force_login(agent)
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso)
 
-    data = admin_form_data(client.get(change_url(ticket)), {"assignee": colleague.pk})
+    data = admin_form_data(client.get(page_url(ticket)), {"assignee": colleague.pk})
 
-    response = client.post(change_url(ticket), data)
+    response = client.post(page_url(ticket), data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     ticket.refresh_from_db()
@@ -455,12 +442,12 @@ def test_a_kendrascottes_category_cannot_be_posted_onto_a_crocso_ticket(
     agent = agent_of(crocso, username="both")
     BrandMembership.objects.create(user=agent, brand=kendrascottes, role="agent")
     client.force_login(agent)
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso)
     foreign = kendrascottes.categories.first()
 
-    data = admin_form_data(client.get(change_url(ticket)), {"category": foreign.pk})
+    data = admin_form_data(client.get(page_url(ticket)), {"category": foreign.pk})
 
-    response = client.post(change_url(ticket), data)
+    response = client.post(page_url(ticket), data)
 
     assert response.status_code == 200
     assert "category" in response.context["adminform"].form.errors

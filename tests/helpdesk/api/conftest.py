@@ -8,8 +8,7 @@ from brands.models import BrandApiKey
 from helpdesk.api import throttling
 from helpdesk.models import Ticket
 from helpdesk.services.api_keys import api_key_create
-from helpdesk.services.intake.storefront import ticket_open
-from tests.factories import agent_of
+from tests.factories import StorefrontTicketFactory, agent_of
 
 
 @pytest.fixture(autouse=True)
@@ -68,21 +67,11 @@ def staff(ks_agent) -> APIClient:
     return client
 
 
-def open_ticket(brand, **fields) -> Ticket:
-    values = {
-        "customer_email": "ann@customer.example",
-        "customer_name": "Ann",
-        "subject": "Where is my necklace?",
-        "message": "It has not arrived.",
-    }
-    return ticket_open(brand, **(values | fields))
-
-
 @pytest.fixture
 def ks_ticket(kendrascottes) -> Ticket:
-    return open_ticket(kendrascottes)
+    return StorefrontTicketFactory(brand=kendrascottes)
 
 
 @pytest.fixture
 def cr_ticket(crocso) -> Ticket:
-    return open_ticket(crocso, subject="Clogs too small")
+    return StorefrontTicketFactory(brand=crocso, subject="Clogs too small")

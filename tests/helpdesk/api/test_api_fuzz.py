@@ -27,8 +27,7 @@ from schemathesis.specs.openapi.checks import (
 from helpdesk.models import Ticket
 from helpdesk.services.api_keys import api_key_create
 from helpdesk.services.tickets.lifecycle import ticket_set_status
-
-from .conftest import open_ticket
+from tests.factories import StorefrontTicketFactory
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 # The same examples on every run in CI; FUZZ_RANDOM=1 explores new ones.
@@ -67,9 +66,12 @@ def fuzz_target(kendrascottes, crocso, ks_agent, settings, tmp_path):
     api_key.throttle_rate = "100000/min"
     api_key.save()
     token = Token.objects.create(user=ks_agent).key
-    tickets = [open_ticket(kendrascottes), open_ticket(kendrascottes)]
+    tickets = [
+        StorefrontTicketFactory(brand=kendrascottes),
+        StorefrontTicketFactory(brand=kendrascottes),
+    ]
     ticket_set_status(tickets[1], Ticket.Status.RESOLVED)
-    open_ticket(crocso)  # another brand's, never to be reached
+    StorefrontTicketFactory(brand=crocso)  # another brand's, never to be reached
     app = django_wsgi_app()
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app)
     return schema, app, key, token, [t.reference for t in tickets]

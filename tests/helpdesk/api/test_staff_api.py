@@ -11,9 +11,7 @@ from rest_framework.test import APIClient
 from brands.models import BrandMembership
 from helpdesk.models import SlaClock, Ticket
 from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_assign, ticket_set_status
-from tests.factories import UserFactory, agent_of
-
-from .conftest import open_ticket
+from tests.factories import StorefrontTicketFactory, UserFactory, agent_of
 
 
 def token_client(user) -> APIClient:
@@ -140,9 +138,9 @@ def test_a_brand_owner_who_is_not_an_agent_sees_no_tickets(kendrascottes, ks_tic
 
 @pytest.mark.django_db
 def test_the_list_filters_by_status_urgency_tier_and_assignee(staff, kendrascottes, ks_agent):
-    plain = open_ticket(kendrascottes)
-    urgent = open_ticket(kendrascottes, message="The bracelet arrived broken.")
-    resolved = open_ticket(kendrascottes)
+    plain = StorefrontTicketFactory(brand=kendrascottes)
+    urgent = StorefrontTicketFactory(brand=kendrascottes, message="The bracelet arrived broken.")
+    resolved = StorefrontTicketFactory(brand=kendrascottes)
     ticket_set_status(resolved, Ticket.Status.RESOLVED)
     ticket_assign(plain, ks_agent)
     staff.post(f"/api/v1/staff/tickets/{urgent.reference}/escalate/", {}, format="json")
@@ -156,8 +154,8 @@ def test_the_list_filters_by_status_urgency_tier_and_assignee(staff, kendrascott
 
 @pytest.mark.django_db
 def test_the_list_filters_by_breach_due_time_creation_and_text(staff, kendrascottes):
-    late = open_ticket(kendrascottes, subject="Late order", order_number="ORD-77")
-    fresh = open_ticket(kendrascottes, subject="New question")
+    late = StorefrontTicketFactory(brand=kendrascottes, subject="Late order", order_number="ORD-77")
+    fresh = StorefrontTicketFactory(brand=kendrascottes, subject="New question")
     past = timezone.now() - timedelta(hours=1)
     SlaClock.objects.filter(ticket=late).update(latest_at=past, target_at=past)
     Ticket.objects.filter(pk=late.pk).update(received_at=timezone.now() - timedelta(days=5))
@@ -177,7 +175,10 @@ def test_the_list_filters_by_breach_due_time_creation_and_text(staff, kendrascot
 
 @pytest.mark.django_db
 def test_the_list_orders_by_due_time_and_creation(staff, kendrascottes):
-    first, second = open_ticket(kendrascottes), open_ticket(kendrascottes)
+    first, second = (
+        StorefrontTicketFactory(brand=kendrascottes),
+        StorefrontTicketFactory(brand=kendrascottes),
+    )
     later = timezone.now() + timedelta(days=30)
     SlaClock.objects.filter(ticket=first).update(latest_at=later)
     assert refs(staff, "?ordering=due") == [second.reference, first.reference]
@@ -200,7 +201,9 @@ def test_an_invalid_staff_filter_is_a_400(staff, query):
 @pytest.mark.django_db
 def test_the_staff_list_runs_the_same_queries_for_one_row_or_many(staff, kendrascottes, ks_agent):
     for n in range(5):
-        ticket = open_ticket(kendrascottes, customer_email=f"c{n}@customer.example")
+        ticket = StorefrontTicketFactory(
+            brand=kendrascottes, customer_email=f"c{n}@customer.example"
+        )
         ticket_assign(ticket, ks_agent)
 
     def queries(page_size: int) -> int:

@@ -23,7 +23,7 @@ from helpdesk.models import (
 from helpdesk.selectors import storefront as storefront_selectors
 from helpdesk.services.intake.storefront import ticket_open
 from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_reply, ticket_set_status
-from tests.factories import agent_of
+from tests.factories import StorefrontTicketFactory, agent_of
 from tests.helpdesk.query_plans import (
     brand_history,
     index_columns_used,
@@ -31,7 +31,7 @@ from tests.helpdesk.query_plans import (
     rows_read_by_selects,
 )
 
-from .conftest import key_client, open_ticket
+from .conftest import key_client
 
 NEW_TICKET = {
     "customer_email": "Ann@Customer.example",
@@ -397,8 +397,8 @@ def test_the_list_shows_only_the_keys_brand(storefront, ks_ticket, cr_ticket):
 
 @pytest.mark.django_db
 def test_the_list_filters_by_customer_status_and_creation_time(storefront, kendrascottes):
-    ann = open_ticket(kendrascottes)
-    bob = open_ticket(kendrascottes, customer_email="bob@customer.example")
+    ann = StorefrontTicketFactory(brand=kendrascottes)
+    bob = StorefrontTicketFactory(brand=kendrascottes, customer_email="bob@customer.example")
     ticket_set_status(bob, Ticket.Status.RESOLVED)
     Ticket.objects.filter(pk=ann.pk).update(received_at=timezone.now() - timedelta(days=10))
 
@@ -438,7 +438,7 @@ def test_a_page_past_the_end_is_not_found(storefront, ks_ticket):
 @pytest.mark.django_db
 def test_the_list_runs_the_same_queries_for_one_row_or_many(storefront, kendrascottes):
     for n in range(6):
-        open_ticket(kendrascottes, customer_email=f"c{n}@customer.example")
+        StorefrontTicketFactory(brand=kendrascottes, customer_email=f"c{n}@customer.example")
     storefront.get("/api/v1/tickets/")  # records the key's last use, a once-a-minute write
 
     def queries(page_size: int) -> int:

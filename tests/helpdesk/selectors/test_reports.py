@@ -17,13 +17,12 @@ from brands.models import BrandMembership
 from helpdesk.models import Feedback, SlaClock, SlaEvent, Ticket
 from helpdesk.selectors.reports import ReportPeriod, brand_report, percentile, report_csv_rows
 from helpdesk.services.tickets.lifecycle import (
-    ticket_create,
     ticket_customer_reply,
     ticket_escalate,
     ticket_reply,
     ticket_set_status,
 )
-from tests.factories import UserFactory, agent_of
+from tests.factories import SlaEventFactory, TicketFactory, UserFactory, agent_of
 
 CHICAGO = ZoneInfo("America/Chicago")
 WEEK = ReportPeriod(date(2026, 11, 9), date(2026, 11, 13))  # Monday to Friday
@@ -32,11 +31,6 @@ REPORTS_URL = "/admin/reports/"
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=CHICAGO)
-
-
-def opened(brand, received_at: datetime, **fields) -> Ticket:
-    values = {"customer_email": "ann@customer.example", "subject": "Ring", "body": "Hello"}
-    return ticket_create(brand, received_at=received_at, **(values | fields))
 
 
 @pytest.fixture
@@ -49,16 +43,16 @@ def week(kendrascottes, crocso) -> dict[str, Ticket]:
     """
     agent = agent_of(kendrascottes)
     t = {
-        "t0": opened(kendrascottes, at(6, 15)),
-        "t1": opened(kendrascottes, at(9, 10)),
-        "t2": opened(kendrascottes, at(9, 12)),
-        "t4": opened(kendrascottes, at(9, 9)),
-        "t5": opened(kendrascottes, at(10, 10)),
-        "t3": opened(kendrascottes, at(13, 15)),
-        "t6": opened(kendrascottes, at(13, 23, 30)),
-        "t7": opened(kendrascottes, at(8, 23, 30)),
+        "t0": TicketFactory(brand=kendrascottes, received_at=at(6, 15)),
+        "t1": TicketFactory(brand=kendrascottes, received_at=at(9, 10)),
+        "t2": TicketFactory(brand=kendrascottes, received_at=at(9, 12)),
+        "t4": TicketFactory(brand=kendrascottes, received_at=at(9, 9)),
+        "t5": TicketFactory(brand=kendrascottes, received_at=at(10, 10)),
+        "t3": TicketFactory(brand=kendrascottes, received_at=at(13, 15)),
+        "t6": TicketFactory(brand=kendrascottes, received_at=at(13, 23, 30)),
+        "t7": TicketFactory(brand=kendrascottes, received_at=at(8, 23, 30)),
     }
-    opened(crocso, at(10, 10))
+    TicketFactory(brand=crocso, received_at=at(10, 10))
     # t0: one reply that resolves it, inside the week: first-contact resolution.
     ticket_reply(t["t0"], author=agent, body="Done", status="resolved", at=at(9, 10))
     # t1: 6 business hours, resolved by that one reply.
@@ -87,9 +81,7 @@ def week(kendrascottes, crocso) -> dict[str, Ticket]:
         (t6_tier, SlaEvent.Kind.BREACH, at(13, 12), 2),
         (t6_tier, SlaEvent.Kind.BREACH, at(16, 12), 2),
     ):
-        SlaEvent.objects.create(
-            ticket=clock.ticket, clock=clock, kind=kind, due_at=due, tier=tier, created_at=due
-        )
+        SlaEventFactory(clock=clock, kind=kind, due_at=due, tier=tier, created_at=due)
     return t
 
 

@@ -5,17 +5,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from helpdesk.models import SlaClock, Ticket
-from helpdesk.services.tickets.lifecycle import ticket_create, ticket_set_status
-
-
-def open_ticket(brand, hours_ago: float) -> Ticket:
-    return ticket_create(
-        brand,
-        customer_email="c@customer.example",
-        subject="s",
-        body="b",
-        received_at=timezone.now() - timedelta(hours=hours_ago),
-    )
+from helpdesk.services.tickets.lifecycle import ticket_set_status
+from tests.factories import TicketFactory
 
 
 def set_clock(ticket: Ticket, *, target_in: float, latest_in: float) -> None:
@@ -28,7 +19,7 @@ def set_clock(ticket: Ticket, *, target_in: float, latest_in: float) -> None:
 @pytest.mark.django_db
 def test_it_counts_open_tickets_by_clock_state_per_brand(capsys, kendrascottes, crocso):
     on_track, due_soon, breached, waiting, resolved = (
-        open_ticket(kendrascottes, 0) for _ in range(5)
+        TicketFactory(brand=kendrascottes) for _ in range(5)
     )
     set_clock(on_track, target_in=2, latest_in=4)
     set_clock(due_soon, target_in=-1, latest_in=4)
@@ -36,7 +27,7 @@ def test_it_counts_open_tickets_by_clock_state_per_brand(capsys, kendrascottes, 
     set_clock(waiting, target_in=2, latest_in=4)
     ticket_set_status(waiting, Ticket.Status.WAITING)
     ticket_set_status(resolved, Ticket.Status.RESOLVED)
-    set_clock(open_ticket(crocso, 0), target_in=-1, latest_in=1)
+    set_clock(TicketFactory(brand=crocso), target_in=-1, latest_in=1)
 
     call_command("sla_status")
     lines = [line.split() for line in capsys.readouterr().out.splitlines()]

@@ -12,16 +12,11 @@ from helpdesk.models import OutboundEmail
 from helpdesk.services.outbox.sending import email_render
 from helpdesk.services.rendering.status_links import status_url
 from helpdesk.services.sla.sweep import sla_sweep
-from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_create
-from tests.factories import agent_of
+from helpdesk.services.tickets.lifecycle import ticket_acknowledge
+from tests.factories import TicketFactory, agent_of
 
 CHICAGO = ZoneInfo("America/Chicago")
 MONDAY = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
-
-
-def open_ticket(brand, **fields):
-    values = {"customer_email": "ann@customer.example", "subject": "Clogs", "body": "Hi"}
-    return ticket_create(brand, received_at=MONDAY, **(values | fields))
 
 
 def own_wording(brand, name: str, **fields) -> EmailTemplate:
@@ -42,7 +37,10 @@ def test_a_brands_own_acknowledgement_replaces_the_shipped_one_for_that_brand_on
         body_text="Hey {{ ticket.customer_name|default:'there' }}, answer by {{ reply_by }}.",
         body_html="",
     )
-    cr_ticket, ks_ticket = open_ticket(crocso), open_ticket(kendrascottes)
+    cr_ticket, ks_ticket = (
+        TicketFactory(brand=crocso, received_at=MONDAY),
+        TicketFactory(brand=kendrascottes, received_at=MONDAY),
+    )
 
     ours = ticket_acknowledge(cr_ticket)
     shipped = ticket_acknowledge(ks_ticket)
@@ -63,7 +61,7 @@ def test_a_brands_html_wording_is_escaped_like_any_template(crocso):
         body_text="{{ ticket.subject }}",
         body_html="<p>{{ ticket.subject }}</p>",
     )
-    ticket = open_ticket(crocso, subject="<b>Clogs</b> & more")
+    ticket = TicketFactory(brand=crocso, received_at=MONDAY, subject="<b>Clogs</b> & more")
 
     subject, text, html = email_render(crocso, "acknowledgement", {"ticket": ticket})
 
@@ -75,7 +73,7 @@ def test_a_brands_html_wording_is_escaped_like_any_template(crocso):
 @pytest.mark.django_db
 def test_a_brands_wording_sees_plain_values_not_the_models_behind_them(crocso):
     agent = agent_of(crocso, first_name="Cleo")
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso, received_at=MONDAY)
     ticket.assignee = agent
     own_wording(
         crocso,
@@ -95,7 +93,7 @@ def test_a_brands_wording_sees_plain_values_not_the_models_behind_them(crocso):
 @pytest.mark.django_db
 def test_mail_about_a_ticket_can_link_to_the_customers_status_page(crocso):
     own_wording(crocso, "acknowledgement", subject="Hi", body_text="Follow it: {{ status_url }}")
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso, received_at=MONDAY)
 
     _subject, text, _html = email_render(crocso, "acknowledgement", {"ticket": ticket})
 
@@ -104,7 +102,7 @@ def test_mail_about_a_ticket_can_link_to_the_customers_status_page(crocso):
 
 @pytest.mark.django_db
 def test_a_changed_wording_is_used_from_its_policy_version_on(crocso):
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso, received_at=MONDAY)
     own_wording(crocso, "acknowledgement", subject="First", body_text="One")
     assert email_render(crocso, "acknowledgement", {"ticket": ticket})[0] == "First"
 
@@ -126,7 +124,7 @@ def test_the_sweep_with_a_brands_own_alert_wording_reads_a_fixed_number_of_queri
         body_text="{{ clock.get_kind_display }} due {{ latest }}",
     )
     for _ in range(30):
-        open_ticket(kendrascottes)
+        TicketFactory(brand=kendrascottes, received_at=MONDAY)
 
     with django_assert_max_num_queries(12):
         assert sla_sweep(now=MONDAY + timedelta(hours=25)) == 30

@@ -13,13 +13,12 @@ from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.sla import sweep as sweep_service
 from helpdesk.services.sla.sweep import sla_sweep
 from helpdesk.services.tickets.lifecycle import (
-    ticket_create,
     ticket_customer_reply,
     ticket_escalate,
     ticket_reply,
     ticket_set_status,
 )
-from tests.factories import agent_of
+from tests.factories import TicketFactory, agent_of
 
 CHICAGO = ZoneInfo("America/Chicago")
 MONDAY = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
@@ -31,11 +30,6 @@ def staff(kendrascottes):
         "agent": agent_of(kendrascottes, email="agent@ks.example"),
         "senior": agent_of(kendrascottes, BrandMembership.Role.SENIOR, email="senior@ks.example"),
     }
-
-
-def open_ticket(brand, received_at=MONDAY, **fields) -> Ticket:
-    values = {"customer_email": "ann@customer.example", "subject": "Ring size", "body": "Hi"}
-    return ticket_create(brand, received_at=received_at, **(values | fields))
 
 
 def clock_of(ticket: Ticket, kind: str) -> SlaClock:
@@ -55,7 +49,7 @@ def sent_to(address: str) -> list:
 def test_the_target_fires_a_warning_to_the_tiers_agents(
     kendrascottes, staff, django_capture_on_commit_callbacks
 ):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     assert sweep(MONDAY + timedelta(hours=23), django_capture_on_commit_callbacks) == 0
     assert sweep(MONDAY + timedelta(hours=24), django_capture_on_commit_callbacks) == 1
     event = ticket.sla_events.get()
@@ -72,7 +66,7 @@ def test_the_target_fires_a_warning_to_the_tiers_agents(
 def test_a_warning_goes_to_the_assignee_alone_when_there_is_one(
     kendrascottes, staff, django_capture_on_commit_callbacks
 ):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     Ticket.objects.filter(pk=ticket.pk).update(assignee=staff["agent"])
     agent_of(kendrascottes, username="other", email="other@ks.example")
     sweep(MONDAY + timedelta(hours=25), django_capture_on_commit_callbacks)
@@ -83,7 +77,7 @@ def test_a_warning_goes_to_the_assignee_alone_when_there_is_one(
 def test_a_breach_escalates_to_the_senior_tier_and_starts_its_window(
     kendrascottes, staff, django_capture_on_commit_callbacks
 ):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     breach_time = datetime(2026, 11, 11, 10, 0, tzinfo=CHICAGO)
     assert sweep(breach_time, django_capture_on_commit_callbacks) == 2
     ticket.refresh_from_db()
@@ -103,7 +97,7 @@ def test_a_breach_escalates_to_the_senior_tier_and_starts_its_window(
 def test_a_breach_at_the_top_tier_alerts_the_seniors(
     kendrascottes, staff, django_capture_on_commit_callbacks
 ):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     sweep(datetime(2026, 11, 11, 10, 0, tzinfo=CHICAGO), django_capture_on_commit_callbacks)
     mail.outbox.clear()
     sweep(datetime(2026, 11, 13, 10, 0, tzinfo=CHICAGO), django_capture_on_commit_callbacks)
@@ -118,7 +112,7 @@ def test_a_breach_at_the_top_tier_alerts_the_seniors(
 def test_sweeping_again_fires_nothing_twice(
     kendrascottes, staff, django_capture_on_commit_callbacks
 ):
-    open_ticket(kendrascottes)
+    TicketFactory(brand=kendrascottes, received_at=MONDAY)
     late = datetime(2026, 11, 20, 10, 0, tzinfo=CHICAGO)
     first = sweep(late, django_capture_on_commit_callbacks)
     mails = len(mail.outbox)
@@ -130,7 +124,7 @@ def test_sweeping_again_fires_nothing_twice(
 
 @pytest.mark.django_db
 def test_a_paused_clock_does_not_fire(kendrascottes, staff, django_capture_on_commit_callbacks):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     ticket_set_status(ticket, Ticket.Status.WAITING, at=MONDAY + timedelta(hours=1))
     assert (
         sweep(datetime(2026, 11, 30, 10, 0, tzinfo=CHICAGO), django_capture_on_commit_callbacks)
@@ -144,7 +138,7 @@ def test_the_sweep_reads_a_fixed_number_of_queries_per_batch(
     kendrascottes, staff, django_assert_max_num_queries
 ):
     for _ in range(30):
-        open_ticket(kendrascottes)
+        TicketFactory(brand=kendrascottes, received_at=MONDAY)
     with django_assert_max_num_queries(12):
         assert sla_sweep(now=MONDAY + timedelta(hours=25)) == 30
 
@@ -153,7 +147,7 @@ def test_the_sweep_reads_a_fixed_number_of_queries_per_batch(
 def test_an_agent_reply_answers_the_first_response_and_starts_the_update_cadence(
     kendrascottes, staff
 ):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     tuesday = MONDAY + timedelta(days=1)
     ticket_reply(ticket, author=staff["agent"], body="Looking into it", at=tuesday)
     ticket.refresh_from_db()
@@ -166,7 +160,7 @@ def test_an_agent_reply_answers_the_first_response_and_starts_the_update_cadence
 
 @pytest.mark.django_db
 def test_every_reply_restarts_the_update_cadence(kendrascottes, staff):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     ticket_reply(ticket, author=staff["agent"], body="First", at=MONDAY + timedelta(hours=1))
     thursday = datetime(2026, 11, 12, 15, 0, tzinfo=CHICAGO)
     ticket_reply(ticket, author=staff["agent"], body="Refund is on its way", at=thursday)
@@ -180,7 +174,7 @@ def test_every_reply_restarts_the_update_cadence(kendrascottes, staff):
 def test_the_update_reminder_goes_to_the_agent(
     kendrascottes, staff, django_capture_on_commit_callbacks
 ):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     ticket_reply(ticket, author=staff["agent"], body="On it", at=MONDAY)
     mail.outbox.clear()
     sweep(datetime(2026, 11, 12, 10, 0, 1, tzinfo=CHICAGO), django_capture_on_commit_callbacks)
@@ -192,7 +186,7 @@ def test_the_update_reminder_goes_to_the_agent(
 @pytest.mark.django_db
 def test_crocso_has_no_update_cadence_but_tells_the_customer_each_step(crocso):
     agent = agent_of(crocso, email="agent@cr.example")
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso, received_at=MONDAY)
     ticket_reply(ticket, author=agent, body="We are checking", at=MONDAY)
     assert not ticket.clocks.filter(kind="periodic_update").exists()
     ticket_set_status(ticket, Ticket.Status.RESOLVED, at=MONDAY + timedelta(hours=2))
@@ -202,8 +196,11 @@ def test_crocso_has_no_update_cadence_but_tells_the_customer_each_step(crocso):
 
 @pytest.mark.django_db
 def test_a_complaint_gets_the_resolution_proposal_clock(kendrascottes):
-    ticket = open_ticket(
-        kendrascottes, category=kendrascottes.categories.get(slug="complaint"), order_number="KS-1"
+    ticket = TicketFactory(
+        brand=kendrascottes,
+        received_at=MONDAY,
+        category=kendrascottes.categories.get(slug="complaint"),
+        order_number="KS-1",
     )
     proposal = clock_of(ticket, "complaint_proposal")
     assert proposal.latest_at == datetime(2026, 11, 11, 10, 0, tzinfo=CHICAGO)
@@ -212,8 +209,11 @@ def test_a_complaint_gets_the_resolution_proposal_clock(kendrascottes):
 
 @pytest.mark.django_db
 def test_a_reply_proposing_a_resolution_answers_the_complaint_clock(kendrascottes, staff):
-    ticket = open_ticket(
-        kendrascottes, category=kendrascottes.categories.get(slug="complaint"), order_number="KS-1"
+    ticket = TicketFactory(
+        brand=kendrascottes,
+        received_at=MONDAY,
+        category=kendrascottes.categories.get(slug="complaint"),
+        order_number="KS-1",
     )
     ticket_reply(
         ticket,
@@ -227,7 +227,7 @@ def test_a_reply_proposing_a_resolution_answers_the_complaint_clock(kendrascotte
 
 @pytest.mark.django_db
 def test_the_customer_asking_for_a_senior_escalates_once(kendrascottes, staff):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     ticket_reply(
         ticket, author=staff["agent"], body="Here is our offer", at=MONDAY + timedelta(hours=2)
     )
@@ -248,7 +248,7 @@ def test_the_customer_asking_for_a_senior_escalates_once(kendrascottes, staff):
 
 @pytest.mark.django_db
 def test_crocso_customers_ask_in_their_policys_own_words(crocso):
-    ticket = open_ticket(crocso)
+    ticket = TicketFactory(brand=crocso, received_at=MONDAY)
     ticket_customer_reply(
         ticket,
         body="Please pass this to a senior customer service representative.",
@@ -264,7 +264,10 @@ def test_a_brand_owner_sets_the_phrases_that_ask_for_escalation(kendrascottes):
     policy.escalation_phrases = "responsable\nparler à un superviseur"
     policy.save()
     policy_version_record(kendrascottes, source="admin")
-    calm, upset = open_ticket(kendrascottes), open_ticket(kendrascottes)
+    calm, upset = (
+        TicketFactory(brand=kendrascottes, received_at=MONDAY),
+        TicketFactory(brand=kendrascottes, received_at=MONDAY),
+    )
     at = MONDAY + timedelta(hours=3)
     # No longer a phrase of this brand: a manager mentioned in passing escalates nothing.
     ticket_customer_reply(calm, body="My manager loved the ring!", received_at=at)
@@ -307,7 +310,7 @@ def test_phrases_may_begin_or_end_with_punctuation(text, found):
 def test_two_sweeps_at_once_fire_each_event_once(kendrascottes):
     agent_of(kendrascottes, email="agent@ks.example")
     for _ in range(40):
-        open_ticket(kendrascottes)
+        TicketFactory(brand=kendrascottes, received_at=MONDAY)
     at = MONDAY + timedelta(hours=25)
     results, barrier = [], threading.Barrier(2)
 
@@ -335,7 +338,10 @@ def test_the_sweep_leaves_a_ticket_someone_is_working_on_and_its_clocks_free(
 ):
     agent_of(kendrascottes, email="agent@ks.example")
     agent_of(kendrascottes, BrandMembership.Role.SENIOR, email="senior@ks.example")
-    busy, idle = open_ticket(kendrascottes), open_ticket(kendrascottes)
+    busy, idle = (
+        TicketFactory(brand=kendrascottes, received_at=MONDAY),
+        TicketFactory(brand=kendrascottes, received_at=MONDAY),
+    )
     at = MONDAY + timedelta(hours=49)  # both first responses breached: the idle one escalates
     locked, sweeping, answered = threading.Event(), threading.Event(), threading.Event()
     clock_was_free = []
@@ -385,7 +391,7 @@ def test_the_sweep_leaves_a_ticket_someone_is_working_on_and_its_clocks_free(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_working_on_a_ticket_locks_the_ticket_not_its_brand(kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     locked, done = threading.Event(), threading.Event()
 
     def escalate() -> None:

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from brands.models import PeakPeriod
 from helpdesk.errors import ApplicationError
-from helpdesk.models import SlaClock, Ticket
-from helpdesk.services.tickets.lifecycle import ticket_create, ticket_set_status
+from helpdesk.models import Ticket
+from helpdesk.services.tickets.lifecycle import ticket_set_status
+from tests.factories import TicketFactory, first_response
 
 CHICAGO = ZoneInfo("America/Chicago")
 DENVER = ZoneInfo("America/Denver")
@@ -17,24 +18,21 @@ DENVER = ZoneInfo("America/Denver")
 BEFORE_THANKSGIVING = datetime(2026, 11, 25, 10, 0, tzinfo=CHICAGO)
 
 
-def open_ticket(brand, received_at=BEFORE_THANKSGIVING, **fields) -> Ticket:
-    values = {"customer_email": "ann@customer.example", "subject": "Hello", "body": "Hi"}
-    return ticket_create(brand, received_at=received_at, **(values | fields))
-
-
-def first_response(ticket: Ticket) -> SlaClock:
-    return ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
-
-
 @pytest.mark.django_db
 def test_references_count_per_brand(kendrascottes, crocso):
-    refs = [open_ticket(b).reference for b in (kendrascottes, kendrascottes, crocso)]
+    refs = [
+        TicketFactory(brand=b, received_at=BEFORE_THANKSGIVING).reference
+        for b in (kendrascottes, kendrascottes, crocso)
+    ]
     assert refs == ["KS-000001", "KS-000002", "CR-000001"]
 
 
 @pytest.mark.django_db
 def test_both_brands_promise_the_monday_after_thanksgiving(kendrascottes, crocso):
-    ks, cr = first_response(open_ticket(kendrascottes)), first_response(open_ticket(crocso))
+    ks, cr = (
+        first_response(TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING)),
+        first_response(TicketFactory(brand=crocso, received_at=BEFORE_THANKSGIVING)),
+    )
     assert ks.target_at == datetime(2026, 11, 27, 10, 0, tzinfo=CHICAGO)
     assert ks.latest_at == datetime(2026, 11, 30, 10, 0, tzinfo=CHICAGO)
     assert cr.target_at == datetime(2026, 11, 27, 9, 0, tzinfo=DENVER)
@@ -44,7 +42,9 @@ def test_both_brands_promise_the_monday_after_thanksgiving(kendrascottes, crocso
 
 @pytest.mark.django_db
 def test_urgent_kendrascottes_gets_twelve_business_hours_warning_at_three_quarters(kendrascottes):
-    clock = first_response(open_ticket(kendrascottes, is_urgent=True))
+    clock = first_response(
+        TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING, is_urgent=True)
+    )
     assert clock.mode == "business"
     assert clock.latest_at == datetime(2026, 11, 25, 22, 0, tzinfo=CHICAGO)
     assert clock.target_at == datetime(2026, 11, 25, 19, 0, tzinfo=CHICAGO)
@@ -52,7 +52,9 @@ def test_urgent_kendrascottes_gets_twelve_business_hours_warning_at_three_quarte
 
 @pytest.mark.django_db
 def test_urgent_crocso_gets_twenty_four_calendar_hours_through_the_holiday(crocso):
-    clock = first_response(open_ticket(crocso, is_urgent=True))
+    clock = first_response(
+        TicketFactory(brand=crocso, received_at=BEFORE_THANKSGIVING, is_urgent=True)
+    )
     assert clock.mode == "calendar"
     assert clock.latest_at == datetime(2026, 11, 26, 9, 0, tzinfo=DENVER)
     assert clock.target_at == datetime(2026, 11, 26, 3, 0, tzinfo=DENVER)
@@ -63,14 +65,16 @@ def test_an_urgent_category_gets_the_urgent_rule(kendrascottes):
     category = kendrascottes.categories.get(slug="shipping")
     category.is_urgent = True
     category.save()
-    ticket = open_ticket(kendrascottes, category=category, order_number="A1")
+    ticket = TicketFactory(
+        brand=kendrascottes, received_at=BEFORE_THANKSGIVING, category=category, order_number="A1"
+    )
     assert ticket.is_urgent
     assert first_response(ticket).latest_at == datetime(2026, 11, 25, 22, 0, tzinfo=CHICAGO)
 
 
 @pytest.mark.django_db
 def test_another_language_adds_a_business_day_and_flags_translation(kendrascottes):
-    ticket = open_ticket(kendrascottes, language="fr")
+    ticket = TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING, language="fr")
     assert ticket.needs_translation
     clock = first_response(ticket)
     assert clock.target_at == datetime(2026, 11, 30, 10, 0, tzinfo=CHICAGO)
@@ -79,7 +83,7 @@ def test_another_language_adds_a_business_day_and_flags_translation(kendrascotte
 
 @pytest.mark.django_db
 def test_a_regional_variant_of_the_brand_language_is_not_foreign(kendrascottes):
-    ticket = open_ticket(kendrascottes, language="en-GB")
+    ticket = TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING, language="en-GB")
     assert not ticket.needs_translation
     assert first_response(ticket).latest_at == datetime(2026, 11, 30, 10, 0, tzinfo=CHICAGO)
 
@@ -93,9 +97,9 @@ def test_a_peak_period_extends_clocks_started_inside_it(crocso):
         ends_on="2026-11-30",
         extension_hours=24,
     )
-    inside = first_response(open_ticket(crocso))
+    inside = first_response(TicketFactory(brand=crocso, received_at=BEFORE_THANKSGIVING))
     after = first_response(
-        open_ticket(crocso, received_at=datetime(2026, 12, 1, 9, 0, tzinfo=DENVER))
+        TicketFactory(brand=crocso, received_at=datetime(2026, 12, 1, 9, 0, tzinfo=DENVER))
     )
     assert inside.latest_at == datetime(2026, 12, 1, 9, 0, tzinfo=DENVER)
     assert after.latest_at == datetime(2026, 12, 3, 9, 0, tzinfo=DENVER)
@@ -104,7 +108,7 @@ def test_a_peak_period_extends_clocks_started_inside_it(crocso):
 @pytest.mark.django_db
 def test_waiting_on_the_customer_pauses_and_replying_resumes_with_the_time_left(kendrascottes):
     monday = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
-    ticket = open_ticket(kendrascottes, received_at=monday)
+    ticket = TicketFactory(brand=kendrascottes, received_at=monday)
     ticket_set_status(
         ticket, Ticket.Status.WAITING, at=datetime(2026, 11, 9, 16, 0, tzinfo=CHICAGO)
     )
@@ -124,7 +128,7 @@ def test_waiting_on_the_customer_pauses_and_replying_resumes_with_the_time_left(
 @pytest.mark.django_db
 def test_a_pause_over_a_weekend_gives_back_no_more_than_was_left(kendrascottes):
     friday = datetime(2026, 11, 13, 12, 0, tzinfo=CHICAGO)
-    ticket = open_ticket(kendrascottes, received_at=friday)
+    ticket = TicketFactory(brand=kendrascottes, received_at=friday)
     ticket_set_status(
         ticket, Ticket.Status.WAITING, at=datetime(2026, 11, 14, 9, 0, tzinfo=CHICAGO)
     )
@@ -137,7 +141,7 @@ def test_a_pause_over_a_weekend_gives_back_no_more_than_was_left(kendrascottes):
 
 @pytest.mark.django_db
 def test_resolving_stops_every_clock(kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING)
     ticket_set_status(
         ticket, Ticket.Status.RESOLVED, at=datetime(2026, 11, 25, 12, 0, tzinfo=CHICAGO)
     )
@@ -149,14 +153,18 @@ def test_resolving_stops_every_clock(kendrascottes):
 
 @pytest.mark.django_db
 def test_the_ticket_records_the_policy_version_its_clocks_came_from(kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING)
     assert ticket.policy_version == kendrascottes.policy_versions.get(number=1)
 
 
 @pytest.mark.django_db
 def test_a_category_needing_an_order_number_refuses_a_ticket_without_one(kendrascottes):
     with pytest.raises(ApplicationError) as refused:
-        open_ticket(kendrascottes, category=kendrascottes.categories.get(slug="complaint"))
+        TicketFactory(
+            brand=kendrascottes,
+            received_at=BEFORE_THANKSGIVING,
+            category=kendrascottes.categories.get(slug="complaint"),
+        )
     assert "order_number" in refused.value.fields
     assert not Ticket.objects.exists()
 
@@ -164,7 +172,11 @@ def test_a_category_needing_an_order_number_refuses_a_ticket_without_one(kendras
 @pytest.mark.django_db
 def test_another_brands_category_is_refused(kendrascottes, crocso):
     with pytest.raises(ApplicationError) as refused:
-        open_ticket(kendrascottes, category=crocso.categories.get(slug="account"))
+        TicketFactory(
+            brand=kendrascottes,
+            received_at=BEFORE_THANKSGIVING,
+            category=crocso.categories.get(slug="account"),
+        )
     assert "category" in refused.value.fields
 
 
@@ -175,7 +187,9 @@ def test_concurrent_creation_hands_out_distinct_references(kendrascottes):
 
     def create() -> None:
         try:
-            references.append(open_ticket(kendrascottes).reference)
+            references.append(
+                TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING).reference
+            )
         except Exception as error:  # collected so the assertion shows it
             errors.append(error)
         finally:
@@ -193,12 +207,16 @@ def test_concurrent_creation_hands_out_distinct_references(kendrascottes):
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the sequence is PostgreSQL's")
 def test_a_lost_number_sequence_continues_after_the_numbers_already_used(kendrascottes):
-    open_ticket(kendrascottes)
-    open_ticket(kendrascottes)
+    TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING)
+    TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SEQUENCE {kendrascottes.ticket_number_sequence}")
-    assert open_ticket(kendrascottes).reference == "KS-000003"
-    assert open_ticket(kendrascottes).reference == "KS-000004"
+    assert (
+        TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING).reference == "KS-000003"
+    )
+    assert (
+        TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING).reference == "KS-000004"
+    )
 
 
 @pytest.mark.django_db
@@ -208,7 +226,7 @@ def test_a_brand_has_its_number_sequence_from_creation_and_numbering_runs_no_ddl
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [kendrascottes.ticket_number_sequence])
         assert cursor.fetchone()[0] is True
     with CaptureQueriesContext(connection) as queries:
-        first = open_ticket(kendrascottes)
+        first = TicketFactory(brand=kendrascottes, received_at=BEFORE_THANKSGIVING)
     assert first.reference == "KS-000001"
     statements = " ".join(query["sql"].upper() for query in queries.captured_queries)
     assert "CREATE " not in statements and "DROP " not in statements

@@ -10,20 +10,14 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket
 from helpdesk.services.tickets.lifecycle import (
     ticket_acknowledge,
-    ticket_create,
     ticket_reply,
     ticket_set_status,
 )
 from helpdesk.services.tickets.merge import ticket_merge
-from tests.factories import agent_of
+from tests.factories import TicketFactory, agent_of
 
 CHICAGO = ZoneInfo("America/Chicago")
 MONDAY = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
-
-
-def open_ticket(brand, received_at=MONDAY, **fields) -> Ticket:
-    values = {"customer_email": "ann@customer.example", "subject": "Ring", "body": "Hello"}
-    return ticket_create(brand, received_at=received_at, **(values | fields))
 
 
 def clocks_of(ticket: Ticket) -> list[tuple]:
@@ -39,9 +33,9 @@ def agent(kendrascottes):
 
 @pytest.fixture
 def pair(kendrascottes) -> tuple[Ticket, Ticket]:
-    target = open_ticket(kendrascottes, body="My ring is late.")
-    duplicate = open_ticket(
-        kendrascottes,
+    target = TicketFactory(brand=kendrascottes, received_at=MONDAY, body="My ring is late.")
+    duplicate = TicketFactory(
+        brand=kendrascottes,
         received_at=MONDAY + timedelta(hours=2),
         body="Again: where is my ring?",
         message_fields={"message_id": "<second@customer.example>"},
@@ -96,8 +90,8 @@ def test_a_ticket_cannot_be_merged_into_itself_another_brand_or_a_closed_ticket(
     agent, pair, crocso
 ):
     target, duplicate = pair
-    foreign = open_ticket(crocso)
-    closed = open_ticket(target.brand)
+    foreign = TicketFactory(brand=crocso, received_at=MONDAY)
+    closed = TicketFactory(brand=target.brand, received_at=MONDAY)
     ticket_set_status(closed, Ticket.Status.CLOSED)
 
     for into, message in (
@@ -116,7 +110,7 @@ def test_a_ticket_cannot_be_merged_into_itself_another_brand_or_a_closed_ticket(
 @pytest.mark.django_db
 def test_a_merged_duplicate_cannot_be_merged_again(agent, pair):
     target, duplicate = pair
-    third = open_ticket(target.brand)
+    third = TicketFactory(brand=target.brand, received_at=MONDAY)
     ticket_merge(duplicate, into=target, actor=agent)
 
     with pytest.raises(ApplicationError, match="merged already"):
