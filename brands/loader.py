@@ -66,7 +66,13 @@ BRAND_KEYS = {
     "reopen_window_days",
     "acknowledgements_per_hour",
 }
-SECTIONS = {"brand", "calendar", "policy", "categories", "urgent_reasons", "tiers"}
+SECTIONS = {"brand", "calendar", "policy", "retention", "categories", "urgent_reasons", "tiers"}
+# The optional [retention] section: each a number of days after a ticket closes, or false (off).
+RETENTION_KEYS = {
+    "raw_mail_days": "raw_mail_retention_days",
+    "attachments_days": "attachment_retention_days",
+    "anonymise_days": "anonymise_after_days",
+}
 
 
 class _Reader:
@@ -208,6 +214,16 @@ def brand_file_read(path: Path) -> BrandSpec:
     )
     brand_values = _model_values(reader, Brand, brand_table, "brand", extra={"support_addresses"})
     brand_values["holiday_country"] = calendar.get("holiday_country", "US")
+    retention = data.get("retention", {})
+    if not isinstance(retention, dict):
+        raise reader.fail("retention", "must be a table")
+    for key in retention.keys() - RETENTION_KEYS.keys():
+        raise reader.fail(f"retention.{key}", "unknown setting")
+    for key, name in RETENTION_KEYS.items():
+        value = retention.get(key, False)
+        if value is not False and (isinstance(value, bool) or not isinstance(value, int)):
+            raise reader.fail(f"retention.{key}", "a number of days, or false for off")
+        brand_values[name] = None if value is False else value
     reader.check(Brand(**brand_values), "brand", exclude=["ticket_sequence", "policy_updated_at"])
 
     addresses = reader.array(brand_table, "support_addresses", "brand.support_addresses")

@@ -33,6 +33,9 @@ BRAND_FIELDS = [
     "holiday_country",
     "reopen_window_days",
     "acknowledgements_per_hour",
+    "raw_mail_retention_days",
+    "attachment_retention_days",
+    "anonymise_after_days",
 ]
 
 
