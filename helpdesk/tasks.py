@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from helpdesk.services.intake import inbound
+from helpdesk.services.intake import imap, inbound
 from helpdesk.services.outbox import sending as outbound
 from helpdesk.services.sla import sweep
 
@@ -34,3 +34,8 @@ def sla_sweep() -> int:
 @shared_task
 def requeue_stuck_work() -> int:
     return outbound.outbox_requeue_stuck() + inbound.inbound_requeue_stuck()
+
+
+@shared_task
+def fetch_imap_mail() -> int:
+    return imap.mailboxes_fetch()
