@@ -375,7 +375,17 @@ class InboundEmail(models.Model):
         DISCARDED = "discarded", "Discarded by an agent"
         FAILED = "failed", "Failed"
 
-    raw = models.BinaryField()
+    raw_file = models.FileField(
+        upload_to="inbound/%Y/%m/",
+        max_length=255,
+        blank=True,
+        help_text="The message as it arrived (.eml), in the file storage.",
+    )
+    raw = models.BinaryField(
+        blank=True,
+        default=b"",
+        help_text="Where messages were kept before file storage; emptied as they are copied.",
+    )
     sha256 = models.CharField(max_length=64, db_index=True)
     size = models.PositiveBigIntegerField()
     source = models.CharField(max_length=40, help_text="The webhook or command it came through.")

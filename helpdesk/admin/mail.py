@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -20,6 +20,7 @@ from helpdesk.services.intake.inbound import (
     inbound_reprocess,
 )
 from helpdesk.services.outbox.sending import outbox_retry
+from helpdesk.services.raw_mail import inbound_raw_open, inbound_raw_read
 
 RAW_SHOWN_BYTES = 200_000
 
@@ -124,9 +125,17 @@ class InboundEmailAdmin(BrandScopedAdmin, MailPermissions, admin.ModelAdmin):
 
     def raw_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         inbound = self.get_object(request, str(pk))
-        response = HttpResponse(bytes(inbound.raw), content_type="message/rfc822")
-        response["Content-Disposition"] = f'attachment; filename="inbound-{inbound.pk}.eml"'
-        return response
+        try:
+            raw = inbound_raw_open(inbound)
+        except OSError as error:
+            raise Http404("The stored message is missing.") from error
+        # Streamed from the file storage, never a link to it.
+        return FileResponse(
+            raw,
+            as_attachment=True,
+            filename=f"inbound-{inbound.pk}.eml",
+            content_type="message/rfc822",
+        )
 
     def reply_address_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """An agent of the message's brand files mail that named no usable sender as a ticket,
@@ -176,7 +185,10 @@ class InboundEmailAdmin(BrandScopedAdmin, MailPermissions, admin.ModelAdmin):
 
     @admin.display(description="Raw message as text")
     def raw_text(self, inbound: InboundEmail) -> str:
-        raw = bytes(inbound.raw[:RAW_SHOWN_BYTES])
+        try:
+            raw = inbound_raw_read(inbound, RAW_SHOWN_BYTES)
+        except OSError:
+            return "The stored message is missing."
         more = " …" if inbound.size > RAW_SHOWN_BYTES else ""
         text = raw.decode("utf-8", errors="replace") + more
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)

@@ -12,7 +12,6 @@ import os
 import re
 import traceback
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -23,7 +22,6 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.text import get_valid_filename
-from psycopg import Cursor
 
 from brands.models import Brand, SupportAddress
 from brands.services import brand_rules
@@ -34,6 +32,7 @@ from helpdesk.services.intake.mail_parsing import ParsedMail
 from helpdesk.services.intake.stored_files import file_saved, files_removed_on_error
 from helpdesk.services.outbox.delivery import delivery_event_record, message_id_candidates
 from helpdesk.services.outbox.sending import enqueue_on_commit
+from helpdesk.services.raw_mail import inbound_raw_read, raw_file_write
 from helpdesk.services.tickets.lifecycle import (
     ticket_accepts_reply,
     ticket_create,
@@ -62,8 +61,8 @@ def inbound_store(
 
     Nothing that reads the message can stop it being stored: the header summary shown in
     admin (Message-ID, sender, subject) is a guarded read of the headers alone, left empty
-    when they cannot be read; everything else waits for `inbound_process`. One INSERT, so the
-    webhook answers fast.
+    when they cannot be read; everything else waits for `inbound_process`. One file written
+    and one INSERT, so the webhook answers fast.
     """
     raw = bytes(raw)
     try:
@@ -71,12 +70,15 @@ def inbound_store(
     except Exception:
         logger.warning("Headers of an inbound email unreadable", exc_info=True)
         summary = {}
-    binary = _binary_raw_io(len(raw))
-    # A large message is written in slices: those and the row commit together.
-    with transaction.atomic() if binary else nullcontext():
+    sha256 = hashlib.sha256(raw).hexdigest()
+    # The file first, then the row that points at it; if the row does not commit, the file
+    # is removed again.
+    with files_removed_on_error(), transaction.atomic():
+        raw_file = raw_file_write(sha256, raw)
+        file_saved(raw_file)
         inbound = InboundEmail.objects.create(
-            raw=b"" if binary else raw,
-            sha256=hashlib.sha256(raw).hexdigest(),
+            raw_file=raw_file.name,
+            sha256=sha256,
             size=len(raw),
             source=_clip(source, 40),
             envelope_recipient=_clip(envelope_recipient, 320),
@@ -84,58 +86,8 @@ def inbound_store(
             received_at=timezone.now(),
             **{name: _clip(value, 998) for name, value in summary.items()},
         )
-        if binary:
-            _raw_write(inbound.pk, raw)
-            inbound.raw = raw
         enqueue_on_commit("process_inbound_email", inbound.pk)
     return inbound
-
-
-# Django binds parameters client-side with psycopg, which sends bytea as hex text and reads
-# it back the same way: several copies of twice the message's size in memory. Large messages
-# go to and from PostgreSQL in binary instead.
-BINARY_RAW_BYTES = 256_000
-RAW_SLICE_BYTES = 8 * 1024 * 1024
-
-
-def _binary_raw_io(size: int) -> bool:
-    return connection.vendor == "postgresql" and size > BINARY_RAW_BYTES
-
-
-def _raw_write(inbound_id: int, raw: bytes) -> None:
-    """Write the message in binary slices (inside the caller's transaction)."""
-    connection.ensure_connection()
-    view = memoryview(raw)
-    with Cursor(connection.connection) as cursor:
-        for start in range(0, len(raw), RAW_SLICE_BYTES):
-            cursor.execute(
-                f"UPDATE {InboundEmail._meta.db_table} SET raw = raw || %b WHERE id = %s",
-                [view[start : start + RAW_SLICE_BYTES], inbound_id],
-            )
-
-
-def _raw_read(inbound: InboundEmail) -> bytes | bytearray:
-    """The stored message: as read with the row when it is small (`small_raw`, see
-    `_process_locked`); else from PostgreSQL in binary slices, so the driver never buffers a
-    large message whole (its buffers keep their largest size for the connection's life)."""
-    if inbound.small_raw is not None:
-        return bytes(inbound.small_raw)
-    if connection.vendor != "postgresql":
-        return bytes(InboundEmail.objects.values_list("raw", flat=True).get(pk=inbound.pk))
-    connection.ensure_connection()
-    raw = bytearray()
-    with Cursor(connection.connection) as cursor:
-        while True:
-            cursor.execute(
-                f"SELECT substring(raw FROM %s FOR %s) FROM {InboundEmail._meta.db_table} "
-                "WHERE id = %s",
-                [len(raw) + 1, RAW_SLICE_BYTES, inbound.pk],
-                binary=True,
-            )
-            piece = cursor.fetchone()[0]
-            raw += piece
-            if len(piece) < RAW_SLICE_BYTES:
-                return raw
 
 
 # ---------------------------------------------------------------- processing
@@ -196,7 +148,7 @@ def _process_locked(inbound_id: int) -> str:
         if inbound.status != InboundEmail.Status.RECEIVED:
             return inbound.status
         parsed = mail_parsing.mail_parse(
-            _raw_read(inbound), attachment_max_bytes=settings.ATTACHMENT_MAX_BYTES
+            inbound_raw_read(inbound), attachment_max_bytes=settings.ATTACHMENT_MAX_BYTES
         )
         status, note = _process(inbound, parsed)
         with connection.cursor() as cursor:
@@ -220,14 +172,13 @@ def _process_locked(inbound_id: int) -> str:
 @functools.cache
 def _lock_sql() -> str:
     """The message's row under its lock, with the brands' state for the support-address
-    cache, and its raw bytes only when small (a large message is read apart: `_raw_read`)."""
+    cache; its bytes are in the file storage (`inbound_raw_read`)."""
     quote = connection.ops.quote_name
     fields = [field for field in InboundEmail._meta.concrete_fields if field.name != "raw"]
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     return (
         f"SELECT {', '.join(quote(field.column) for field in fields)}, "
-        f"({BRANDS_STATE_SQL}) AS brands_state, "
-        f"CASE WHEN size <= {BINARY_RAW_BYTES} THEN raw END AS small_raw "
+        f"({BRANDS_STATE_SQL}) AS brands_state "
         f"FROM {quote(InboundEmail._meta.db_table)} WHERE id = %s{lock}"
     )
 

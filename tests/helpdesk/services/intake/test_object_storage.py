@@ -2,6 +2,7 @@
 path the production settings take, private objects, and downloads only through the views that
 check who asks."""
 
+import importlib
 import socket
 import urllib.error
 import urllib.request
@@ -10,10 +11,14 @@ from dataclasses import dataclass
 from unittest import mock
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
 
 from helpdesk.models import Attachment, InboundEmail, Message
 from helpdesk.services.intake import inbound as inbound_service
+from helpdesk.services.raw_mail import inbound_raw_delete, inbound_raw_read
 from tests.factories import agent_of
 from tests.helpdesk.mail import KS, make_mail, post_inbound
 
@@ -125,6 +130,92 @@ def test_a_mails_attachment_is_a_private_object_that_only_its_brands_agents_down
 
     client.force_login(agent_of(crocso))
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_raw_mail_is_a_private_object_stored_before_processing_and_downloaded_by_its_brand(
+    client, kendrascottes, crocso, bucket, django_capture_on_commit_callbacks
+):
+    raw = make_mail(
+        subject="Raw in the bucket", attachments=(("r.pdf", "application/pdf", RECEIPT),)
+    )
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        assert post_inbound(client, raw, recipient=KS).status_code == 200
+    stored = InboundEmail.objects.get()
+    # Kept before anything reads it: the object exists while processing is still queued.
+    assert stored.status == InboundEmail.Status.RECEIVED
+    assert stored.raw_file.name.startswith("inbound/")
+    assert bytes(stored.raw) == b""
+    assert bucket.body(stored.raw_file.name) == raw
+    assert bucket.anonymous_get(stored.raw_file.name) == 403
+    for callback in queued:
+        callback()
+    stored.refresh_from_db()
+    assert stored.status == InboundEmail.Status.PROCESSED  # processed from the bucket's copy
+    assert Attachment.objects.get().size == len(RECEIPT)
+
+    url = f"/admin/helpdesk/inboundemail/{stored.pk}/raw/"
+    client.force_login(agent_of(kendrascottes))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "message/rfc822"
+    assert b"".join(response.streaming_content) == raw
+    page = client.get(f"/admin/helpdesk/inboundemail/{stored.pk}/change/").content.decode()
+    assert "Subject: Raw in the bucket" in page
+    client.force_login(agent_of(crocso))
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_raw_mail_removes_the_object_once_committed(kendrascottes, bucket):
+    stored = inbound_service.inbound_store(make_mail(), source="test", envelope_recipient=KS)
+    name = stored.raw_file.name
+    with pytest.raises(RuntimeError), transaction.atomic():
+        inbound_raw_delete(stored)
+        raise RuntimeError("the erasure failed")
+    assert name in bucket.object_keys()  # the row still points at it
+    stored.refresh_from_db()
+    with transaction.atomic():
+        inbound_raw_delete(stored)
+        assert name in bucket.object_keys()
+    assert name not in bucket.object_keys()
+    stored.refresh_from_db()
+    assert (stored.raw_file.name, bytes(stored.raw)) == ("", b"")
+    assert inbound_raw_read(stored) == b""
+
+
+@pytest.mark.django_db
+def test_a_row_that_fails_to_insert_leaves_no_raw_mail_in_the_bucket(kendrascottes, bucket):
+    with (
+        mock.patch.object(InboundEmail.objects, "create", side_effect=OSError("disk full")),
+        pytest.raises(OSError),
+    ):
+        inbound_service.inbound_store(make_mail(), source="test", envelope_recipient=KS)
+    assert bucket.object_keys() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_copies_raw_mail_kept_in_the_database_into_the_bucket(kendrascottes, bucket):
+    copy = importlib.import_module("helpdesk.migrations.0015_inbound_raw_to_files").raw_to_files
+    old = [
+        InboundEmail.objects.create(
+            raw=make_mail(subject=f"Old {n}"),
+            sha256=f"{n:064x}",
+            size=1,
+            source="test",
+            received_at=timezone.now(),
+        )
+        for n in range(3)
+    ]
+    copy(django_apps, None)
+    copy(django_apps, None)  # a second run finds nothing left to copy
+    assert len(bucket.object_keys()) == 3
+    for row in old:
+        row.refresh_from_db()
+        assert bytes(row.raw) == b""
+        assert row.raw_file.name.startswith("inbound/")
+        assert b"Subject: Old" in bucket.body(row.raw_file.name)
+        assert inbound_raw_read(row) == bucket.body(row.raw_file.name)
 
 
 @pytest.mark.django_db
