@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from brands.admin import BrandScopedAdmin, ReadOnlyAdmin
+from brands.admin import BrandScopedAdmin, ReadOnlyAdmin, owns_brand
 from brands.selectors import brand_staff, staffed_brands
 from helpdesk.admin.access import AgentPermissions
 from helpdesk.admin.ticket_page import PAGE_POLICY, AssignForm, TicketWorkViews
@@ -34,6 +34,12 @@ from helpdesk.selectors.staff import (
     with_next_due,
 )
 from helpdesk.services.sla.clocks import ticket_recompute_clocks
+from helpdesk.services.tickets.erasure import (
+    ERASED_DOMAIN,
+    customer_erase,
+    customer_erasure_preview,
+    customer_erasures_before,
+)
 from helpdesk.services.tickets.lifecycle import (
     category_errors,
     ticket_assign,
@@ -195,7 +201,13 @@ class TicketAdmin(BrandScopedAdmin, AgentPermissions, TicketWorkViews, admin.Mod
     # The thread, the composer and the actions are drawn by the page template (outside the
     # form, since each posts to its own view); the clocks and their events are inlines.
     inlines = [SlaClockInline, SlaEventInline]
-    actions = ["assign_to_me", "assign_selected", "resolve_selected", "recompute_clocks"]
+    actions = [
+        "assign_to_me",
+        "assign_selected",
+        "resolve_selected",
+        "recompute_clocks",
+        "erase_customer",
+    ]
 
     def get_urls(self):
         return [*self.work_urls(), *super().get_urls()]
@@ -281,6 +293,68 @@ class TicketAdmin(BrandScopedAdmin, AgentPermissions, TicketWorkViews, admin.Mod
         now = timezone.now()
         changed = sum(ticket_recompute_clocks(ticket, now) for ticket in queryset)
         self.message_user(request, f"Recomputed {changed} clocks on {queryset.count()} tickets.")
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        if not (request.user.is_superuser or owns_brand(request, None)):
+            actions.pop("erase_customer", None)
+        return actions
+
+    @admin.action(description="Erase this customer's personal data…")
+    def erase_customer(self, request: HttpRequest, queryset: QuerySet[Ticket]):
+        """Erase the customers of the selected tickets, each in the ticket's brand, after a
+        page that shows what would go. Only the brand's owners (and superusers) may."""
+        tickets = list(queryset.select_related("brand").order_by("brand__name", "pk"))
+        refused = [
+            ticket
+            for ticket in tickets
+            if not (request.user.is_superuser or owns_brand(request, ticket.brand))
+        ]
+        if not tickets or refused:
+            self.message_user(
+                request,
+                "Only a brand's owners may erase its customers' personal data"
+                + (f" ({', '.join(t.reference for t in refused)})." if refused else "."),
+                messages.ERROR,
+            )
+            return None
+        customers = {
+            (t.brand, t.customer_email.strip().lower()): None
+            for t in tickets
+            if not t.customer_email.endswith(f"@{ERASED_DOMAIN}")
+        }
+        if not customers:
+            self.message_user(request, "Those customers were erased already.", messages.INFO)
+            return None
+        if request.POST.get("confirm") == "yes":
+            for brand, email in customers:
+                erasure = customer_erase(brand, email, actor=request.user, source="admin")
+                erased = ", ".join(
+                    f"{n} {kind.replace('_', ' ')}" for kind, n in erasure.counts.items() if n
+                )
+                self.message_user(
+                    request,
+                    f"Erased a customer's personal data in {brand}: {erased or 'nothing left'}.",
+                    messages.SUCCESS,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Erase a customer's personal data",
+            "customers": [
+                {
+                    "brand": brand,
+                    "email": email,
+                    "counts": customer_erasure_preview(brand, email),
+                    "erased_before": customer_erasures_before(brand, email).first(),
+                }
+                for brand, email in customers
+            ],
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "selected": [ticket.pk for ticket in tickets],
+        }
+        return TemplateResponse(request, "admin/helpdesk/ticket/erase.html", context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Tickets come from customers (mail, API, contact form), never typed in by hand.
