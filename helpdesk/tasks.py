@@ -6,6 +6,7 @@ from django.db import InterfaceError, OperationalError
 from helpdesk.services.intake import imap, inbound
 from helpdesk.services.outbox import sending as outbound
 from helpdesk.services.sla import sweep
+from helpdesk.services.tickets import retention
 
 
 # A restarting database is not the mail's fault: the sends run again seconds later (rows
@@ -39,3 +40,8 @@ def requeue_stuck_work() -> int:
 @shared_task
 def fetch_imap_mail() -> int:
     return imap.mailboxes_fetch()
+
+
+@shared_task
+def apply_retention() -> dict:
+    return retention.retention_apply()

@@ -174,7 +174,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.tasks.requeue_stuck_work",
         "schedule": env.float("REQUEUE_SECONDS", default=120.0),
     },
+    # The brands' retention rules (raw mail, attachments, anonymising), in batches.
+    "apply-retention": {
+        "task": "helpdesk.tasks.apply_retention",
+        "schedule": env.float("RETENTION_SECONDS", default=3600.0),
+    },
 }
+# Rows each retention rule handles per brand and run; the next run goes on.
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 # Outbound mail that keeps failing at the ESP is given up (and shown as failed) after this.
 OUTBOUND_MAX_ATTEMPTS = env.int("OUTBOUND_MAX_ATTEMPTS", default=8)
 # A send interrupted before its result was recorded waits this long, from its start, for a
