@@ -1,8 +1,10 @@
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from celery import Celery
 from django.conf import settings
 
@@ -11,6 +13,8 @@ from brands.models import Brand
 from config.celery import app as celery_app
 
 SHIPPED_BRAND_FILES = sorted(Path(settings.BRANDS_CONFIG_DIR).glob("*.toml"))
+# The Redis that tests with a real worker use as their broker.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -62,3 +66,10 @@ def celery_broker(url: str, *, eager: bool = False, **conf) -> Iterator[Celery]:
     finally:
         reset_pools()
         celery_app.conf.update(saved)
+
+
+def redis_is_up() -> bool:
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False

@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from brands.models import StaffPreference
-from helpdesk.models import SlaClock, SlaEvent
-from helpdesk.services.tickets.lifecycle import ticket_create
-from tests.factories import UserFactory, agent_of
+from helpdesk.models import SlaEvent
+from tests.factories import SlaEventFactory, TicketFactory, UserFactory, agent_of, first_response
 
 PREFERENCES_URL = "/admin/preferences/"
 EVENTS_URL = "/admin/helpdesk/slaevent/"
@@ -23,14 +22,9 @@ def agent_client(client, kendrascottes):
 
 @pytest.fixture
 def event_at_1630_utc(kendrascottes) -> SlaEvent:
-    ticket = ticket_create(
-        kendrascottes, customer_email="ann@customer.example", subject="Ring", body="Size?"
-    )
-    clock = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
+    clock = first_response(TicketFactory(brand=kendrascottes))
     fired = datetime(2026, 11, 10, 16, 30, tzinfo=UTC)
-    return SlaEvent.objects.create(
-        ticket=ticket, clock=clock, kind="warning", due_at=fired, tier=1, created_at=fired
-    )
+    return SlaEventFactory(clock=clock, due_at=fired, created_at=fired)
 
 
 @pytest.mark.django_db

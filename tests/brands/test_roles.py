@@ -2,14 +2,21 @@
 brand's object, by list, dropdown, action, history or URL, does not exist for it."""
 
 import pytest
-from django.core.files.base import ContentFile
-from django.utils import timezone
 
-from brands.models import Brand, BrandApiKey, BrandMembership, EmailTemplate, SlaPolicy
-from helpdesk.models import Attachment, OutboundEmail, SlaClock, SlaEvent, Ticket
+from brands.models import BrandApiKey, BrandMembership, EmailTemplate, SlaPolicy
+from helpdesk.models import OutboundEmail, Ticket
 from helpdesk.services.api_keys import api_key_create
-from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_add_note, ticket_create
-from tests.factories import UserFactory, admin_form_data, agent_of
+from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_add_note
+from tests.factories import (
+    AttachmentFactory,
+    SlaEventFactory,
+    TicketFactory,
+    UserFactory,
+    admin_form_data,
+    agent_of,
+    first_response,
+    member,
+)
 
 AGENT = BrandMembership.Role.AGENT
 SENIOR = BrandMembership.Role.SENIOR
@@ -19,13 +26,6 @@ SLUGS = ("kendrascottes", "crocso")
 
 def other(slug: str) -> str:
     return SLUGS[1 - SLUGS.index(slug)]
-
-
-def member(username: str, *roles: tuple[Brand, str], **fields):
-    user = UserFactory(username=username, **fields)
-    for brand, role in roles:
-        BrandMembership.objects.create(user=user, brand=brand, role=role)
-    return user
 
 
 @pytest.fixture
@@ -44,27 +44,16 @@ def world(shipped_brands) -> dict:
     }
     tickets, attachments, events = {}, {}, {}
     for brand in (ks, cr):
-        ticket = ticket_create(
-            brand,
+        ticket = TicketFactory(
+            brand=brand,
             customer_email=f"ann@{brand.slug}.example",
             subject=f"{brand.name} question",
             body="Hello",
         )
         ticket_add_note(ticket, author=users["root"], body=f"{brand.name} internal")
         first = ticket.messages.get(kind="inbound")
-        attachment = Attachment(message=first, filename="photo.jpg", content_type="image/jpeg")
-        attachment.file.save("photo.jpg", ContentFile(b"jpeg bytes"), save=False)
-        attachment.size = 10
-        attachment.save()
-        clock = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
-        events[brand.slug] = SlaEvent.objects.create(
-            ticket=ticket,
-            clock=clock,
-            kind=SlaEvent.Kind.WARNING,
-            due_at=clock.target_at,
-            tier=1,
-            created_at=timezone.now(),
-        )
+        attachment = AttachmentFactory(message=first)
+        events[brand.slug] = SlaEventFactory(clock=first_response(ticket))
         tickets[brand.slug], attachments[brand.slug] = ticket, attachment
     return {
         "brands": {"kendrascottes": ks, "crocso": cr},
@@ -393,7 +382,7 @@ def test_email_wording_that_does_not_compile_is_refused(client, world):
 @pytest.mark.parametrize("model", ["outboundemail", "brandapikey"])
 def test_another_brands_mail_and_keys_are_a_404_by_url(client, kendrascottes, crocso, model):
     if model == "outboundemail":
-        ticket = ticket_create(kendrascottes, customer_email="a@b.example", subject="s", body="b")
+        ticket = TicketFactory(brand=kendrascottes)
         obj, url = ticket_acknowledge(ticket), "/admin/helpdesk/outboundemail/{}/change/"
         assert OutboundEmail.objects.filter(pk=obj.pk).exists()
     else:

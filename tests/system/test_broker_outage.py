@@ -10,9 +10,9 @@ from brands.models import BrandMembership
 from helpdesk.models import OutboundEmail, SlaEvent
 from helpdesk.services.outbox.sending import outbox_requeue_stuck
 from helpdesk.services.sla.sweep import sla_sweep
-from helpdesk.services.tickets.lifecycle import ticket_create, ticket_escalate
+from helpdesk.services.tickets.lifecycle import ticket_escalate
 from tests.conftest import celery_broker
-from tests.factories import agent_of
+from tests.factories import TicketFactory, agent_of
 
 CHICAGO = ZoneInfo("America/Chicago")
 # Nothing listens on port 1: connecting is refused at once, as with a stopped Redis.
@@ -33,13 +33,7 @@ def test_tickets_and_alerts_are_kept_while_the_broker_is_down_and_sent_after(
     agent_of(kendrascottes, BrandMembership.Role.SENIOR, email="senior@ks.example")
     received = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = ticket_create(
-            kendrascottes,
-            customer_email="ann@customer.example",
-            subject="Lost",
-            body="Hi",
-            received_at=received,
-        )
+        ticket = TicketFactory(brand=kendrascottes, received_at=received)
         sla_sweep(now=received + timedelta(hours=25))
         ticket_escalate(ticket)
     assert SlaEvent.objects.filter(ticket=ticket).count() == 2  # warning, escalation

@@ -1,7 +1,6 @@
 """End to end with a real Celery worker and beat against Redis: time passes, the beat's sweep
 fires the warning and the breach, and the escalation mail leaves through the worker."""
 
-import os
 import time
 from datetime import timedelta
 
@@ -15,19 +14,8 @@ from django.utils import timezone
 from brands.models import BrandMembership, OpeningHours
 from brands.services import policy_version_record
 from helpdesk.models import OutboundEmail, SlaEvent
-from helpdesk.services.tickets.lifecycle import ticket_create
-from tests.conftest import celery_broker
-from tests.factories import agent_of
-
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def redis_is_up() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
+from tests.conftest import REDIS_URL, celery_broker, redis_is_up
+from tests.factories import TicketFactory, agent_of
 
 pytestmark = pytest.mark.skipif(not redis_is_up(), reason=f"needs Redis at {REDIS_URL}")
 
@@ -71,12 +59,8 @@ def test_the_beat_warns_then_breaches_then_escalates_by_mail(kendrascottes, redi
     agent_of(kendrascottes, email="agent@ks.example")
     agent_of(kendrascottes, BrandMembership.Role.SENIOR, email="senior@ks.example")
 
-    ticket = ticket_create(
-        kendrascottes,
-        customer_email="ann@customer.example",
-        subject="Broken clasp",
-        body="Hello",
-        received_at=timezone.now() - timedelta(hours=2) + timedelta(seconds=4),
+    ticket = TicketFactory(
+        brand=kendrascottes, received_at=timezone.now() - timedelta(hours=2) + timedelta(seconds=4)
     )
 
     def subjects() -> list[str]:

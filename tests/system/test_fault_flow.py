@@ -35,9 +35,8 @@ from django.utils import timezone
 from helpdesk.models import InboundEmail, Message, OutboundEmail, Ticket
 from helpdesk.services.intake.inbound import inbound_requeue_stuck
 from helpdesk.services.outbox.sending import outbox_requeue_stuck
-from tests.conftest import celery_broker
+from tests.conftest import REDIS_URL, celery_broker, redis_is_up
 from tests.helpdesk.mail import CR, KS, bounce_event, make_mail, post_tracking
-from tests.system.test_celery_worker import REDIS_URL, redis_is_up
 
 MAILS = 40
 WORKER_NAME = "fault-flow-worker"  # its database connections' application_name too

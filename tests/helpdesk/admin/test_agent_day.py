@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from brands.models import Brand, BrandMembership
 from helpdesk.admin import ticket_page
-from helpdesk.models import Message, OutboundEmail, SlaClock, SlaEvent, Ticket
+from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket
 from helpdesk.services.intake.inbound import inbound_store
 from helpdesk.services.tickets.lifecycle import ticket_set_status
-from tests.factories import TicketFactory, agent_of
+from tests.factories import SlaEventFactory, TicketFactory, agent_of
 from tests.helpdesk.admin.pages import TICKETS_URL, page_url
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -305,9 +305,7 @@ def test_admin_lists_are_in_the_zone_of_the_agents_brands_when_they_share_one(
     ticket = TicketFactory(brand=kendrascottes)
     clock = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
     fired = datetime(2026, 11, 10, 16, 30, tzinfo=UTC)  # 10:30 in Chicago, 9:30 in Denver
-    SlaEvent.objects.create(
-        ticket=ticket, clock=clock, kind="warning", due_at=fired, tier=1, created_at=fired
-    )
+    SlaEventFactory(clock=clock, due_at=fired, created_at=fired)
     client.force_login(agent)
 
     content = client.get("/admin/helpdesk/slaevent/").content.decode()

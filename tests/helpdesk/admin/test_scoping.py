@@ -4,28 +4,27 @@ saying it does not exist."""
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.files.base import ContentFile
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
 from brands.models import BrandApiKey, BrandMembership
-from helpdesk.models import Attachment, InboundEmail, SlaClock, SlaEvent, Ticket
+from helpdesk.models import InboundEmail, Ticket
 from helpdesk.services.api_keys import api_key_create
-from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_create
-from tests.factories import UserFactory
+from helpdesk.services.tickets.lifecycle import ticket_acknowledge
+from tests.factories import (
+    AttachmentFactory,
+    SlaEventFactory,
+    TicketFactory,
+    UserFactory,
+    first_response,
+    member,
+)
 from tests.helpdesk.admin.pages import TICKETS_URL
 
 AGENT = BrandMembership.Role.AGENT
 SENIOR = BrandMembership.Role.SENIOR
 OWNER = BrandMembership.Role.OWNER
-
-
-def member(username: str, *roles, **fields):
-    user = UserFactory(username=username, **fields)
-    for brand, role in roles:
-        BrandMembership.objects.create(user=user, brand=brand, role=role)
-    return user
 
 
 @pytest.fixture
@@ -43,31 +42,19 @@ def world(kendrascottes, crocso) -> dict:
     brands = {"kendrascottes": kendrascottes, "crocso": crocso}
     objects: dict[str, dict] = {}
     for slug, brand in brands.items():
-        ticket = ticket_create(
-            brand, customer_email=f"ann@{slug}.example", subject=f"{brand.name} ring", body="Hi"
+        ticket = TicketFactory(
+            brand=brand,
+            customer_email=f"ann@{slug}.example",
+            subject=f"{brand.name} ring",
+            body="Hi",
         )
-        attachment = Attachment(
-            message=ticket.messages.get(kind="inbound"),
-            filename="photo.jpg",
-            content_type="image/jpeg",
-            size=10,
-        )
-        attachment.file.save("photo.jpg", ContentFile(b"jpeg bytes"), save=False)
-        attachment.save()
-        clock = ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
+        attachment = AttachmentFactory(message=ticket.messages.get(kind="inbound"))
         objects[slug] = {
             "brand": brand,
             "ticket": ticket,
             "outbound": ticket_acknowledge(ticket),
             "attachment": attachment,
-            "event": SlaEvent.objects.create(
-                ticket=ticket,
-                clock=clock,
-                kind=SlaEvent.Kind.WARNING,
-                due_at=clock.target_at,
-                tier=1,
-                created_at=timezone.now(),
-            ),
+            "event": SlaEventFactory(clock=first_response(ticket)),
             "inbound": InboundEmail.objects.create(
                 raw=b"Subject: ring\r\n\r\nHi",
                 sha256=slug,

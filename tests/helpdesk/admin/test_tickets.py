@@ -13,7 +13,7 @@ from brands.models import Brand, BrandMembership
 from helpdesk.models import Message, SlaClock, Ticket
 from helpdesk.services.sla.clocks import first_response_terms
 from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_set_status
-from tests.factories import TicketFactory, UserFactory, admin_form_data, agent_of
+from tests.factories import MessageFactory, TicketFactory, UserFactory, admin_form_data, agent_of
 from tests.helpdesk.admin.pages import TICKETS_URL, page_url
 
 
@@ -259,9 +259,8 @@ def test_the_change_page_shows_the_thread_and_the_sla_clocks(client, cr_agent, c
     client.force_login(cr_agent)
     ticket = TicketFactory(brand=crocso, body="My clogs are the wrong size.")
     ticket_add_note(ticket, author=cr_agent, body="Check the warehouse pick list.")
-    Message.objects.create(
+    MessageFactory(
         ticket=ticket,
-        brand=crocso,
         kind=Message.Kind.OUTBOUND,
         author=cr_agent,
         body_text="We are sending the right size today.",

@@ -1,4 +1,4 @@
-"""Real mail and real Mailgun webhook requests for the mail tests."""
+"""Real mail and real Mailgun webhook requests for the mail tests, and what went out."""
 
 import base64
 import hashlib
@@ -9,6 +9,7 @@ import time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from django.core import mail as django_mail
 from django.utils import timezone
 
 SIGNING_KEY = "test-signing-key"  # config/settings/test.py
@@ -129,3 +130,10 @@ def bounce_event(message_id: str, recipient: str = ANN) -> dict:
             "description": "No such user",
         },
     }
+
+
+def acknowledgements() -> list:
+    """The acknowledgements sent so far (the automatic replies in Django's test outbox)."""
+    return [
+        m for m in django_mail.outbox if m.extra_headers.get("Auto-Submitted") == "auto-replied"
+    ]

@@ -21,39 +21,19 @@ from helpdesk.services.intake.inbound import (
     inbound_requeue_stuck,
     inbound_store,
 )
-from helpdesk.services.tickets.lifecycle import ticket_create, ticket_set_status
-from tests.factories import UserFactory, agent_of
+from helpdesk.services.tickets.lifecycle import ticket_set_status
+from tests.factories import TicketFactory, UserFactory, agent_of
 from tests.helpdesk.mail import (
     ANN,
     CR,
     KS,
+    acknowledgements,
     make_mail,
     message_id_of,
     post_inbound,
     signature_block,
 )
 from tests.helpdesk.query_plans import brand_history, rows_read_by_selects
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    """Store a message the way both entrances do, then run what the commit hands to Celery
-    (processing, then the acknowledgement's sending)."""
-
-    def deliver(raw: bytes, *, recipient: str = "", sender: str = "") -> InboundEmail:
-        with django_capture_on_commit_callbacks(execute=True):
-            stored = inbound_store(
-                raw, source="test", envelope_recipient=recipient, envelope_sender=sender
-            )
-        stored.refresh_from_db()
-        return stored
-
-    return deliver
-
-
-def acknowledgements() -> list:
-    return [m for m in mail.outbox if m.extra_headers.get("Auto-Submitted") == "auto-replied"]
-
 
 # ---------------------------------------------------------------- the webhook
 
@@ -481,7 +461,7 @@ def test_a_copy_to_two_brands_losing_both_races_is_still_found_a_duplicate(
 @pytest.mark.django_db
 def test_mail_without_thread_ids_finds_no_message_whatever_lacks_an_id(kendrascottes):
     # Contact-form messages have no Message-ID: an empty list of ids must not match them.
-    ticket_create(kendrascottes, customer_email="ann@customer.example", subject="S", body="B")
+    TicketFactory(brand=kendrascottes)
     facts = inbound_service._thread_facts(kendrascottes, [], "ann@customer.example")
     assert facts.known == []
     assert facts.acknowledgements_last_hour == 0

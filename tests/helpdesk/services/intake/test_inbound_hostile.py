@@ -6,16 +6,15 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.core import mail
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from brands.models import BrandMembership
 from helpdesk.models import Attachment, InboundEmail, Ticket
 from helpdesk.services.intake import inbound as inbound_service
-from helpdesk.services.intake.inbound import inbound_reprocess, inbound_requeue_stuck, inbound_store
+from helpdesk.services.intake.inbound import inbound_reprocess, inbound_requeue_stuck
 from tests.factories import MembershipFactory, agent_of
-from tests.helpdesk.mail import ANN, CR, KS, make_mail, post_inbound
+from tests.helpdesk.mail import ANN, CR, KS, acknowledgements, make_mail, post_inbound
 
 REAL = "real.sender@customer.example"
 
@@ -36,21 +35,8 @@ def raw_mail(
     ).encode()
 
 
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    def deliver(raw: bytes, *, recipient: str = "", sender: str = "") -> InboundEmail:
-        with django_capture_on_commit_callbacks(execute=True):
-            stored = inbound_store(
-                raw, source="test", envelope_recipient=recipient, envelope_sender=sender
-            )
-        stored.refresh_from_db()
-        return stored
-
-    return deliver
-
-
 def acknowledged_to() -> list[list[str]]:
-    return [m.to for m in mail.outbox if m.extra_headers.get("Auto-Submitted") == "auto-replied"]
+    return [m.to for m in acknowledgements()]
 
 
 # ---------------------------------------------------------------- the real sender

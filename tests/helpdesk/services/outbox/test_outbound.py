@@ -11,8 +11,8 @@ from django.utils import timezone
 from helpdesk.models import InboundEmail, Message, OutboundEmail, Ticket
 from helpdesk.services.intake.inbound import inbound_process, inbound_store
 from helpdesk.services.outbox.sending import outbound_send, outbox_requeue_stuck
-from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_create, ticket_reply
-from tests.factories import UserFactory, agent_of
+from helpdesk.services.tickets.lifecycle import ticket_acknowledge, ticket_reply
+from tests.factories import TicketFactory, UserFactory, agent_of
 from tests.helpdesk.mail import (
     ANN,
     KS,
@@ -190,9 +190,7 @@ def test_admin_lists_outgoing_mail_by_brand_and_retries_failed_mail(
 
 @pytest.mark.django_db
 def test_a_delivery_event_arriving_before_the_send_result_is_not_overwritten(kendrascottes):
-    ticket = ticket_create(
-        kendrascottes, customer_email="ann@customer.example", subject="Ring", body="Hi"
-    )
+    ticket = TicketFactory(brand=kendrascottes)
     outbound = ticket_acknowledge(ticket)
     Message.objects.filter(pk=outbound.ticket_message_id).update(delivery_status="delivered")
     assert outbound_send(outbound.pk) == OutboundEmail.Status.SENT
@@ -248,13 +246,7 @@ def mailgun(settings):
 @pytest.fixture
 def queued_acknowledgement(kendrascottes, django_capture_on_commit_callbacks) -> OutboundEmail:
     with django_capture_on_commit_callbacks(execute=False):
-        ticket_create(
-            kendrascottes,
-            customer_email=ANN,
-            subject="Ring size",
-            body="Can I change the ring size?",
-            acknowledge=True,
-        )
+        TicketFactory(brand=kendrascottes, acknowledge=True)
     return OutboundEmail.objects.get()
 
 

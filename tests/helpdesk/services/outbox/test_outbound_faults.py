@@ -15,10 +15,10 @@ from django.utils import timezone
 from helpdesk.models import Message, OutboundEmail
 from helpdesk.services.outbox import sending as outbound_service
 from helpdesk.services.outbox.sending import outbound_send, outbox_requeue_stuck
-from helpdesk.services.tickets.lifecycle import ticket_create
 from helpdesk.tasks import send_outbound_emails
 from tests.conftest import celery_broker
-from tests.helpdesk.mail import ANN, bounce_event, post_tracking
+from tests.factories import TicketFactory
+from tests.helpdesk.mail import bounce_event, post_tracking
 
 pytestmark = [
     pytest.mark.skipif(
@@ -49,13 +49,7 @@ def restart() -> Iterator[Callable]:
 def queued(kendrascottes) -> OutboundEmail:
     """An acknowledgement in the outbox whose task is not run yet (no worker reads this broker)."""
     with celery_broker("memory://"):
-        ticket_create(
-            kendrascottes,
-            customer_email=ANN,
-            subject="Ring size",
-            body="Can I change the ring size?",
-            acknowledge=True,
-        )
+        TicketFactory(brand=kendrascottes, acknowledge=True)
     return OutboundEmail.objects.get()
 
 
