@@ -61,9 +61,17 @@ def sla_sweep(now: datetime | None = None, batch_size: int | None = None) -> int
             )
             fired += _fire(batch, now)
         if len(claimed) < batch_size:
-            Heartbeat.objects.update_or_create(
+            # One statement (an upsert): the probe and metrics read when it last finished.
+            beat = Heartbeat(
                 name=Heartbeat.SLA_SWEEP,
-                defaults={"at": timezone.now(), "duration_seconds": time.monotonic() - started},
+                at=timezone.now(),
+                duration_seconds=time.monotonic() - started,
+            )
+            Heartbeat.objects.bulk_create(
+                [beat],
+                update_conflicts=True,
+                unique_fields=["name"],
+                update_fields=["at", "duration_seconds"],
             )
             return fired
 
