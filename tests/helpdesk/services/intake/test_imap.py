@@ -33,6 +33,7 @@ pytestmark = pytest.mark.skipif(
     reason="dovecot is not installed (apt-get install dovecot-imapd; .ci/run does it)",
 )
 OPENSSL = shutil.which("openssl")
+ACCOUNTS = 50  # mail users, one per test
 
 DOVECOT_CONF = """\
 protocols = imap
@@ -83,10 +84,9 @@ class Dovecot:
     accounts: itertools.count
 
     def account(self) -> Mailbox:
-        """A new user with an empty mailbox, as a plain-IMAP mailbox setting."""
+        """A user of its own with an empty mailbox, as a plain-IMAP mailbox setting."""
         user = f"support{next(self.accounts)}"
-        with open(self.root / "passwd", "a") as passwd:
-            passwd.write(f"{user}:{{PLAIN}}secret-{user}\n")
+        assert int(user.removeprefix("support")) <= ACCOUNTS, "add accounts"
         return Mailbox(
             name=user,
             host="127.0.0.1",
@@ -141,7 +141,11 @@ def dovecot() -> Iterator[Dovecot]:
             ssl=tls,
         )
     )
-    (root / "passwd").touch()
+    # Every account is written before the server starts: Dovecot notices a changed passwd
+    # file by its time stamp, which two writes in one second share.
+    (root / "passwd").write_text(
+        "".join(f"support{n}:{{PLAIN}}secret-support{n}\n" for n in range(1, ACCOUNTS + 1))
+    )
     for path in [root, *root.iterdir()]:
         os.chown(path, account.pw_uid, account.pw_gid)
     server = subprocess.Popen(
