@@ -117,9 +117,11 @@ def esp() -> Iterator[Esp]:
 
 
 @pytest.fixture
-def worker(esp, tmp_path) -> Iterator[Callable[[], subprocess.Popen]]:
+def worker(esp, tmp_path, settings) -> Iterator[Callable[[], subprocess.Popen]]:
     """`worker()` starts a Celery worker process (solo pool: tasks run in the process that is
-    killed) on this test's database, Redis and ESP."""
+    killed) on this test's database, Redis, ESP and file storage (the raw mail the test
+    stores is a file the worker reads)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     database = connection.settings_dict
     credentials = quote(database["USER"]) + (
         f":{quote(database['PASSWORD'])}" if database["PASSWORD"] else ""
@@ -137,7 +139,7 @@ def worker(esp, tmp_path) -> Iterator[Callable[[], subprocess.Popen]]:
         "MAILGUN_API_KEY": "key-test",
         "MAILGUN_SENDER_DOMAIN": "mg.example",
         "MAILGUN_API_URL": esp.url,
-        "MEDIA_ROOT": str(tmp_path / "media"),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "LOG_LEVEL": "WARNING",
     }
     broker = redis.Redis.from_url(REDIS_URL)
