@@ -22,11 +22,10 @@ from helpdesk.selectors.staff import sla_status_counts, staff_tickets
 from helpdesk.services.sla.tiers import next_tier
 from helpdesk.services.tickets.lifecycle import (
     ticket_assign,
-    ticket_create,
     ticket_escalate,
     ticket_set_status,
 )
-from tests.factories import UserFactory, agent_of
+from tests.factories import TicketFactory, UserFactory, agent_of
 
 NOW = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -49,17 +48,13 @@ def test_deadline_state_is_breached_from_the_latest_instant_and_warns_only_while
     assert deadline_state(target, latest, NOW, breached_at=breached_at, running=running) == state
 
 
-def open_ticket_at(brand, received_at: datetime, email: str = "ann@customer.example") -> Ticket:
-    return ticket_create(
-        brand, customer_email=email, subject="Where is it?", body="Hi", received_at=received_at
-    )
-
-
 @pytest.fixture
 def three_tickets(kendrascottes):
     """One breached, one in warning, one in warning but paused on the customer."""
     now = timezone.now()
-    breached, warning, paused = (open_ticket_at(kendrascottes, now) for _ in range(3))
+    breached, warning, paused = (
+        TicketFactory(brand=kendrascottes, received_at=now) for _ in range(3)
+    )
     clock = SlaClock.objects.filter(kind=SlaClock.Kind.FIRST_RESPONSE)
     clock.filter(ticket=breached).update(target_at=now - 2 * HOUR, latest_at=now - HOUR)
     clock.filter(ticket__in=[warning, paused]).update(
@@ -111,7 +106,7 @@ def test_the_next_tier_is_the_brands_next_level_and_none_at_the_top(kendrascotte
 def test_the_ticket_page_offers_escalation_to_the_next_tier_only_below_the_top(
     client, kendrascottes
 ):
-    ticket = open_ticket_at(kendrascottes, timezone.now())
+    ticket = TicketFactory(brand=kendrascottes, received_at=timezone.now())
     client.force_login(agent_of(kendrascottes, role="senior"))
     url = f"/admin/helpdesk/ticket/{ticket.pk}/change/"
     assert "Escalate to tier 2" in client.get(url).content.decode()
@@ -121,7 +116,9 @@ def test_the_ticket_page_offers_escalation_to_the_next_tier_only_below_the_top(
 
 @pytest.mark.django_db
 def test_who_escalated_is_recorded_for_staff_and_left_empty_for_the_customer(client, kendrascottes):
-    by_agent, by_customer = (open_ticket_at(kendrascottes, timezone.now()) for _ in range(2))
+    by_agent, by_customer = (
+        TicketFactory(brand=kendrascottes, received_at=timezone.now()) for _ in range(2)
+    )
     agent = agent_of(kendrascottes)
     client.force_login(agent)
     assert client.post(f"/admin/helpdesk/ticket/{by_agent.pk}/escalate/").status_code == 302
@@ -133,7 +130,7 @@ def test_who_escalated_is_recorded_for_staff_and_left_empty_for_the_customer(cli
 
 @pytest.mark.django_db
 def test_ticket_assign_accepts_exactly_the_brands_staff_the_admin_offers(kendrascottes, crocso):
-    ticket = open_ticket_at(kendrascottes, timezone.now())
+    ticket = TicketFactory(brand=kendrascottes, received_at=timezone.now())
     ours, theirs = agent_of(kendrascottes), agent_of(crocso)
     gone = agent_of(kendrascottes, username="gone", is_active=False)
     owner_only = agent_of(kendrascottes, role="owner", username="owner-only")
