@@ -345,16 +345,12 @@ def clock_resume(clock: SlaClock, at: datetime) -> None:
 def _current_terms(clock: SlaClock) -> ClockTerms | None:
     """The terms the brand's current policy gives a clock of this kind started when it did."""
     ticket, start = clock.ticket, clock.started_at
-    if clock.kind == SlaClock.Kind.FIRST_RESPONSE:
-        return first_response_terms(
-            ticket.brand,
-            received_at=start,
-            is_urgent=ticket.is_urgent,
-            language=ticket.language,
-            category=ticket.category,
-        )
-    if clock.kind == SlaClock.Kind.NEXT_REPLY:
-        return next_reply_terms(
+    reply_terms = {
+        SlaClock.Kind.FIRST_RESPONSE: first_response_terms,
+        SlaClock.Kind.NEXT_REPLY: next_reply_terms,
+    }.get(clock.kind)
+    if reply_terms is not None:
+        return reply_terms(
             ticket.brand,
             received_at=start,
             is_urgent=ticket.is_urgent,
