@@ -40,6 +40,7 @@ from helpdesk.services.tickets.erasure import (
     customer_erasure_preview,
     customer_erasures_before,
 )
+from helpdesk.services.tickets.language import ticket_language_set
 from helpdesk.services.tickets.lifecycle import (
     category_errors,
     ticket_assign,
@@ -236,15 +237,18 @@ class TicketAdmin(BrandScopedAdmin, AgentPermissions, TicketWorkViews, admin.Mod
         return response
 
     def save_model(self, request: HttpRequest, obj: Ticket, form, change: bool) -> None:
-        """Plain fields are saved as they are; status and assignee go through the services,
-        which pause, resume or stop clocks, send the notices and check the assignee."""
-        routed = {"status", "assignee"}
+        """Plain fields are saved as they are; status, assignee and language go through the
+        services, which pause, resume, stop or recompute clocks, send the notices and check
+        the assignee."""
+        routed = {"status", "assignee", "language"}
         plain = [name for name in form.changed_data if name not in routed]
         try:
             if plain:
                 ticket_details_save(obj, plain)
             if "assignee" in form.changed_data:
                 ticket_assign(obj, obj.assignee)
+            if "language" in form.changed_data:
+                ticket_language_set(obj, obj.language, actor=request.user)
             if "status" in form.changed_data:
                 ticket_set_status(obj, obj.status)
         except ApplicationError as error:

@@ -437,6 +437,16 @@ class StaffAssignInput(serializers.Serializer):
     )
 
 
+class StaffLanguageInput(serializers.Serializer):
+    language = serializers.CharField(
+        max_length=16,
+        allow_blank=True,
+        validators=[LANGUAGE],
+        help_text='A language code such as en, fr or pt-BR; "" for the brand\'s own. Another '
+        "language than the brand's adds the language extension to the live clocks.",
+    )
+
+
 class StaffEscalateInput(serializers.Serializer):
     on_customer_request = serializers.BooleanField(
         default=False, help_text="The customer asked for it (allowed once per ticket)."

@@ -50,6 +50,11 @@ v1 = [
         name="staff-ticket-escalate",
     ),
     path(
+        "staff/tickets/<str:reference>/language/",
+        views.StaffTicketLanguageApi.as_view(),
+        name="staff-ticket-language",
+    ),
+    path(
         "staff/tickets/<str:reference>/resolve/",
         views.StaffTicketResolveApi.as_view(),
         name="staff-ticket-resolve",

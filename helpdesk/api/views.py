@@ -39,6 +39,7 @@ from helpdesk.selectors import storefront as storefront_selectors
 from helpdesk.services.intake import idempotency
 from helpdesk.services.intake.storefront import ticket_open_once, ticket_reply_from_customer
 from helpdesk.services.tickets.feedback import feedback_record
+from helpdesk.services.tickets.language import ticket_language_set
 from helpdesk.services.tickets.lifecycle import (
     ticket_add_note,
     ticket_assign,
@@ -407,6 +408,18 @@ class StaffTicketEscalateApi(StaffMixin, APIView):
             actor=request.user,
             by_customer=serializer.validated_data["on_customer_request"],
         )
+        return Response(self.detail(ticket))
+
+
+class StaffTicketLanguageApi(StaffMixin, APIView):
+    @_staff_action(
+        "Set the ticket's language (recomputes the clocks' extension)", s.StaffLanguageInput
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        ticket = self.ticket_or_404(reference)
+        serializer = s.StaffLanguageInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket_language_set(ticket, serializer.validated_data["language"], actor=request.user)
         return Response(self.detail(ticket))
 
 

@@ -28,6 +28,7 @@ from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ticket
 from helpdesk.services.intake import mail_parsing
+from helpdesk.services.intake.language import request_language
 from helpdesk.services.intake.mail_parsing import ParsedMail
 from helpdesk.services.intake.stored_files import file_saved, files_removed_on_error
 from helpdesk.services.outbox.delivery import delivery_event_record, message_id_candidates
@@ -390,7 +391,7 @@ def _file(
         subject=mail_parsing.text_fit(parsed.subject, TICKET_SUBJECT_MAX_CHARS) or "(no subject)",
         body=parsed.text,
         is_urgent=is_urgent(brand, first_words),
-        language=mail_parsing.language_detect(first_words),
+        language=request_language(brand, first_words),
         received_at=received_at,
         incomplete_ok=True,
         linked_ticket=linked,

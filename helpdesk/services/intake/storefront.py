@@ -16,7 +16,9 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, Message, Ticket
 from helpdesk.services.intake import idempotency
 from helpdesk.services.intake.inbound import is_urgent
+from helpdesk.services.intake.language import request_language
 from helpdesk.services.intake.stored_files import file_saved, files_removed_on_error
+from helpdesk.services.tickets.language import ticket_language_set
 from helpdesk.services.tickets.lifecycle import (
     ticket_accepts_reply,
     ticket_acknowledge,
@@ -82,7 +84,8 @@ def ticket_open(
             category=category,
             # The urgent situations the brand names, in the customer's own words, as for mail.
             is_urgent=is_urgent(brand, f"{subject}\n{message}"),
-            language=language,
+            # Declared by the storefront, else read from the customer's words, as for mail.
+            language=request_language(brand, f"{subject}\n{message}", declared=language),
             order_number=order_number,
         )
         if attachments:
@@ -123,7 +126,10 @@ def ticket_reply_from_customer(
     ticket: Ticket, *, message: str, attachments: Sequence[UploadedFile] = ()
 ) -> Message:
     """The customer's reply from the storefront: resumes paused clocks, reopens a recently
-    resolved ticket, escalates when it asks for a senior review (as a mailed reply does)."""
+    resolved ticket, escalates when it asks for a senior review (as a mailed reply does).
+
+    A ticket whose language is still unknown takes the reply's; a known one keeps its own:
+    a short "merci" never silently moves a ticket's clocks."""
     if not message.strip():
         raise ApplicationError("The reply is empty.", {"message": "Write a message."})
     if not ticket_accepts_reply(ticket, timezone.now()):
@@ -133,6 +139,10 @@ def ticket_reply_from_customer(
         )
     with files_removed_on_error(), transaction.atomic():
         reply = ticket_customer_reply(ticket, body=message)
+        if not reply.ticket.language:  # read under the ticket's lock
+            language = request_language(ticket.brand, message)
+            if language:
+                ticket_language_set(reply.ticket, language)
         if attachments:
             attachments_save(reply, attachments)
     return reply
