@@ -302,6 +302,11 @@ class SlaPolicy(models.Model):
         BUSINESS = "business", "Business hours"
         CALENDAR = "calendar", "Calendar hours"
 
+    class CustomerEscalation(models.TextChoices):
+        FIRST_RESPONSE = "first_response", "After our first answer"
+        RESOLUTION_PROPOSAL = "resolution_proposal", "After we proposed a resolution"
+        NEVER = "never", "Never (agents escalate)"
+
     brand = models.OneToOneField(Brand, on_delete=models.CASCADE, related_name="policy")
     first_response_target_hours = models.DecimalField(
         help_text="A warning fires when this much time has passed without a reply.", **HOURS
@@ -351,6 +356,13 @@ class SlaPolicy(models.Model):
     )
     language_extension_hours = models.DecimalField(
         default=24, help_text="Added for languages other than the brand's.", **HOURS
+    )
+    customer_escalation_after = models.CharField(
+        max_length=20,
+        choices=CustomerEscalation.choices,
+        default=CustomerEscalation.FIRST_RESPONSE,
+        help_text="When the customer may ask for a senior review from the status page or a "
+        "storefront (once a ticket).",
     )
     escalation_phrases = models.TextField(
         default=DEFAULT_ESCALATION_PHRASES,

@@ -182,6 +182,9 @@ class Message(models.Model):
         max_length=10, choices=Delivery.choices, default=Delivery.NONE, blank=True
     )
     delivery_detail = models.TextField(blank=True)
+    # An agent's reply that proposes a resolution (to a complaint): what a brand may require
+    # before the customer can ask for a senior review.
+    proposes_resolution = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
     class Meta:

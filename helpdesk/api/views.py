@@ -38,6 +38,7 @@ from helpdesk.selectors import staff as staff_selectors
 from helpdesk.selectors import storefront as storefront_selectors
 from helpdesk.services.intake import idempotency
 from helpdesk.services.intake.storefront import ticket_open_once, ticket_reply_from_customer
+from helpdesk.services.tickets.customer_escalation import ticket_escalate_on_request
 from helpdesk.services.tickets.feedback import feedback_record
 from helpdesk.services.tickets.language import ticket_language_set
 from helpdesk.services.tickets.lifecycle import (
@@ -232,12 +233,12 @@ class TicketEscalateApi(StorefrontMixin, APIView):
         request=None,
         responses={200: s.TicketDetailOutput, **errors(400, 401, 404, 413, 429)},
         parameters=[RETRY_AFTER],
-        summary="The customer asks for a senior review (once per ticket)",
+        summary="The customer asks for a senior review (once, when the brand's policy allows)",
         **STOREFRONT,
     )
     def post(self, request: Request, reference: str) -> Response:
         ticket = self.ticket_or_404(reference)
-        ticket_escalate(ticket, by_customer=True)
+        ticket_escalate_on_request(ticket)
         return Response(self.detail(ticket))
 
 

@@ -29,6 +29,10 @@ from helpdesk.models import Attachment, Feedback, Message, SlaClock, Ticket
 from helpdesk.services.intake.storefront import ticket_open, ticket_reply_from_customer
 from helpdesk.services.notices.customer import customer_status_links_send
 from helpdesk.services.rendering.status_links import status_ticket
+from helpdesk.services.tickets.customer_escalation import (
+    customer_may_escalate,
+    ticket_escalate_on_request,
+)
 from helpdesk.services.tickets.feedback import feedback_record
 from helpdesk.services.tickets.lifecycle import ticket_accepts_reply
 
@@ -270,7 +274,17 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
     feedback = Feedback.objects.filter(ticket=ticket).first()
     can_reply = ticket.merged_into_id is None and ticket_accepts_reply(ticket, timezone.now())
     reply_errors: list[str] = []
-    if request.method == "POST" and "send_reply" in request.POST:
+    escalation_refused = ""
+    # Which form was sent: the reply, the escalation request, else the rating.
+    rating_post = request.method == "POST" and not {"send_reply", "escalate"} & set(request.POST)
+    if request.method == "POST" and "escalate" in request.POST:
+        try:
+            ticket_escalate_on_request(ticket)
+        except ApplicationError as error:
+            escalation_refused = " ".join(error.fields.values()) or error.message
+        else:
+            return _status_response(HttpResponseRedirect(request.path + "?escalated=1"))
+    elif request.method == "POST" and "send_reply" in request.POST:
         if not can_reply:
             return _status_response(HttpResponse("This request takes no replies.", status=409))
         reply_errors = _reply(ticket, request)
@@ -278,7 +292,7 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
             return _status_response(HttpResponseRedirect(request.path + "?sent=1"))
     form = None
     if rateable and feedback is None:
-        if request.method == "POST" and "send_reply" not in request.POST:
+        if rating_post:
             form = RatingForm(request.POST)
             if form.is_valid():
                 try:
@@ -294,7 +308,7 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
         else:
             preset = request.GET.get("rating", "")
             form = RatingForm(initial={"rating": int(preset)} if preset in RATING_VALUES else None)
-    elif request.method == "POST" and "send_reply" not in request.POST:
+    elif rating_post:
         return _status_response(HttpResponse("This ticket cannot be rated now.", status=409))
     context = {
         "brand": ticket.brand,
@@ -311,8 +325,14 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
         "reply_errors": reply_errors,
         "sent": request.GET.get("sent") == "1",
         "token": token,
+        # The brand's policy decides when the customer may ask for a senior review.
+        "can_escalate": not escalation_refused and customer_may_escalate(ticket),
+        "escalation_refused": escalation_refused,
+        "escalated": request.GET.get("escalated") == "1"
+        and ticket.escalation_requested_at is not None,
     }
-    response = render(request, "public/status.html", context, status=400 if reply_errors else 200)
+    code = 409 if escalation_refused else 400 if reply_errors else 200
+    response = render(request, "public/status.html", context, status=code)
     return _status_response(response)
 
 

@@ -111,3 +111,19 @@ def test_the_acknowledgements_link_shows_the_promised_time_and_takes_a_reply_wit
     assert reply.body_text == "Here is a photo of the clasp."
     assert [a.filename for a in reply.attachments.all()] == ["clasp.jpg"]
     assert "clasp.jpg" in page.inner_text(".thread")
+
+
+def test_a_customer_asks_for_a_senior_review_from_the_page(page, crocso):
+    ticket = StorefrontTicketFactory(brand=crocso, subject="Clogs too small")
+    ticket_reply(ticket, author=agent_of(crocso), body="Try a size up.")
+    reply = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
+
+    page.goto(link_in(reply, settings.PUBLIC_BASE_URL))
+    page.click("button[name=escalate]")
+    page.wait_for_selector("#escalated")
+    shoot(page, "customer-status-escalated")
+
+    ticket.refresh_from_db()
+    assert ticket.tier == 2 and ticket.escalation_requested_at is not None
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ESCALATION_NOTICE).count() == 1
+    assert page.locator("button[name=escalate]").count() == 0

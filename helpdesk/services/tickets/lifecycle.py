@@ -304,7 +304,12 @@ def ticket_reply(
                 "resolves": status == Ticket.Status.RESOLVED,
             },
             ticket=ticket,
-            thread_message={"author": author, "body_text": body, "created_at": at},
+            thread_message={
+                "author": author,
+                "body_text": body,
+                "created_at": at,
+                "proposes_resolution": proposes_resolution,
+            },
             automatic=False,
         ).ticket_message
         answered = [*clocks.ANSWER_OWED, SlaClock.Kind.TIER_RESPONSE]

@@ -22,7 +22,12 @@ from helpdesk.models import (
 )
 from helpdesk.selectors import storefront as storefront_selectors
 from helpdesk.services.intake.storefront import ticket_open
-from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_reply, ticket_set_status
+from helpdesk.services.tickets.lifecycle import (
+    ticket_add_note,
+    ticket_escalate,
+    ticket_reply,
+    ticket_set_status,
+)
 from tests.factories import StorefrontTicketFactory, agent_of
 from tests.helpdesk.query_plans import (
     brand_history,
@@ -497,7 +502,8 @@ def test_the_detail_answer_is_the_one_its_declared_fields_describe(
     reference = storefront.post("/api/v1/tickets/", data, format="multipart").json()["reference"]
     ticket = Ticket.objects.get(reference=reference)
     ticket_reply(ticket, author=ks_agent, body="We are on it.")
-    storefront.post(f"/api/v1/tickets/{reference}/escalate/")
+    # By an agent: the complaint's proposal clock stays live (a customer asks after it).
+    ticket_escalate(ticket, actor=ks_agent)
 
     def both() -> tuple[dict, dict]:
         shown = storefront_selectors.storefront_ticket(kendrascottes, reference)
@@ -642,7 +648,9 @@ def test_a_reply_carries_attachments(storefront, ks_ticket, settings, tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_customer_can_ask_for_escalation_once(storefront, ks_ticket):
+def test_the_customer_can_ask_for_escalation_once(storefront, ks_ticket, ks_agent):
+    # Kendrascottes' policy: once a resolution was proposed.
+    ticket_reply(ks_ticket, author=ks_agent, body="A refund?", proposes_resolution=True)
     url = f"/api/v1/tickets/{ks_ticket.reference}/escalate/"
     response = storefront.post(url)
     assert response.status_code == 200
@@ -654,6 +662,26 @@ def test_the_customer_can_ask_for_escalation_once(storefront, ks_ticket):
     again = storefront.post(url)
     assert again.status_code == 400
     assert again.json()["message"] == "Escalation was already requested."
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_escalation_before_the_brands_policy_allows_it(storefront, ks_ticket):
+    response = storefront.post(f"/api/v1/tickets/{ks_ticket.reference}/escalate/")
+
+    assert response.status_code == 400
+    assert "proposed a resolution" in str(response.json())
+    ks_ticket.refresh_from_db()
+    assert ks_ticket.tier == 1 and ks_ticket.escalation_requested_at is None
+
+
+@pytest.mark.django_db
+def test_crocsos_storefront_may_escalate_once_we_have_answered(crocso_storefront, cr_ticket):
+    url = f"/api/v1/tickets/{cr_ticket.reference}/escalate/"
+    assert crocso_storefront.post(url).status_code == 400
+
+    ticket_reply(cr_ticket, author=agent_of(cr_ticket.brand), body="Try a size up.")
+
+    assert crocso_storefront.post(url).json()["escalated"] is True
 
 
 # ---------------------------------------------------------------------------------- feedback

@@ -1,0 +1,65 @@
+"""When the customer may ask for a senior review themselves (the status page's button, a
+storefront's escalate call), and the asking.
+
+The moment is the brand's setting (`SlaPolicy.customer_escalation_after`), as its policy
+words it: Kendrascottes escalates a complaint whose proposed resolution did not satisfy,
+Crocso on request once the customer has our first answer.
+"""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from brands.models import SlaPolicy
+from helpdesk.errors import ApplicationError
+from helpdesk.models import Message, Ticket
+from helpdesk.services.sla.tiers import next_tier
+from helpdesk.services.tickets.lifecycle import ticket_accepts_reply, ticket_escalate
+
+After = SlaPolicy.CustomerEscalation
+
+
+def customer_escalation_refusal(ticket: Ticket, at: datetime | None = None) -> str | None:
+    """Why the customer may not ask for escalation now, in words for them; None when they may.
+
+    Never on a merged ticket or one that takes no reply (closed, or resolved longer ago than
+    the reopen window), only once a ticket, only below the top tier, and only after what the
+    brand's policy waits for.
+    """
+    at = at or timezone.now()
+    if ticket.merged_into_id is not None or not ticket_accepts_reply(ticket, at):
+        return f"{ticket.reference} is closed; open a new request to write about it again."
+    if ticket.escalation_requested_at is not None:
+        return f"{ticket.reference} was escalated on request before."
+    if next_tier(ticket.brand, ticket.tier) is None:
+        return f"{ticket.reference} is already with our senior team."
+    after = ticket.brand.policy.customer_escalation_after
+    if after == After.NEVER:
+        return "This request cannot be escalated on request."
+    if after == After.FIRST_RESPONSE and ticket.first_responded_at is None:
+        return "You can ask for a senior review once we have answered you."
+    if after == After.RESOLUTION_PROPOSAL and not _resolution_proposed(ticket):
+        return "You can ask for a senior review once we have proposed a resolution."
+    return None
+
+
+def customer_may_escalate(ticket: Ticket, at: datetime | None = None) -> bool:
+    """Whether the customer may ask for a senior review now (the page shows its button)."""
+    return customer_escalation_refusal(ticket, at) is None
+
+
+def ticket_escalate_on_request(ticket: Ticket, at: datetime | None = None) -> bool:
+    """The customer asks for a senior review: refused with the reason when the brand's policy
+    does not allow it now, else the ticket moves to the next tier and the customer is told."""
+    at = at or timezone.now()
+    refusal = customer_escalation_refusal(ticket, at)
+    if refusal is not None:
+        already = ticket.escalation_requested_at is not None
+        message = "Escalation was already requested." if already else "Escalation is not possible."
+        raise ApplicationError(message, {"ticket": refusal})
+    # ticket_escalate checks "once" again under the ticket's lock, for two requests at once.
+    return ticket_escalate(ticket, at=at, by_customer=True)
+
+
+def _resolution_proposed(ticket: Ticket) -> bool:
+    return ticket.messages.filter(kind=Message.Kind.OUTBOUND, proposes_resolution=True).exists()
