@@ -166,7 +166,11 @@ def test_a_changed_escalation_phrase_is_recorded_as_the_list_it_is(tmp_path):
             'escalation_phrases = [" "',
             "policy.escalation_phrases",
         ),
-        ('phrases = ["shipping emergency"', 'phrases = [3, "x"', "urgent_reasons[1].phrases"),
+        (
+            '"shipping emergency", "urgent deliver*"',
+            '3, "urgent deliver*"',
+            "urgent_reasons[1].phrases",
+        ),
     ],
 )
 def test_a_bad_value_is_refused_naming_file_and_setting_and_nothing_is_written(

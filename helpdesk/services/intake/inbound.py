@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import traceback
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -506,9 +507,13 @@ def _with_brand(ticket: Ticket, brand: Brand) -> Ticket:
 
 
 def is_urgent(brand: Brand, text: str) -> bool:
-    """Whether the text names one of the brand's urgent situations (its configured phrases)."""
+    """Whether the text names one of the brand's urgent situations (its configured phrases, in
+    any of the languages the brand file lists them in).
+
+    The text is compared in its composed Unicode form, as the phrases are written: some mail
+    clients send "é" as "e" plus an accent, which would otherwise never match "arrivée"."""
     pattern = brand_rules(brand).urgent_pattern
-    return bool(pattern and pattern.search(text))
+    return bool(pattern and pattern.search(unicodedata.normalize("NFC", text)))
 
 
 def _save_attachments(message: Message, parsed: ParsedMail) -> None:
