@@ -44,10 +44,10 @@ def populate(brand: Brand, total: int, due: int) -> None:
             """
             INSERT INTO helpdesk_ticket (brand_id, number, reference, subject, customer_email,
                 customer_name, is_urgent, language, needs_translation, order_number, status,
-                tier, is_incomplete, received_at, created_at, updated_at)
+                tier, is_incomplete, status_link_version, received_at, created_at, updated_at)
             SELECT %(brand)s, n, 'KS-' || lpad(n::text, 7, '0'), 'Question ' || n,
                 'customer' || n || '@bench.example', '', false, '', false, '', 'new', 1, false,
-                %(now)s, %(now)s, %(now)s
+                0, %(now)s, %(now)s, %(now)s
             FROM generate_series(1, %(total)s) AS n
             """,
             {"brand": brand.pk, "total": total, "now": now},
