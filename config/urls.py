@@ -11,6 +11,7 @@ urlpatterns = [
     # Admin pages of their own (reports), ahead of the admin site's catch-all.
     path("admin/reports/", include("helpdesk.admin.reports")),
     path("admin/preferences/", include("brands.preferences")),
+    path("admin/erase-customer/", include("helpdesk.admin.erasure")),
     path("admin/", admin.site.urls),
     path("b/", include("helpdesk.public.urls")),
     path("api/", include("helpdesk.api.urls")),

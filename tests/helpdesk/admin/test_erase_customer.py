@@ -91,3 +91,35 @@ def test_another_brands_owner_cannot_reach_a_ticket_they_do_not_see(client, croc
 
     assert not _erased(ks)
     assert not Erasure.objects.exists()
+
+
+ERASE_PAGE = reverse("helpdesk_erase_customer")
+
+
+def test_an_owner_who_works_no_tickets_erases_a_customer_by_address_after_the_counts(
+    client, kendrascottes, tickets
+):
+    ks, cr = tickets
+    client.force_login(member("owner-only", (kendrascottes, OWNER), is_staff=True))
+    assert "Erase a customer" in client.get(reverse("admin:index")).content.decode()
+    preview = client.post(ERASE_PAGE, {"brand": "kendrascottes", "email": ANN})
+    assert preview.status_code == 200
+    assert 'id="erasure-preview"' in preview.content.decode()
+    assert not _erased(ks)
+    done = client.post(ERASE_PAGE, {"brand": "kendrascottes", "email": ANN, "confirm": "yes"})
+    assert done.status_code == 302
+    assert _erased(ks) and not _erased(cr)
+    assert Erasure.objects.get().actor.username == "owner-only"
+
+
+def test_the_erase_page_refuses_agents_and_other_brands(client, kendrascottes, crocso, tickets):
+    ks, cr = tickets
+    client.force_login(member("agent", (kendrascottes, AGENT), is_staff=True))
+    assert client.get(ERASE_PAGE).status_code == 403
+    assert "Erase a customer" not in client.get(reverse("admin:index")).content.decode()
+    client.force_login(member("crocso-owner", (crocso, OWNER), is_staff=True))
+    refused = client.post(ERASE_PAGE, {"brand": "kendrascottes", "email": ANN, "confirm": "yes"})
+    assert refused.status_code == 200
+    assert "Select a valid choice" in refused.content.decode()
+    assert not _erased(ks) and not _erased(cr)
+    assert not Erasure.objects.exists()
