@@ -3,6 +3,7 @@ its thread and composer, and bulk actions; every change goes through the ticket 
 
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
@@ -45,8 +46,21 @@ from helpdesk.services.tickets.lifecycle import (
     category_errors,
     ticket_assign,
     ticket_details_save,
+    ticket_resolve,
     ticket_set_status,
 )
+
+
+class TicketActionForm(helpers.ActionForm):
+    """The actions' bar, with the reason a bulk resolve gives tickets that were never
+    answered (their customers are told it)."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Reason (for tickets never answered)",
+        widget=forms.TextInput(attrs={"size": 50}),
+    )
 
 
 class SlaClockInline(AgentPermissions, admin.TabularInline):
@@ -202,6 +216,7 @@ class TicketAdmin(BrandScopedAdmin, AgentPermissions, TicketWorkViews, admin.Mod
     # The thread, the composer and the actions are drawn by the page template (outside the
     # form, since each posts to its own view); the clocks and their events are inlines.
     inlines = [SlaClockInline, SlaEventInline]
+    action_form = TicketActionForm
     actions = [
         "assign_to_me",
         "assign_selected",
@@ -284,13 +299,25 @@ class TicketAdmin(BrandScopedAdmin, AgentPermissions, TicketWorkViews, admin.Mod
         }
         return TemplateResponse(request, "admin/helpdesk/ticket/assign.html", context)
 
-    @admin.action(description="Resolve")
+    @admin.action(description="Resolve (tickets never answered need a reason)")
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
-        resolved = 0
+        reason = request.POST.get("reason", "")
+        resolved, refused = 0, []
         for ticket in queryset.exclude(status__in=Ticket.FINISHED_STATES):
-            ticket_set_status(ticket, Ticket.Status.RESOLVED)
-            resolved += 1
+            try:
+                ticket_resolve(ticket, reason=reason)
+            except ApplicationError:
+                refused.append(ticket.reference)
+            else:
+                resolved += 1
         self.message_user(request, f"Resolved {resolved} ticket(s).", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                f"Not resolved, never answered: {', '.join(refused)}. Give the reason their "
+                "customers will read in the Reason field beside the action.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Recompute clocks under the current policy")
     def recompute_clocks(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:

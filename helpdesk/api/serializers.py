@@ -447,6 +447,17 @@ class StaffLanguageInput(serializers.Serializer):
     )
 
 
+class StaffResolveInput(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=1000,
+        help_text="Needed for a ticket that was never answered: its resolution notice gives it "
+        "to the customer.",
+    )
+
+
 class StaffEscalateInput(serializers.Serializer):
     on_customer_request = serializers.BooleanField(
         default=False, help_text="The customer asked for it (allowed once per ticket)."

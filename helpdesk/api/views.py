@@ -46,7 +46,7 @@ from helpdesk.services.tickets.lifecycle import (
     ticket_assign,
     ticket_escalate,
     ticket_reply,
-    ticket_set_status,
+    ticket_resolve,
 )
 
 REFERENCE = re.compile(r"^[A-Za-z]{2,5}-\d{1,12}$")
@@ -425,8 +425,13 @@ class StaffTicketLanguageApi(StaffMixin, APIView):
 
 
 class StaffTicketResolveApi(StaffMixin, APIView):
-    @_staff_action("Resolve the ticket (stops its clocks)", None, error_codes=())
+    @_staff_action(
+        "Resolve the ticket (stops its clocks; one never answered needs a reason)",
+        s.StaffResolveInput,
+    )
     def post(self, request: Request, reference: str) -> Response:
         ticket = self.ticket_or_404(reference)
-        ticket_set_status(ticket, Ticket.Status.RESOLVED)
+        serializer = s.StaffResolveInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket_resolve(ticket, **serializer.validated_data)
         return Response(self.detail(ticket))

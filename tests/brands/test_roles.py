@@ -274,7 +274,7 @@ def test_an_action_posted_with_another_brands_ticket_leaves_it_alone(client, wor
 
     client.post(
         "/admin/helpdesk/ticket/",
-        {"action": "resolve_selected", "_selected_action": [own.pk, foreign.pk]},
+        {"action": "resolve_selected", "_selected_action": [own.pk, foreign.pk], "reason": "Done"},
     )
 
     own.refresh_from_db()

@@ -72,13 +72,14 @@ def ticket_acknowledge(
     )
 
 
-def customer_status_notice(ticket: Ticket, previous: str) -> None:
+def customer_status_notice(ticket: Ticket, previous: str, *, reason: str = "") -> None:
+    """The ticket's new status; `reason` says what happened (a resolution without an answer)."""
     customer_notice(
         ticket,
         kind=OutboundEmail.Kind.STATUS_NOTICE,
         dedupe_key=f"status:{ticket.pk}:{previous}>{ticket.status}:{timezone.now().isoformat()}",
         template="status_notice",
-        context={"previous": Ticket.Status(previous).label},
+        context={"previous": Ticket.Status(previous).label, "reason": reason},
     )
 
 

@@ -232,7 +232,8 @@ def ticket_customer_reply(
         )
         was_waiting = ticket.status == Ticket.Status.WAITING
         if was_waiting:
-            ticket_set_status(ticket, Ticket.Status.OPEN, at=received_at)
+            # The customer's own doing: nothing to tell them.
+            ticket_set_status(ticket, Ticket.Status.OPEN, at=received_at, notify=False)
         elif ticket.status in Ticket.FINISHED_STATES:
             _reopen(ticket, received_at)
         # Every message is answered within the reply targets, not only the first.
@@ -389,6 +390,30 @@ def ticket_set_status(
         ticket.save(update_fields=update)
         if notify and ticket.brand.policy.notify_customer_on_status_change:
             customer_status_notice(ticket, previous)
+    return ticket
+
+
+def ticket_resolve(ticket: Ticket, *, reason: str = "", at: datetime | None = None) -> Ticket:
+    """Resolve a ticket without a reply (an agent's bulk action, the staff API).
+
+    A ticket the customer never had an answer to needs a `reason`; its resolution notice
+    gives it, whatever the brand's status notices, since it is the only word they get.
+    Otherwise the brand's usual notice goes out (with the reason, when one is given).
+    """
+    reason = reason.strip()
+    if ticket.status == Ticket.Status.RESOLVED:
+        return ticket
+    if ticket.first_responded_at is None and not reason:
+        raise ApplicationError(
+            "A reason is needed to resolve a ticket that was never answered.",
+            {"reason": f"{ticket.reference} was never answered: say why it is resolved."},
+        )
+    with transaction.atomic():
+        previous = Ticket.objects.locked(ticket.pk).status
+        ticket = ticket_set_status(ticket, Ticket.Status.RESOLVED, at=at, notify=False)
+        tell = reason or ticket.brand.policy.notify_customer_on_status_change
+        if previous != Ticket.Status.RESOLVED and tell:
+            customer_status_notice(ticket, previous, reason=reason)
     return ticket
 
 

@@ -499,7 +499,12 @@ def test_bulk_resolve_stops_the_clocks_through_the_service(agent_client, kendras
     tickets = [TicketFactory(brand=kendrascottes), TicketFactory(brand=kendrascottes)]
 
     agent_client.post(
-        TICKETS_URL, {"action": "resolve_selected", "_selected_action": [t.pk for t in tickets]}
+        TICKETS_URL,
+        {
+            "action": "resolve_selected",
+            "_selected_action": [t.pk for t in tickets],
+            "reason": "Sorted out by phone.",
+        },
     )
 
     assert set(Ticket.objects.values_list("status", flat=True)) == {Ticket.Status.RESOLVED}
@@ -515,6 +520,9 @@ def test_bulk_resolve_tells_crocso_customers_as_each_step_is_promised(
     ticket = TicketFactory(brand=crocso, received_at=datetime(2026, 11, 9, 10, tzinfo=CHICAGO))
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(TICKETS_URL, {"action": "resolve_selected", "_selected_action": [ticket.pk]})
+        client.post(
+            TICKETS_URL,
+            {"action": "resolve_selected", "_selected_action": [ticket.pk], "reason": "Refunded."},
+        )
 
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.STATUS_NOTICE).count() == 1

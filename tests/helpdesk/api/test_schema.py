@@ -51,7 +51,7 @@ def test_every_operation_documents_its_auth_and_errors():
             if "{reference}" in path:
                 assert "404" in codes, (method, path)
             if method == "post":
-                assert "400" in codes or path.endswith("/resolve/"), (method, path)
+                assert "400" in codes, (method, path)
 
 
 @pytest.mark.django_db

@@ -334,7 +334,10 @@ def test_escalating_past_the_top_tier_is_refused(staff, ks_ticket):
 
 @pytest.mark.django_db
 def test_an_agent_resolves_a_ticket_and_its_clocks_stop(staff, ks_ticket):
-    response = staff.post(f"/api/v1/staff/tickets/{ks_ticket.reference}/resolve/")
+    url = f"/api/v1/staff/tickets/{ks_ticket.reference}/resolve/"
+    refused = staff.post(url, {}, format="json")
+    assert refused.status_code == 400 and "reason" in refused.json()["fields"]
+    response = staff.post(url, {"reason": "Answered by phone."}, format="json")
     assert response.status_code == 200
     assert response.json()["status"] == "resolved"
     assert not ks_ticket.clocks.exclude(state=SlaClock.State.STOPPED).exists()
