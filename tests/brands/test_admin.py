@@ -3,47 +3,12 @@
 from decimal import Decimal
 
 import pytest
-from django.http import HttpResponse
 
 from brands.models import BrandHoliday, BrandMembership, PolicyVersion, SlaPolicy
+from tests.brands.pages import BRANDS_URL, VERSIONS_URL, change_url, form_errors, inline_prefix
 from tests.factories import UserFactory, admin_form_data, agent_of
 
 OWNER = BrandMembership.Role.OWNER
-BRANDS_URL = "/admin/brands/brand/"
-VERSIONS_URL = "/admin/brands/policyversion/"
-
-
-def change_url(brand) -> str:
-    return f"{BRANDS_URL}{brand.pk}/change/"
-
-
-def inline_prefix(response: HttpResponse, model) -> str:
-    (formset,) = [
-        inline.formset
-        for inline in response.context["inline_admin_formsets"]
-        if inline.formset.model is model
-    ]
-    return formset.prefix
-
-
-def form_errors(response: HttpResponse) -> list:
-    """Errors of the main form and every inline form, as the page shows them."""
-    errors = [response.context["adminform"].form.errors]
-    for inline in response.context["inline_admin_formsets"]:
-        errors += [form.errors for form in inline.formset.forms if form.errors]
-        errors += [inline.formset.non_form_errors()] if inline.formset.non_form_errors() else []
-    return [error for error in errors if error]
-
-
-@pytest.fixture
-def ks_owner(kendrascottes):
-    return agent_of(kendrascottes, role=OWNER)
-
-
-@pytest.fixture
-def owner_client(client, ks_owner):
-    client.force_login(ks_owner)
-    return client
 
 
 @pytest.mark.django_db

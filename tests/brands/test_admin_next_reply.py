@@ -4,27 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from brands.models import BrandMembership, SlaPolicy
-from tests.factories import admin_form_data, agent_of
-
-
-def change_url(brand) -> str:
-    return f"/admin/brands/brand/{brand.pk}/change/"
-
-
-def policy_prefix(page) -> str:
-    (formset,) = [
-        inline.formset
-        for inline in page.context["inline_admin_formsets"]
-        if inline.formset.model is SlaPolicy
-    ]
-    return formset.prefix
-
-
-@pytest.fixture
-def owner_client(client, kendrascottes):
-    client.force_login(agent_of(kendrascottes, role=BrandMembership.Role.OWNER))
-    return client
+from brands.models import SlaPolicy
+from tests.brands.pages import change_url, inline_prefix
+from tests.factories import admin_form_data
 
 
 @pytest.mark.django_db
@@ -32,7 +14,7 @@ def test_an_owner_sets_the_next_reply_latest_time_as_a_new_policy_version(
     owner_client, kendrascottes
 ):
     page = owner_client.get(change_url(kendrascottes))
-    prefix = policy_prefix(page)
+    prefix = inline_prefix(page, SlaPolicy)
     data = admin_form_data(page)
     assert data[f"{prefix}-0-next_reply_latest_hours"] == ""
     data[f"{prefix}-0-next_reply_latest_hours"] = "36"
@@ -50,7 +32,7 @@ def test_a_next_reply_target_beyond_the_latest_it_falls_back_to_is_refused(
     owner_client, kendrascottes
 ):
     page = owner_client.get(change_url(kendrascottes))
-    prefix = policy_prefix(page)
+    prefix = inline_prefix(page, SlaPolicy)
     data = admin_form_data(page)
     data[f"{prefix}-0-next_reply_target_hours"] = "60"  # the first response's latest is 48
 

@@ -3,10 +3,8 @@
 import pytest
 
 from brands.models import BrandMembership, PeakPeriod, SlaPolicy
-from tests.brands.test_admin import change_url, form_errors, inline_prefix
+from tests.brands.pages import VERSIONS_URL, change_url, form_errors, inline_prefix
 from tests.factories import UserFactory, admin_form_data, agent_of
-
-VERSIONS_URL = "/admin/brands/policyversion/"
 
 
 @pytest.fixture

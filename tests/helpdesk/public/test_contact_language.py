@@ -2,19 +2,10 @@
 reply from the status page says it only for a ticket that has none yet."""
 
 import pytest
-from django.core.cache import cache
 
 from helpdesk.models import SlaClock, Ticket
 from helpdesk.services.rendering.status_links import status_path
 from tests.factories import TicketFactory
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    # The contact form's counts live in the cache, which outlives a test's database.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.django_db

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -18,14 +17,6 @@ from helpdesk.models import Feedback, Ticket
 from helpdesk.services.rendering.status_links import status_path, status_url
 from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_create, ticket_reply
 from tests.factories import agent_of
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    # The contact form's counts live in the cache, which outlives a test's database.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def text_of(response) -> str:

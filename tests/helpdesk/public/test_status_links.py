@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail, signing
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,13 +16,6 @@ from helpdesk.services.tickets.lifecycle import ticket_set_status
 from tests.factories import TicketFactory, agent_of
 
 INVALID = "This link does not open a request"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def request_link(client, brand, email: str, address: str = "203.0.113.9"):

@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from django.core import mail
 from django.db import connection
 from imapclient import SEEN, IMAPClient
 
@@ -23,7 +22,8 @@ from helpdesk.models import InboundEmail, Message, Ticket
 from helpdesk.services.intake import imap
 from helpdesk.services.intake.imap import Mailbox, mailbox_fetch, mailboxes_fetch
 from helpdesk.tasks import fetch_imap_mail
-from tests.helpdesk.mail import CR, KS, make_mail
+from tests.conftest import free_port
+from tests.helpdesk.mail import CR, KS, acknowledgements, make_mail
 
 DOVECOT = shutil.which("dovecot") or next(
     (path for path in ("/usr/sbin/dovecot",) if os.access(path, os.X_OK)), None
@@ -97,12 +97,6 @@ class Dovecot:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _self_signed(root: Path) -> None:
     subprocess.run(
         [
@@ -123,11 +117,11 @@ def dovecot() -> Iterator[Dovecot]:
     account = pwd.getpwnam("nobody") if os.geteuid() == 0 else pwd.getpwuid(os.geteuid())
     # Not pytest's tmp_path: its parents are private to the test user.
     root = Path(tempfile.mkdtemp(prefix="helpdesk-imap-"))
-    port, ssl_port = _free_port(), 0
+    port, ssl_port = free_port(), 0
     tls = "ssl = no"
     if OPENSSL:
         _self_signed(root)
-        ssl_port = _free_port()
+        ssl_port = free_port()
         tls = f"ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem"
     (root / "dovecot.conf").write_text(
         DOVECOT_CONF.format(
@@ -210,10 +204,6 @@ def flags(mailbox: Mailbox, folder: str = "INBOX") -> list[tuple]:
         ]
     finally:
         client.logout()
-
-
-def acknowledgements() -> list:
-    return [m for m in mail.outbox if m.extra_headers.get("Auto-Submitted") == "auto-replied"]
 
 
 # Storing commits for real here (the fetch refuses to run inside a transaction): the tests'

@@ -3,7 +3,6 @@ path the production settings take, private objects, and downloads only through t
 check who asks."""
 
 import importlib
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from django.utils import timezone
 from helpdesk.models import Attachment, InboundEmail, Message
 from helpdesk.services.intake import inbound as inbound_service
 from helpdesk.services.raw_mail import inbound_raw_delete, inbound_raw_read
+from tests.conftest import free_port
 from tests.factories import agent_of
 from tests.helpdesk.mail import KS, make_mail, post_inbound
 
@@ -49,12 +49,6 @@ class Bucket:
                 return reply.status
         except urllib.error.HTTPError as error:
             return error.code
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture

@@ -18,13 +18,12 @@ from helpdesk.services.sla.clocks import ticket_recompute_clocks
 from helpdesk.services.sla.sweep import sla_sweep
 from helpdesk.services.tickets.lifecycle import (
     ticket_add_note,
-    ticket_create,
     ticket_customer_reply,
     ticket_reply,
     ticket_set_status,
 )
 from tests.conftest import SHIPPED_BRAND_FILES
-from tests.factories import agent_of
+from tests.factories import TicketFactory, agent_of
 
 User = get_user_model()
 CHICAGO = ZoneInfo("America/Chicago")
@@ -41,14 +40,9 @@ def agent(brand):
     return agents.first() or agent_of(brand)
 
 
-def open_ticket(brand, received_at=MONDAY, **fields) -> Ticket:
-    values = {"customer_email": "ann@customer.example", "subject": "Ring size", "body": "Hi"}
-    return ticket_create(brand, received_at=received_at, **(values | fields))
-
-
 def answered_ticket(brand, **fields) -> Ticket:
     """A ticket an agent answered on Monday at noon."""
-    ticket = open_ticket(brand, **fields)
+    ticket = TicketFactory(**({"brand": brand, "received_at": MONDAY} | fields))
     ticket_reply(ticket, author=agent(brand), body="Size 7 fits.", at=MONDAY + timedelta(hours=2))
     return ticket
 
@@ -85,7 +79,7 @@ def test_two_follow_ups_before_our_answer_are_one_clock_started_by_the_first(ken
 
 @pytest.mark.django_db
 def test_a_message_before_our_first_answer_starts_no_reply_clock(kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     ticket_customer_reply(ticket, body="One more thing", received_at=MONDAY + timedelta(hours=1))
     assert not next_reply_clocks(ticket).exists()
     assert ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE).state == SlaClock.State.RUNNING
@@ -102,7 +96,7 @@ def test_an_urgent_ticket_gets_the_urgent_number_in_the_policys_clock(kendrascot
 
     # Crocso: 24 calendar hours, so a Friday message is due on Saturday.
     friday = datetime(2026, 11, 13, 10, 0, tzinfo=DENVER)
-    ticket = open_ticket(crocso, received_at=friday - timedelta(hours=3), is_urgent=True)
+    ticket = TicketFactory(brand=crocso, received_at=friday - timedelta(hours=3), is_urgent=True)
     ticket_reply(ticket, author=agent(crocso), body="On it", at=friday - timedelta(hours=1))
     ticket_customer_reply(ticket, body="Wrong item again", received_at=friday)
     clock = running_next_reply(ticket)
@@ -142,7 +136,7 @@ def test_an_agents_answer_stops_the_reply_clock_and_an_internal_note_does_not(ke
 
 @pytest.mark.django_db
 def test_a_message_to_a_ticket_waiting_on_the_customer_starts_the_reply_clock(kendrascottes):
-    ticket = open_ticket(kendrascottes)
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     ticket_reply(
         ticket,
         author=agent(kendrascottes),
