@@ -5,74 +5,18 @@ CI keeps. Without the browser (chromium at /usr/bin/chromium, or CHROMIUM_PATH) 
 are skipped, and say why; `.ci/run` installs it.
 """
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from brands.models import Brand, BrandMembership
 from helpdesk.models import OutboundEmail, Ticket
 from helpdesk.services.tickets.lifecycle import ticket_create
 from tests.factories import agent_of
+from tests.system.browser import browser_test, shoot
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(
-    os.environ.get("SCREENSHOTS_DIR", str(Path(settings.BASE_DIR) / "artifacts" / "screenshots"))
-)
-
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"no browser: {CHROMIUM} is missing (apt-get install chromium; .ci/run does)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="the playwright package is not installed (dev extras)"
-    )
-    # Playwright's sync API keeps an event loop on this thread for as long as the browser is
-    # open; the ORM calls of the tests (and of the database teardown) are plain synchronous
-    # code all the same.
-    environment = pytest.MonkeyPatch()
-    environment.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        # Never `playwright install`: the browser is the system's chromium.
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-    environment.undo()
-
-
-@pytest.fixture
-def page(browser):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(20_000)
-    yield opened
-    context.close()
-
-
-def shoot(page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+pytestmark = browser_test
 
 
 def log_in(page, live_server, username: str) -> None:

@@ -6,10 +6,7 @@ Chromium sends a form's `Origin` only when the page's referrer policy lets it; w
 browser shows. Screenshots land in artifacts/screenshots/ (SCREENSHOTS_DIR to change it).
 """
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -17,51 +14,15 @@ from django.conf import settings
 from helpdesk.models import Feedback, Message, OutboundEmail, Ticket
 from helpdesk.services.tickets.lifecycle import ticket_reply
 from tests.factories import StorefrontTicketFactory, agent_of
+from tests.system.browser import browser_test, shoot
 
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-SCREENSHOTS = Path(
-    os.environ.get("SCREENSHOTS_DIR", str(Path(settings.BASE_DIR) / "artifacts" / "screenshots"))
-)
-
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"no browser: {CHROMIUM} is missing (apt-get install chromium; .ci/run does)",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = browser_test
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="the playwright package is not installed (dev extras)"
-    )
-    # Playwright's sync API keeps an event loop on this thread while the browser is open; the
-    # tests' ORM calls are plain synchronous code all the same.
-    environment = pytest.MonkeyPatch()
-    environment.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-    environment.undo()
-
-
-@pytest.fixture
-def page(browser, live_server, settings):
+@pytest.fixture(autouse=True)
+def links_to_the_live_server(live_server, settings):
+    """The status links in mail point at the server the browser talks to."""
     settings.PUBLIC_BASE_URL = live_server.url
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1000, "height": 900})
-    opened = context.new_page()
-    opened.set_default_timeout(20_000)
-    yield opened
-    context.close()
-
-
-def shoot(page, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def link_in(outbound: OutboundEmail, base: str) -> str:
