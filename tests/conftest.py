@@ -9,9 +9,9 @@ import redis
 from celery import Celery
 from django.conf import settings
 
-from brands.loader import brand_files_load
 from brands.models import Brand
 from config.celery import app as celery_app
+from tests.factories import BrandFactory
 
 SHIPPED_BRAND_FILES = sorted(Path(settings.BRANDS_CONFIG_DIR).glob("*.toml"))
 # The Redis that tests with a real worker use as their broker.
@@ -21,8 +21,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 @pytest.fixture
 def shipped_brands(db) -> dict[str, Brand]:
     """Both brands exactly as the repository ships them, keyed by slug."""
-    brand_files_load(SHIPPED_BRAND_FILES)
-    return {brand.slug: brand for brand in Brand.objects.select_related("policy")}
+    return {path.stem: BrandFactory(slug=path.stem) for path in SHIPPED_BRAND_FILES}
 
 
 @pytest.fixture

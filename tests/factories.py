@@ -1,23 +1,46 @@
-"""What tests set up, in one place: staff and their roles in brands, and tickets with their
-messages, attachments, clocks and SLA events.
+"""What tests set up, in one place: brands, staff and their roles in brands, and tickets with
+their messages, attachments, clocks and SLA events.
 
-Brands are the two the repository ships (the `kendrascottes` and `crocso` fixtures in
-conftest.py). A ticket is opened through the services, so its first message and its clocks
-are the ones the code makes; rows written as they are (`MessageFactory`, `AttachmentFactory`,
-`SlaEventFactory`) are for what no service writes in a test's few lines.
+Brands are the two the repository ships, loaded from their files (the `kendrascottes` and
+`crocso` fixtures in conftest.py use `BrandFactory`). A ticket is opened through the services,
+so its first message and its clocks are the ones the code makes, and `SlaClockFactory` starts
+another promise's clock the same way; rows written as they are (`MessageFactory`,
+`AttachmentFactory`, `SlaEventFactory`) are for what no service writes in a test's few lines.
 """
 
 from datetime import timedelta
+from pathlib import Path
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.forms import CheckboxInput
 from django.utils import timezone
 
+from brands.loader import brand_files_load
 from brands.models import Brand, BrandMembership
 from helpdesk.models import Attachment, Message, SlaClock, SlaEvent, Ticket
 from helpdesk.services.intake.storefront import ticket_open
+from helpdesk.services.sla.clocks import clock_start, clock_terms
 from helpdesk.services.tickets.lifecycle import ticket_create
+
+# -- brands --------------------------------------------------------------------------------------
+
+
+class BrandFactory(factory.Factory):
+    """A brand as the repository ships it, loaded from its brand file by the loader (so every
+    setting, calendar, category and tier is the file's); loading it again changes nothing."""
+
+    class Meta:
+        model = Brand
+
+    slug = "kendrascottes"
+
+    @classmethod
+    def _create(cls, model_class, slug: str) -> Brand:
+        brand_files_load([Path(settings.BRANDS_CONFIG_DIR) / f"{slug}.toml"])
+        return Brand.objects.select_related("policy").get(slug=slug)
+
 
 # -- staff ---------------------------------------------------------------------------------------
 
@@ -106,6 +129,25 @@ class StorefrontTicketFactory(factory.Factory):
 def first_response(ticket: Ticket) -> SlaClock:
     """The ticket's first-response clock."""
     return ticket.clocks.get(kind=SlaClock.Kind.FIRST_RESPONSE)
+
+
+class SlaClockFactory(factory.Factory):
+    """A clock of `kind` started on `ticket` by the SLA service, with the terms the brand's
+    policy gives that promise (the first response starts with the ticket itself)."""
+
+    class Meta:
+        model = SlaClock
+
+    kind = SlaClock.Kind.COMPLAINT_PROPOSAL
+    started_at = factory.LazyFunction(timezone.now)
+    tier = None
+
+    @classmethod
+    def _create(cls, model_class, ticket: Ticket, kind: str, started_at, tier) -> SlaClock:
+        terms = clock_terms(ticket, kind, started_at, tier=tier)
+        if terms is None:
+            raise ValueError(f"{ticket.brand} promises no {kind} clock.")
+        return clock_start(ticket, terms, tier=tier)
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

@@ -344,11 +344,18 @@ def clock_resume(clock: SlaClock, at: datetime) -> None:
 
 def _current_terms(clock: SlaClock) -> ClockTerms | None:
     """The terms the brand's current policy gives a clock of this kind started when it did."""
-    ticket, start = clock.ticket, clock.started_at
+    return clock_terms(clock.ticket, clock.kind, clock.started_at, tier=clock.tier)
+
+
+def clock_terms(
+    ticket: Ticket, kind: str, start: datetime, *, tier: int | None = None
+) -> ClockTerms | None:
+    """The terms the brand's current policy gives a clock of `kind` on `ticket` from `start`
+    (None where the policy sets no such promise)."""
     reply_terms = {
         SlaClock.Kind.FIRST_RESPONSE: first_response_terms,
         SlaClock.Kind.NEXT_REPLY: next_reply_terms,
-    }.get(clock.kind)
+    }.get(kind)
     if reply_terms is not None:
         return reply_terms(
             ticket.brand,
@@ -357,11 +364,11 @@ def _current_terms(clock: SlaClock) -> ClockTerms | None:
             language=ticket.language,
             category=ticket.category,
         )
-    if clock.kind == SlaClock.Kind.COMPLAINT_PROPOSAL:
+    if kind == SlaClock.Kind.COMPLAINT_PROPOSAL:
         return complaint_proposal_terms(ticket.brand, start=start, language=ticket.language)
-    if clock.kind == SlaClock.Kind.TIER_RESPONSE:
+    if kind == SlaClock.Kind.TIER_RESPONSE:
         return tier_response_terms(
-            ticket.brand, tier=clock.tier or ticket.tier, start=start, language=ticket.language
+            ticket.brand, tier=tier or ticket.tier, start=start, language=ticket.language
         )
     return periodic_update_terms(ticket.brand, start=start)
 
