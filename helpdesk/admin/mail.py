@@ -61,6 +61,8 @@ class InboundEmailAdmin(BrandScopedAdmin, MailPermissions, admin.ModelAdmin):
         "attempts",
         "size",
     ]
+    # An agent looks for a mail by what it is about, so its subject opens it too.
+    list_display_links = ["received_at", "subject"]
     list_filter = ["status", "source", "brand"]
     search_fields = ["from_email", "subject", "message_id", "envelope_recipient"]
     list_select_related = ["brand"]
