@@ -59,7 +59,9 @@ MESSAGE_ID_HEADERS = ("Message-ID", "In-Reply-To", "References")
 _MESSAGE_ID = re.compile(r"<[^<>\s]*>")
 
 
-def address_normalise(email: str) -> str:
+def address_key(email: str) -> str:
+    """A stored or entered address as erasure compares and hashes it (case and spaces aside).
+    Not the intake's address check: a stored address must be found whatever it looks like."""
     return email.strip().lower()
 
 
@@ -67,7 +69,7 @@ def address_hash(brand: Brand, email: str) -> str:
     """A one-way hash of the address within the brand, keyed with the site's secret so a copy
     of the database alone cannot test addresses against it. (Rotating SECRET_KEY means earlier
     erasures are no longer recognised by address; they stay recorded.)"""
-    message = f"{brand.pk}:{address_normalise(email)}".encode()
+    message = f"{brand.pk}:{address_key(email)}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
 
 
@@ -163,7 +165,7 @@ def _customer_tickets(brand: Brand, address: str) -> list[Ticket]:
 
 
 def _check_address(email: str) -> str:
-    address = address_normalise(email)
+    address = address_key(email)
     try:
         validate_email(address)
     except ValidationError:
@@ -218,7 +220,7 @@ def customer_erase(
 
 def customer_erasures_before(brand: Brand, email: str) -> models.QuerySet[Erasure]:
     """Earlier erasures of this address in this brand, newest first."""
-    digest = address_hash(brand, address_normalise(email))
+    digest = address_hash(brand, address_key(email))
     return Erasure.objects.filter(brand=brand, address_hash=digest).order_by("-created_at")
 
 
@@ -236,7 +238,7 @@ def tickets_anonymise(brand: Brand, ticket_ids: Iterable[int]) -> Counter:
         )
         customers: dict[str, list[Ticket]] = {}
         for ticket in tickets:
-            customers.setdefault(address_normalise(ticket.customer_email), []).append(ticket)
+            customers.setdefault(address_key(ticket.customer_email), []).append(ticket)
         for address, theirs in customers.items():
             others = (
                 Ticket.objects.filter(brand=brand, customer_email__iexact=address)
