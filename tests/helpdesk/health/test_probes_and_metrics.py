@@ -10,6 +10,7 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from helpdesk.models import Heartbeat, SlaClock
+from helpdesk.selectors import operations
 from helpdesk.services.sla.sweep import sla_sweep
 from helpdesk.services.tickets.lifecycle import ticket_create
 
@@ -102,3 +103,16 @@ def test_metrics_refuse_other_addresses_without_the_token(client, settings):
     assert right.status_code == 200
     settings.METRICS_ALLOWED_ADDRESSES = ["203.0.113.0/24"]
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.7").status_code == 200
+
+
+@pytest.mark.django_db
+def test_readyz_reads_the_migration_graph_only_until_it_has_seen_everything_applied(
+    client, monkeypatch
+):
+    monkeypatch.setattr(operations, "_all_migrations_seen_applied", False)
+    with mock.patch.object(
+        operations, "MigrationExecutor", wraps=operations.MigrationExecutor
+    ) as executor:
+        client.get("/readyz")
+        client.get("/readyz")
+    assert executor.call_count == 1
