@@ -487,6 +487,11 @@ class PolicyVersion(models.Model):
     source = models.CharField(max_length=200, help_text="Admin, or the file it was loaded from.")
     snapshot = models.JSONField()
     changes = models.JSONField(help_text="Setting: [before, after] for every changed setting.")
+    reason = models.TextField(blank=True, help_text="Why the owner published it.")
+    # Empty: in effect from created_at. A later instant: published for a date (a sale event),
+    # applied to the brand's settings by the beat when it comes.
+    effective_at = models.DateTimeField(null=True, blank=True)
+    applied = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["brand", "-number"]
@@ -497,6 +502,59 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand} policy v{self.number}"
+
+
+class PolicyDraft(models.Model):
+    """An owner's proposed change to a brand's policy: the whole policy as a version snapshot,
+    edited section by section and live only once published as a new version."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="policy_drafts")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    based_on = models.ForeignKey(
+        PolicyVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    snapshot = models.JSONField()
+    published_as = models.ForeignKey(
+        PolicyVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
+    )
+
+    class Meta:
+        ordering = ["brand", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.brand} policy draft {self.pk}"
+
+
+class WhatIfRun(models.Model):
+    """One replay of a brand's recent tickets under a draft; the task fills in the result."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    draft = models.ForeignKey(PolicyDraft, on_delete=models.CASCADE, related_name="whatif_runs")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    days = models.PositiveSmallIntegerField(default=90)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    done_count = models.PositiveIntegerField(default=0)
+    total_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"What-if {self.pk} of {self.draft}"
 
 
 class BrandApiKey(AbstractAPIKey):
