@@ -31,10 +31,10 @@ from helpdesk.models import Attachment, InboundEmail, Message, OutboundEmail, Ti
 from helpdesk.services.intake import mail_parsing
 from helpdesk.services.intake.language import request_language
 from helpdesk.services.intake.mail_parsing import ParsedMail
-from helpdesk.services.intake.stored_files import file_saved, files_removed_on_error
 from helpdesk.services.outbox.delivery import delivery_event_record, message_id_candidates
 from helpdesk.services.outbox.sending import enqueue_on_commit
 from helpdesk.services.raw_mail import inbound_raw_read, raw_file_write
+from helpdesk.services.stored_files import file_saved, files_removed_on_error
 from helpdesk.services.tickets.lifecycle import (
     ticket_accepts_reply,
     ticket_create,

@@ -2,22 +2,19 @@
 and reply to it. The same ticket services as mail, so both channels make the same promises."""
 
 import logging
-import os
 from collections.abc import Callable, Sequence
 
-from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from brands.models import Brand, BrandApiKey, Category
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Attachment, Message, Ticket
+from helpdesk.models import Message, Ticket
 from helpdesk.services.intake import idempotency
 from helpdesk.services.intake.inbound import is_urgent
 from helpdesk.services.intake.language import request_language
-from helpdesk.services.intake.stored_files import file_saved, files_removed_on_error
+from helpdesk.services.stored_files import attachments_save, files_removed_on_error
 from helpdesk.services.tickets.language import ticket_language_set
 from helpdesk.services.tickets.lifecycle import (
     ticket_accepts_reply,
@@ -27,29 +24,6 @@ from helpdesk.services.tickets.lifecycle import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-def _storage_name(filename: str) -> str:
-    """A safe file name on disk; the customer's own name is kept on the row for display."""
-    try:
-        return get_valid_filename(filename)
-    except SuspiciousFileOperation:  # nothing usable left, e.g. ".." or only symbols
-        return "attachment"
-
-
-def attachments_save(message: Message, files: Sequence[UploadedFile]) -> list[Attachment]:
-    rows = []
-    for upload in files:
-        attachment = Attachment(
-            message=message,
-            filename=os.path.basename(upload.name or "")[:255] or "attachment",
-            content_type=(upload.content_type or "")[:255],
-            size=upload.size or 0,
-        )
-        attachment.file.save(_storage_name(attachment.filename), upload, save=False)
-        file_saved(attachment.file)
-        rows.append(attachment)
-    return Attachment.objects.bulk_create(rows)
 
 
 def ticket_open(

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from helpdesk.models import Attachment
-from helpdesk.services.intake.stored_files import file_saved, files_removed_on_error
+from helpdesk.services.stored_files import file_saved, files_removed_on_error
 
 
 def saved_file(name: str):

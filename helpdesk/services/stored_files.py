@@ -1,4 +1,5 @@
-"""Files written for database work that is undone are removed with it.
+"""Uploaded files kept with a message, and files written for database work that is undone are
+removed with it.
 
 File storage has no transactions: an attachment saved by work that then fails (a dedup race
 run again, a crash in processing, a duplicate API request) would stay on disk with no row
@@ -7,11 +8,17 @@ its work in `files_removed_on_error`; whatever saves a file inside calls `file_s
 """
 
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
+from django.utils.text import get_valid_filename
+
+from helpdesk.models import Attachment, Message
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +53,27 @@ def files_removed_on_error() -> Iterator[None]:
             outer.extend(saved)
     finally:
         _saved.reset(token)
+
+
+def _storage_name(filename: str) -> str:
+    """A safe file name on disk; the uploader's own name is kept on the row for display."""
+    try:
+        return get_valid_filename(filename)
+    except SuspiciousFileOperation:  # nothing usable left, e.g. ".." or only symbols
+        return "attachment"
+
+
+def attachments_save(message: Message, files: Sequence[UploadedFile]) -> list[Attachment]:
+    """Keep uploaded files (a storefront's, an agent's reply's) with `message`."""
+    rows = []
+    for upload in files:
+        attachment = Attachment(
+            message=message,
+            filename=os.path.basename(upload.name or "")[:255] or "attachment",
+            content_type=(upload.content_type or "")[:255],
+            size=upload.size or 0,
+        )
+        attachment.file.save(_storage_name(attachment.filename), upload, save=False)
+        file_saved(attachment.file)
+        rows.append(attachment)
+    return Attachment.objects.bulk_create(rows)
