@@ -75,6 +75,18 @@ class Brand(models.Model):
         null=True, blank=True, editable=False, help_text="When the policy last changed."
     )
 
+    class AutoAssign(models.TextChoices):
+        OFF = "off", "Off: tickets wait in the queue"
+        ROUND_ROBIN = "round_robin", "Round-robin among available agents"
+        LEAST_OPEN = "least_open", "The available agent with the fewest open tickets"
+
+    auto_assign = models.CharField(
+        max_length=12,
+        choices=AutoAssign.choices,
+        default=AutoAssign.OFF,
+        help_text="Give each new ticket to an available agent of its tier as it arrives.",
+    )
+
     class Meta:
         ordering = ["name"]
 
@@ -123,6 +135,8 @@ class BrandMembership(models.Model):
     )
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
+    # Round-robin assignment gives the next ticket to whoever waited longest since theirs.
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -144,6 +158,21 @@ class StaffPreference(models.Model):
         blank=True,
         validators=[validate_time_zone],
         help_text="Admin shows times in this zone. Blank: the zone your brands share, else UTC.",
+    )
+
+    class AlertDelivery(models.TextChoices):
+        BOTH = "both", "By mail and in the app"
+        MAIL = "mail", "By mail only"
+        IN_APP = "in_app", "In the app only"
+
+    alert_delivery = models.CharField(
+        max_length=6,
+        choices=AlertDelivery.choices,
+        default=AlertDelivery.BOTH,
+        help_text="How you hear of assignments, replies, warnings, breaches and mentions.",
+    )
+    is_available = models.BooleanField(
+        default=True, help_text="Automatic assignment gives new tickets only to available agents."
     )
 
     def __str__(self) -> str:
