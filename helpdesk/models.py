@@ -45,6 +45,21 @@ def deadline_state(
     return ON_TRACK
 
 
+class Tag(models.Model):
+    """A label a brand's agents put on tickets; the ticket list filters by it (choices come
+    from this small table, never from a scan of the tickets)."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["brand", "name"], name="unique_tag_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -112,6 +127,8 @@ class Ticket(models.Model):
     escalation_requested_at = models.DateTimeField(
         null=True, blank=True, help_text="When the customer asked for a senior review."
     )
+    # The through table's (ticket, tag) unique index and its tag index serve a tag filter.
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
     received_at = models.DateTimeField(help_text="When the customer's first message arrived.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -364,6 +381,92 @@ class SlaEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.clock} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class TicketEvent(models.Model):
+    """One change on a ticket, with who made it: the audit trail the timeline shows beside
+    the SLA events (warnings and breaches stay in SlaEvent, where the sweep records them once).
+    """
+
+    class Kind(models.TextChoices):
+        STATUS = "status", "Status"
+        ASSIGNEE = "assignee", "Assignee"
+        TIER = "tier", "Tier (escalation)"
+        URGENCY = "urgency", "Urgency"
+        CATEGORY = "category", "Category"
+        LANGUAGE = "language", "Language"
+        TAGS = "tags", "Tags"
+        CLOCK_START = "clock_start", "Clock started"
+        CLOCK_PAUSE = "clock_pause", "Clock paused"
+        CLOCK_RESUME = "clock_resume", "Clock resumed"
+        CLOCK_STOP = "clock_stop", "Clock stopped"
+        MERGE = "merge", "Merge"
+
+    class ActorKind(models.TextChoices):
+        AGENT = "agent", "Agent"
+        CUSTOMER = "customer", "Customer"
+        API_KEY = "api_key", "API key"
+        SYSTEM = "system", "System"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    before = models.CharField(max_length=255, blank=True)
+    after = models.CharField(max_length=255, blank=True)
+    detail = models.CharField(max_length=255, blank=True)
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        "brands.BrandApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Alert(models.Model):
+    """An in-app alert for one staff user about one ticket, unread until they open it."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned to you"
+        CUSTOMER_REPLIED = "customer_replied", "The customer replied"
+        WARNING = "warning", "Warning"
+        BREACH = "breach", "Breach"
+        MENTION = "mention", "You were mentioned"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=255)
+    # What makes two alerts the same (a clock's warning at one due instant), so a replayed
+    # sweep or task adds none; blank for alerts that may repeat (every customer reply).
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # The header's unread count on every admin page.
+            models.Index(fields=["user"], name="alert_unread", condition=Q(read_at__isnull=True)),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=~Q(dedupe_key=""), name="unique_alert"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user_id} on {self.ticket_id}"
 
 
 class InboundEmail(models.Model):
