@@ -677,3 +677,59 @@ class Erasure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} in {self.brand} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Macro(models.Model):
+    """A canned reply of one brand: its body's placeholders ({customer_name}, {reference},
+    {promised_time}...) are filled in for the ticket at hand
+    (`services.tickets.macros.macro_render`); applying it may also set the ticket's category,
+    and suggests the status the reply leaves it in."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="macros")
+    name = models.CharField(max_length=120)
+    body = models.TextField(max_length=10_000)
+    status = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=[
+            (Ticket.Status.OPEN, "Keep it open"),
+            (Ticket.Status.WAITING, "Wait on the customer"),
+            (Ticket.Status.RESOLVED, "Resolve it"),
+        ],
+        help_text="The status the reply suggests (the agent still chooses how to send).",
+    )
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Set on the ticket when a reply using this macro is sent.",
+    )
+
+    class Meta:
+        ordering = ["brand", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "name"], name="unique_macro_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Signature(models.Model):
+    """What an agent signs their replies with in one brand, appended to each reply."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="signatures"
+    )
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(max_length=1000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "brand"], name="unique_signature")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.brand}"
