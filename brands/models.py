@@ -446,6 +446,9 @@ class Category(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="categories")
     slug = models.SlugField()
     name = models.CharField(max_length=120)
+    description = models.TextField(
+        blank=True, max_length=1000, help_text="What the policy page lists under this area."
+    )
     position = models.PositiveSmallIntegerField(default=0)
     is_urgent = models.BooleanField(default=False)
     requires_order_number = models.BooleanField(default=False)
@@ -490,6 +493,11 @@ class EscalationTier(models.Model):
     name = models.CharField(max_length=120)
     response_target_hours = models.DecimalField(null=True, blank=True, **HOURS)
     response_latest_hours = models.DecimalField(null=True, blank=True, **HOURS)
+    # Kendrascottes promises its senior review "within an additional 24-48 hours": calendar
+    # hours, as written, unlike its other promises.
+    clock = models.CharField(
+        max_length=10, choices=SlaPolicy.Clock.choices, default=SlaPolicy.Clock.BUSINESS
+    )
 
     class Meta:
         ordering = ["brand", "level"]
@@ -502,6 +510,27 @@ class EscalationTier(models.Model):
 
     def __str__(self) -> str:
         return f"Tier {self.level}: {self.name}"
+
+
+class PolicySection(models.Model):
+    """One section of the brand's public policy page, in the brand's own words. Numbers are
+    placeholders (`{first_response}`) filled from the settings that drive the clocks, so the
+    page can never promise other figures than the ones kept."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="policy_sections")
+    key = models.SlugField(max_length=60)
+    position = models.PositiveSmallIntegerField(default=0)
+    heading = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=10000)
+
+    class Meta:
+        ordering = ["brand", "position", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "key"], name="unique_policy_section")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand}: {self.heading or self.key}"
 
 
 class PolicyVersion(models.Model):
