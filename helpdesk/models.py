@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -84,6 +85,13 @@ class Ticket(models.Model):
     language = models.CharField(max_length=16, blank=True)
     needs_translation = models.BooleanField(default=False)
     order_number = models.CharField(max_length=64, blank=True, db_index=True)
+    # Every order number the ticket is about: found in the customer's mail by the brand's
+    # pattern, given by a storefront, or set by an agent (services.tickets.order_numbers).
+    order_numbers = models.JSONField(default=list, blank=True)
+    # Full-text search (selectors.search): on PostgreSQL, triggers keep it current whenever
+    # the ticket's words or language or any of its messages change (migration
+    # 0019_ticket_search), and a GIN index serves it; on SQLite it stays empty.
+    search_vector = SearchVectorField(null=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     tier = models.PositiveSmallIntegerField(default=1)
     assignee = models.ForeignKey(
