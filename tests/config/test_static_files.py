@@ -66,7 +66,8 @@ def test_gunicorn_with_production_settings_serves_a_hashed_admin_stylesheet(prod
             except OSError:
                 time.sleep(0.1)
         status, headers, body = get(
-            f"http://127.0.0.1:{port}/static/{hashed}", **{"Accept-Encoding": "gzip"}
+            f"http://127.0.0.1:{port}/static/{hashed}",
+            **{"Accept-Encoding": "gzip", "X-Forwarded-Proto": "https"},
         )
         assert status == 200
         assert headers["Content-Type"].startswith("text/css")
