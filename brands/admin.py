@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from brands.email_templates import email_template_names
+from brands.memberships import membership_change, membership_revoke
 from brands.models import (
     Brand,
     BrandHoliday,
@@ -470,3 +471,16 @@ class BrandMembershipAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     has_change_permission = has_delete_permission = has_view_permission
+
+    # Admin access follows memberships: every save and deletion goes through the service.
+    def save_model(self, request: HttpRequest, obj: BrandMembership, form, change: bool) -> None:
+        previous = BrandMembership.objects.get(pk=obj.pk).user if change else None
+        obj.save()
+        membership_change(obj, previous)
+
+    def delete_model(self, request: HttpRequest, obj: BrandMembership) -> None:
+        membership_revoke(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for membership in queryset.select_related("user"):
+            membership_revoke(membership)
