@@ -1,6 +1,7 @@
 """The bridge from a brand's stored calendar settings to the pure business-time engine."""
 
 import functools
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
 from brands.holiday_names import holiday_dates
@@ -27,10 +28,17 @@ def _opening_spans(row: OpeningHours) -> list[OpeningSpan]:
     return [OpeningSpan(opens, closes)]
 
 
+def business_calendar(
+    time_zone: str, opening_hours: Iterable[OpeningHours], closed: set[date]
+) -> BusinessCalendar:
+    """The engine's calendar of a week of opening hours and a set of closed local dates."""
+    weekly = {row.weekday: _opening_spans(row) for row in opening_hours}
+    return BusinessCalendar(time_zone, weekly, closed)
+
+
 @functools.lru_cache(maxsize=64)
 def _cached_calendar(brand_id: int, version_key: object, year: int) -> BusinessCalendar:
     brand = Brand.objects.get(pk=brand_id)
-    weekly = {row.weekday: _opening_spans(row) for row in brand.opening_hours.all()}
     years = range(year - CALENDAR_YEARS_BEFORE, year + CALENDAR_YEARS_AFTER + 1)
     names = frozenset(brand.holidays.values_list("name", flat=True))
     closed = holiday_dates(brand.holiday_country, names, years) if names else set()
@@ -39,7 +47,7 @@ def _cached_calendar(brand_id: int, version_key: object, year: int) -> BusinessC
             date.fromordinal(n)
             for n in range(closure.starts_on.toordinal(), closure.ends_on.toordinal() + 1)
         )
-    return BusinessCalendar(brand.time_zone, weekly, closed)
+    return business_calendar(brand.time_zone, brand.opening_hours.all(), closed)
 
 
 def brand_calendar(brand: Brand, around: datetime) -> BusinessCalendar:
@@ -53,10 +61,17 @@ def brand_calendar(brand: Brand, around: datetime) -> BusinessCalendar:
 
 def clock_deadline(brand: Brand, mode: str, start: datetime, seconds: int) -> datetime:
     """When `seconds` of a clock counted in `mode` (business or calendar) have passed."""
+    return clock_deadline_in(functools.partial(brand_calendar, brand), mode, start, seconds)
+
+
+def clock_deadline_in(
+    calendar_for: Callable[[datetime], BusinessCalendar], mode: str, start: datetime, seconds: int
+) -> datetime:
+    """`clock_deadline` on the calendar `calendar_for(start)` gives (a brand's, or a draft's)."""
     duration = timedelta(seconds=seconds)
     if mode == SlaPolicy.Clock.CALENDAR:
         return add_calendar_time(start, duration)
-    return add_business_time(brand_calendar(brand, start), start, duration)
+    return add_business_time(calendar_for(start), start, duration)
 
 
 def clock_open_seconds(brand: Brand, mode: str, start: datetime, end: datetime) -> int:

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import QuerySet
 
-from brands.calendars import brand_calendar, clock_deadline, clock_open_seconds
+from brands.calendars import clock_deadline, clock_open_seconds
 from brands.models import Brand, Category, SlaPolicy
-from brands.services import brand_rules, policy_version_current
+from brands.policy_rules import PolicyRules, policy_rules
+from brands.services import policy_version_current
 from helpdesk.business_time import (
     add_business_days,
     business_time_between,
@@ -38,28 +39,35 @@ def hours_to_seconds(hours: Decimal) -> int:
     return int(Decimal(hours) * 3600)
 
 
-def language_is_foreign(brand: Brand, language: str) -> bool:
+# A brand's live settings, or the rules of a policy snapshot (a draft's replay).
+Rules = Brand | PolicyRules
+
+
+def _rules(brand: Rules) -> PolicyRules:
+    return brand if isinstance(brand, PolicyRules) else policy_rules(brand)
+
+
+def language_is_foreign(brand: Rules, language: str) -> bool:
     """True when `language` differs from the one the brand answers in ("en-US" counts as "en")."""
     primary = language.strip().lower().split("-")[0].split("_")[0]
     return bool(primary) and primary != brand.default_language.lower().split("-")[0]
 
 
-def peak_extension_hours(brand: Brand, at: datetime) -> Decimal:
+def peak_extension_hours(brand: Rules, at: datetime) -> Decimal:
     """The extension of the peak period `at` falls in, by the brand's local date (0 if none).
 
     Overlapping periods do not stack: the largest extension applies.
     """
     local_day = at.astimezone(ZoneInfo(brand.time_zone)).date()
+    peaks = _rules(brand).peak_periods
     extensions = [
-        peak.extension_hours
-        for peak in brand_rules(brand).peak_periods
-        if peak.starts_on <= local_day <= peak.ends_on
+        peak.extension_hours for peak in peaks if peak.starts_on <= local_day <= peak.ends_on
     ]
     return max(extensions, default=Decimal(0))
 
 
 def _terms(
-    brand: Brand,
+    rules: PolicyRules,
     *,
     kind: str,
     mode: str,
@@ -70,11 +78,11 @@ def _terms(
     language: str = "",
 ) -> ClockTerms:
     language_extension = (
-        brand.policy.language_extension_hours
-        if language_is_foreign(brand, language)
+        rules.policy.language_extension_hours
+        if language_is_foreign(rules, language)
         else Decimal(0)
     )
-    peak_extension = peak_extension_hours(brand, start)
+    peak_extension = peak_extension_hours(rules, start)
     extension = language_extension + peak_extension
     target_seconds = hours_to_seconds(target_hours + extension)
     latest_seconds = hours_to_seconds(latest_hours + extension)
@@ -84,8 +92,8 @@ def _terms(
         started_at=start,
         target_seconds=target_seconds,
         latest_seconds=latest_seconds,
-        target_at=clock_deadline(brand, mode, start, target_seconds),
-        latest_at=clock_deadline(brand, mode, start, latest_seconds),
+        target_at=rules.deadline(mode, start, target_seconds),
+        latest_at=rules.deadline(mode, start, latest_seconds),
         is_urgent=is_urgent,
         language_extension_hours=language_extension,
         peak_extension_hours=peak_extension,
@@ -98,7 +106,7 @@ def warning_hours(policy: SlaPolicy, latest_hours: Decimal) -> Decimal:
 
 
 def first_response_terms(
-    brand: Brand,
+    brand: Rules,
     *,
     received_at: datetime,
     is_urgent: bool = False,
@@ -109,20 +117,21 @@ def first_response_terms(
 
     Ticket creation and `sla_preview` both call this, so a preview is what a ticket would get.
     """
-    policy = brand.policy
+    rules = _rules(brand)
+    policy = rules.policy
     return _answer_terms(
-        brand,
+        rules,
         kind=SlaClock.Kind.FIRST_RESPONSE,
         start=received_at,
         hours=(policy.first_response_target_hours, policy.first_response_latest_hours),
         urgent_latest_hours=policy.urgent_latest_hours,
-        is_urgent=is_urgent or bool(category and category.is_urgent),
+        is_urgent=is_urgent or bool(category and rules.category_urgent(category)),
         language=language,
     )
 
 
 def next_reply_terms(
-    brand: Brand,
+    brand: Rules,
     *,
     received_at: datetime,
     is_urgent: bool = False,
@@ -131,20 +140,21 @@ def next_reply_terms(
 ) -> ClockTerms:
     """The clock a customer's later message starts once we have answered: the brand's reply
     targets (by default the first-response numbers), urgent and language rules alike."""
-    policy = brand.policy
+    rules = _rules(brand)
+    policy = rules.policy
     return _answer_terms(
-        brand,
+        rules,
         kind=SlaClock.Kind.NEXT_REPLY,
         start=received_at,
         hours=policy.next_reply_hours(),
         urgent_latest_hours=policy.next_reply_urgent_hours(),
-        is_urgent=is_urgent or bool(category and category.is_urgent),
+        is_urgent=is_urgent or bool(category and rules.category_urgent(category)),
         language=language,
     )
 
 
 def _answer_terms(
-    brand: Brand,
+    rules: PolicyRules,
     *,
     kind: str,
     start: datetime,
@@ -155,14 +165,14 @@ def _answer_terms(
 ) -> ClockTerms:
     """A promise to answer the customer: `hours` (target, latest) in business hours, or, on an
     urgent ticket, one latest number counted as the policy's urgent clock says."""
-    policy = brand.policy
+    policy = rules.policy
     if is_urgent:
         latest = urgent_latest_hours
         target, mode = warning_hours(policy, latest), policy.urgent_clock
     else:
         (target, latest), mode = hours, SlaClock.Mode.BUSINESS
     return _terms(
-        brand,
+        rules,
         kind=kind,
         mode=mode,
         start=start,
@@ -174,15 +184,16 @@ def _answer_terms(
 
 
 def complaint_proposal_terms(
-    brand: Brand, *, start: datetime, language: str = ""
+    brand: Rules, *, start: datetime, language: str = ""
 ) -> ClockTerms | None:
     """Propose a resolution to a complaint within the policy's time (None: no such promise)."""
-    policy = brand.policy
+    rules = _rules(brand)
+    policy = rules.policy
     latest = policy.complaint_proposal_latest_hours
     if latest is None:
         return None
     return _terms(
-        brand,
+        rules,
         kind=SlaClock.Kind.COMPLAINT_PROPOSAL,
         mode=SlaClock.Mode.BUSINESS,
         start=start,
@@ -193,18 +204,19 @@ def complaint_proposal_terms(
 
 
 def tier_response_terms(
-    brand: Brand, *, tier: int, start: datetime, language: str = ""
+    brand: Rules, *, tier: int, start: datetime, language: str = ""
 ) -> ClockTerms | None:
     """The response window of escalation tier `tier` (None when the tier has none)."""
-    found = brand.tiers.filter(level=tier).first()
+    rules = _rules(brand)
+    found = rules.tier_for(tier)
     if found is None or found.response_latest_hours is None:
         return None
     latest = found.response_latest_hours
     target = found.response_target_hours
     if target is None:
-        target = warning_hours(brand.policy, latest)
+        target = warning_hours(rules.policy, latest)
     return _terms(
-        brand,
+        rules,
         kind=SlaClock.Kind.TIER_RESPONSE,
         mode=SlaClock.Mode.BUSINESS,
         start=start,
@@ -214,16 +226,17 @@ def tier_response_terms(
     )
 
 
-def periodic_update_terms(brand: Brand, *, start: datetime) -> ClockTerms | None:
+def periodic_update_terms(brand: Rules, *, start: datetime) -> ClockTerms | None:
     """Remind after the policy's minimum business days without an update; breach after the
     maximum. Counted in whole business days (same time of day), then held as business time
     so a pause works as for every other clock. None when the brand has no cadence."""
-    policy = brand.policy
+    rules = _rules(brand)
+    policy = rules.policy
     latest_days = policy.update_latest_business_days
     if latest_days is None:
         return None
     reminder_days = policy.update_reminder_business_days or latest_days
-    calendar = brand_calendar(brand, start)
+    calendar = rules.calendar_for(start)
     target_at = add_business_days(calendar, start, reminder_days)
     latest_at = add_business_days(calendar, start, latest_days)
     return ClockTerms(
