@@ -1,0 +1,160 @@
+"""Ticket search for staff: the one search behind the admin's search box and the staff API's
+`q`. It narrows tickets already scoped to a user's brands (selectors.staff), so a search
+never reaches another brand's ticket.
+
+On PostgreSQL the words are matched against the ticket's stored, GIN-indexed search vector
+(kept by triggers, see migration 0019_ticket_search) and ranked; a reference typed in full is
+found by its unique index too. On SQLite (the demo) each word is a plain contains-match on the
+same fields.
+"""
+
+import re
+from collections.abc import Sequence
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils.html import escape
+
+from helpdesk.models import Message, Ticket
+
+SEARCH_MAX_CHARS = 200
+# Marks around matched words in a snippet: characters no mail text holds, so the text can be
+# escaped as a whole and the marks turned into <mark> afterwards.
+_START, _STOP = "\x02", "\x03"
+SNIPPET_WORDS = 24
+# A snippet reads this much of a message at most (ts_headline's cost grows with the text).
+SNIPPET_SOURCE_CHARS = 20_000
+
+
+def search_text(text: str) -> str:
+    """What is searched for: the words typed, spaces collapsed, bounded in length."""
+    return " ".join(text.split())[:SEARCH_MAX_CHARS].strip()
+
+
+def _is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+class _TsQuery(Func):
+    function = "helpdesk_ts_query"
+    output_field = FloatField()  # never read: only passed to @@ and ts_rank
+
+
+class _Matches(Func):
+    template = "%(expressions)s"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
+
+
+def tickets_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+    """The tickets among `tickets` that match `text`, best first, annotated with
+    `search_rank`. A reference typed in full comes first. Blank text narrows nothing."""
+    text = search_text(text)
+    if not text:
+        return tickets
+    reference = Q(reference=text.upper())
+    if _is_postgresql():
+        query = _TsQuery(Value(text))
+        matched = reference | Q(_Matches(F("search_vector"), query))
+        rank = Func(F("search_vector"), query, function="ts_rank", output_field=FloatField())
+    else:
+        matched = reference
+        words = Q()
+        for word in text.split():
+            words &= (
+                Q(reference__icontains=word)
+                | Q(subject__icontains=word)
+                | Q(customer_name__icontains=word)
+                | Q(customer_email__icontains=word)
+                | Q(order_number__icontains=word)
+                | Q(order_numbers__icontains=word)
+                | Q(Exists(_messages_containing(word)))
+            )
+        matched |= words
+        rank = Value(0.0, output_field=FloatField())
+    exact = Case(When(reference, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+    return (
+        tickets.filter(matched)
+        .annotate(search_rank=rank + exact)
+        .order_by("-search_rank", "-received_at", "-id")
+    )
+
+
+def _messages_containing(word: str) -> QuerySet[Message]:
+    return Message.objects.filter(ticket=OuterRef("pk"), body_text__icontains=word)
+
+
+def search_snippets(tickets: Sequence[Ticket], text: str) -> dict[int, str]:
+    """For each ticket of a result page (never all results), a short piece of its latest
+    message that matches, as HTML with the matched words in <mark>; tickets matched by their
+    subject, customer or numbers only have none."""
+    text = search_text(text)
+    ids = [ticket.pk for ticket in tickets]
+    if not text or not ids:
+        return {}
+    pieces = _headlines(ids, text) if _is_postgresql() else _contains_pieces(ids, text)
+    return {
+        ticket_id: escape(piece).replace(_START, "<mark>").replace(_STOP, "</mark>")
+        for ticket_id, piece in pieces.items()
+        if piece
+    }
+
+
+def _headlines(ids: list[int], text: str) -> dict[int, str]:
+    options = f"StartSel={_START}, StopSel={_STOP}, MaxWords={SNIPPET_WORDS}, MinWords=8"
+    message = Message._meta.db_table
+    ticket = Ticket._meta.db_table
+    # Each ticket's messages are read with its language's configuration, as its vector was
+    # made, and the query only in that one and `simple` (ts_headline picks poor fragments
+    # from a query in every language). Only the page's tickets' messages are read, and only
+    # their first characters.
+    sql = f"""
+        SELECT DISTINCT ON (m.ticket_id) m.ticket_id,
+          ts_headline(c.cfg, left(m.body_text, %s), c.query, %s)
+        FROM {message} m
+        JOIN {ticket} t ON t.id = m.ticket_id
+        JOIN brands_brand b ON b.id = t.brand_id
+        CROSS JOIN LATERAL (
+          SELECT l.cfg, websearch_to_tsquery(l.cfg, %s) || websearch_to_tsquery('simple', %s)
+            AS query
+          FROM (
+            SELECT helpdesk_ts_config(coalesce(nullif(t.language, ''), b.default_language))
+              AS cfg
+          ) l
+        ) c
+        WHERE m.ticket_id = ANY(%s)
+          AND to_tsvector(c.cfg, left(m.body_text, %s)) @@ c.query
+        ORDER BY m.ticket_id, m.created_at DESC, m.id DESC
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SNIPPET_SOURCE_CHARS, options, text, text, ids, SNIPPET_SOURCE_CHARS])
+        return dict(cursor.fetchall())
+
+
+def _contains_pieces(ids: list[int], text: str) -> dict[int, str]:
+    words = text.split()
+    pattern = re.compile("|".join(re.escape(word) for word in words), re.IGNORECASE)
+    pieces: dict[int, str] = {}
+    latest_first = Message.objects.filter(ticket_id__in=ids).order_by("-created_at", "-id")
+    for ticket_id, body in latest_first.values_list("ticket_id", "body_text"):
+        if ticket_id in pieces:
+            continue
+        found = pattern.search(body)
+        if found is None:
+            continue
+        start = max(0, found.start() - 80)
+        piece = " ".join(body[start : found.end() + 120].split())
+        pieces[ticket_id] = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", piece)
+    return pieces
