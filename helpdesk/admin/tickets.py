@@ -18,6 +18,7 @@ from brands.admin import BrandScopedAdmin, ReadOnlyAdmin, owns_brand
 from brands.selectors import brand_staff, staffed_brands
 from helpdesk.admin.access import AgentPermissions
 from helpdesk.admin.ticket_page import PAGE_POLICY, AssignForm, TicketWorkViews
+from helpdesk.admin.ticket_search import TicketSearchMixin
 from helpdesk.errors import ApplicationError
 from helpdesk.models import (
     BREACHED,
@@ -152,7 +153,9 @@ def _details_checked(clean):
 
 
 @admin.register(Ticket)
-class TicketAdmin(BrandScopedAdmin, AgentPermissions, TicketWorkViews, admin.ModelAdmin):
+class TicketAdmin(
+    TicketSearchMixin, BrandScopedAdmin, AgentPermissions, TicketWorkViews, admin.ModelAdmin
+):
     list_display = [
         "reference",
         "brand",
