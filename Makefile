@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-DEMO_ENV := DJANGO_READ_DOT_ENV_FILE=true
 
 .PHONY: install run test lint bench
 
@@ -17,16 +16,17 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
-# A local settings file for the demo only, with a fresh random secret key.
+# A local settings file for the checkout (development settings read it), with a fresh random
+# secret key.
 .env:
 	$(PYTHON) -c "import secrets; print('SECRET_KEY=' + secrets.token_urlsafe(50)); print('DEBUG=true')" > .env
 
 run: $(INSTALLED) .env
-	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEMO_ENV) $(BIN)/python manage.py load_brands --skip-existing
-	$(DEMO_ENV) $(BIN)/python manage.py demo_login
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_brands --skip-existing
+	$(BIN)/python manage.py demo_data
 	# The Procfile's commands (python, celery) must be the virtualenv's.
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(DEMO_ENV) $(BIN)/honcho start -f Procfile.dev
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
 # The layers' contract (pyproject.toml, drawn in ARCHITECTURE.md) first: a broken shape fails fast.
 test: $(INSTALLED)
