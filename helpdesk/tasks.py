@@ -5,7 +5,7 @@ from django.db import InterfaceError, OperationalError
 
 from helpdesk.services.intake import imap, inbound
 from helpdesk.services.outbox import sending as outbound
-from helpdesk.services.sla import sweep
+from helpdesk.services.sla import sweep, whatif
 from helpdesk.services.tickets import retention
 
 
@@ -45,3 +45,9 @@ def fetch_imap_mail() -> int:
 @shared_task
 def apply_retention() -> dict:
     return retention.retention_apply()
+
+
+# A replay reads up to two years of a brand's clocks: minutes on a large brand, not hours.
+@shared_task(time_limit=1800)
+def whatif_run(run_id: int) -> str:
+    return whatif.whatif_run_execute(run_id)

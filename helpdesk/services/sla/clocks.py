@@ -361,29 +361,35 @@ def _current_terms(clock: SlaClock) -> ClockTerms | None:
 
 
 def clock_terms(
-    ticket: Ticket, kind: str, start: datetime, *, tier: int | None = None
+    ticket: Ticket,
+    kind: str,
+    start: datetime,
+    *,
+    tier: int | None = None,
+    rules: PolicyRules | None = None,
 ) -> ClockTerms | None:
     """The terms the brand's current policy gives a clock of `kind` on `ticket` from `start`
-    (None where the policy sets no such promise)."""
+    (None where the policy sets no such promise); under `rules` instead, a draft's replay."""
+    brand = rules or ticket.brand
     reply_terms = {
         SlaClock.Kind.FIRST_RESPONSE: first_response_terms,
         SlaClock.Kind.NEXT_REPLY: next_reply_terms,
     }.get(kind)
     if reply_terms is not None:
         return reply_terms(
-            ticket.brand,
+            brand,
             received_at=start,
             is_urgent=ticket.is_urgent,
             language=ticket.language,
             category=ticket.category,
         )
     if kind == SlaClock.Kind.COMPLAINT_PROPOSAL:
-        return complaint_proposal_terms(ticket.brand, start=start, language=ticket.language)
+        return complaint_proposal_terms(brand, start=start, language=ticket.language)
     if kind == SlaClock.Kind.TIER_RESPONSE:
         return tier_response_terms(
-            ticket.brand, tier=tier or ticket.tier, start=start, language=ticket.language
+            brand, tier=tier or ticket.tier, start=start, language=ticket.language
         )
-    return periodic_update_terms(ticket.brand, start=start)
+    return periodic_update_terms(brand, start=start)
 
 
 def ticket_recompute_clocks(ticket: Ticket, now: datetime) -> int:
