@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from helpdesk.health import views as health
+from helpdesk.public.home import front_door
 from helpdesk.webhooks.views import MailgunInboundView, MailgunTrackingView
 
 urlpatterns = [
+    path("", front_door, name="front_door"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
