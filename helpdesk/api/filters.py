@@ -5,10 +5,11 @@ from datetime import UTC
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 
 from helpdesk.models import Ticket
+from helpdesk.selectors.search import SEARCH_MAX_CHARS, tickets_search
 
 BIGINT_MAX = 2**63 - 1
 
@@ -95,8 +96,9 @@ class StaffTicketFilter(django_filters.FilterSet):
     created_before = DateTimeFilter(field_name="received_at", lookup_expr="lt")
     q = django_filters.CharFilter(
         method="search",
-        max_length=200,
-        help_text="Text in the reference, subject, customer address or order number.",
+        max_length=SEARCH_MAX_CHARS,
+        help_text="Words of the conversation, a reference, an order number, a customer's name "
+        "or address; best match first unless `ordering` is given.",
     )
     ordering = StableOrderingFilter(
         fields=(
@@ -113,14 +115,6 @@ class StaffTicketFilter(django_filters.FilterSet):
         model = Ticket
         fields = []
 
-    @extend_schema_field({"type": "string", "maxLength": 200})
+    @extend_schema_field({"type": "string", "maxLength": SEARCH_MAX_CHARS})
     def search(self, queryset: QuerySet[Ticket], name: str, value: str):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(reference__icontains=value)
-            | Q(subject__icontains=value)
-            | Q(customer_email__icontains=value)
-            | Q(order_number__icontains=value)
-        )
+        return tickets_search(queryset, value)

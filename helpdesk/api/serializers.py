@@ -347,6 +347,13 @@ class StaffTicketListItemOutput(serializers.ModelSerializer):
     first_response_target_at = serializers.DateTimeField(allow_null=True)
     first_response_due_at = serializers.DateTimeField(allow_null=True)
     breached = serializers.BooleanField(help_text="A live clock is past its latest time.")
+    search_snippet = serializers.CharField(
+        default=None,
+        allow_null=True,
+        help_text="With `q`: the matching words of the ticket's latest matching message, as "
+        "HTML (the text escaped, the words in <mark>); null when only the subject, customer or "
+        "numbers matched.",
+    )
 
     class Meta:
         model = Ticket
@@ -357,6 +364,7 @@ class StaffTicketListItemOutput(serializers.ModelSerializer):
             "customer_email",
             "customer_name",
             "category",
+            "order_numbers",
             "status",
             "is_urgent",
             "tier",
@@ -366,6 +374,7 @@ class StaffTicketListItemOutput(serializers.ModelSerializer):
             "breached",
             "received_at",
             "updated_at",
+            "search_snippet",
         ]
 
 

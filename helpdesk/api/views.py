@@ -29,6 +29,7 @@ from helpdesk.api import serializers as s
 from helpdesk.api.authentication import BrandApiKeyAuthentication, StaffTokenAuthentication
 from helpdesk.api.exceptions import PayloadTooLarge
 from helpdesk.api.filters import StaffTicketFilter, StorefrontTicketFilter
+from helpdesk.api.pagination import NextPagePagination
 from helpdesk.api.permissions import HasBrandApiKey, IsActiveUser
 from helpdesk.api.schema import RETRY_AFTER, errors
 from helpdesk.api.throttling import ApiKeyThrottle, LoginThrottle, StaffThrottle
@@ -36,6 +37,7 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Ticket
 from helpdesk.selectors import staff as staff_selectors
 from helpdesk.selectors import storefront as storefront_selectors
+from helpdesk.selectors.search import search_snippets
 from helpdesk.services.intake import idempotency
 from helpdesk.services.intake.storefront import ticket_open_once, ticket_reply_from_customer
 from helpdesk.services.tickets.customer_escalation import ticket_escalate_on_request
@@ -316,6 +318,7 @@ class StaffTicketListApi(StaffMixin, GenericAPIView):
     queryset = Ticket.objects.none()  # for schema introspection; rows come from the selector
     filter_backends = [DjangoFilterBackend]
     filterset_class = StaffTicketFilter
+    pagination_class = NextPagePagination
 
     @extend_schema(
         operation_id="staff_tickets_list",
@@ -328,6 +331,9 @@ class StaffTicketListApi(StaffMixin, GenericAPIView):
         newest_first = staff_selectors.staff_tickets(request.user).order_by("-received_at", "-id")
         tickets = self.filter_queryset(newest_first)  # ?ordering= replaces the default
         page = self.paginate_queryset(tickets)
+        snippets = search_snippets(page, request.query_params.get("q", ""))
+        for ticket in page:
+            ticket.search_snippet = snippets.get(ticket.pk)
         return self.get_paginated_response(s.StaffTicketListItemOutput(page, many=True).data)
 
 

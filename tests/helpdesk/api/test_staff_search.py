@@ -1,0 +1,79 @@
+"""The staff API's `q`: the staff search, scoped to the user's brands, with a snippet; and its
+pages, which never count the list."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from helpdesk.services.tickets.lifecycle import ticket_customer_reply
+from tests.factories import TicketFactory
+
+LIST = "/api/v1/staff/tickets/"
+
+
+def results(client, **params) -> list[dict]:
+    response = client.get(LIST, params)
+    assert response.status_code == 200, response.json()
+    return response.json()["results"]
+
+
+@pytest.mark.django_db
+def test_q_finds_a_word_only_in_a_message_with_its_snippet(staff, kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes, subject="A question")
+    TicketFactory(brand=kendrascottes, subject="Another")
+    ticket_customer_reply(ticket, body="The clasp of my bracelet snapped.")
+
+    [found] = results(staff, q="clasp")
+
+    assert found["reference"] == ticket.reference
+    assert "<mark>clasp</mark>" in found["search_snippet"]
+
+
+@pytest.mark.django_db
+def test_q_finds_an_order_number_and_a_reference(staff, kendrascottes):
+    ordered = TicketFactory(brand=kendrascottes, subject="Hello")
+    ordered.order_numbers = ["104233"]
+    ordered.save(update_fields=["order_numbers"])
+    other = TicketFactory(brand=kendrascottes)
+
+    [by_number] = results(staff, q="104233")
+    assert (by_number["reference"], by_number["order_numbers"]) == (ordered.reference, ["104233"])
+    assert [t["reference"] for t in results(staff, q=other.reference)] == [other.reference]
+
+
+@pytest.mark.django_db
+def test_q_never_finds_another_brand_s_ticket(staff, kendrascottes, crocso):
+    theirs = TicketFactory(brand=crocso, body="My sandals have a broken strap.")
+
+    assert results(staff, q="sandals") == []
+    assert results(staff, q=theirs.reference) == []
+
+
+@pytest.mark.django_db
+def test_an_overlong_q_is_a_400_naming_it(staff):
+    response = staff.get(LIST, {"q": "x" * 201})
+
+    assert response.status_code == 400
+    assert "q" in response.json()["fields"]
+
+
+@pytest.mark.django_db
+def test_pages_link_to_the_next_without_counting(staff, kendrascottes):
+    tickets = [
+        TicketFactory(brand=kendrascottes, received_at=timezone.now() - timedelta(hours=i))
+        for i in range(3)
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        first = staff.get(LIST, {"page_size": 2}).json()
+    second = staff.get(first["next"]).json()
+
+    assert [t["reference"] for t in first["results"]] == [t.reference for t in tickets[:2]]
+    assert [t["reference"] for t in second["results"]] == [tickets[2].reference]
+    assert second["next"] is None and second["previous"] is not None
+    assert "count" not in first
+    assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
+    assert staff.get(LIST, {"page": 3, "page_size": 2}).status_code == 404
