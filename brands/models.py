@@ -4,6 +4,7 @@ Nothing here holds a number of the policies themselves: the values come from the
 `brands/config/` or from a brand owner in admin.
 """
 
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -299,6 +300,14 @@ class PeakPeriod(models.Model):
 
 
 # How phrases are matched (see brands.services.phrase_pattern), said wherever they are edited.
+def order_number_pattern_validate(pattern: str) -> None:
+    """A brand's order-number pattern must compile (it runs on every customer's mail)."""
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValidationError(f"Not a regular expression: {error}.") from None
+
+
 PHRASES_HELP = (
     "One phrase per line, matched as whole words in any case; a trailing * matches any "
     "ending (escalat* finds escalate and escalation)."
@@ -392,6 +401,14 @@ class SlaPolicy(models.Model):
         default=CustomerEscalation.FIRST_RESPONSE,
         help_text="When the customer may ask for a senior review from the status page or a "
         "storefront (once a ticket).",
+    )
+    order_number_pattern = models.CharField(
+        max_length=300,
+        blank=True,
+        validators=[order_number_pattern_validate],
+        help_text="A regular expression that finds the brand's order numbers in a customer's "
+        "mail or request (its first group is the number, else the whole match); blank: none "
+        "are looked for.",
     )
     escalation_phrases = models.TextField(
         default=DEFAULT_ESCALATION_PHRASES,
