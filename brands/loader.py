@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
@@ -35,6 +36,7 @@ class BrandFileError(Exception):
 
     def __init__(self, path: Path, setting: str, message: str) -> None:
         super().__init__(f"{path}: {setting}: {message}")
+        self.setting, self.detail = setting, message
 
 
 @dataclass
@@ -196,11 +198,17 @@ def _phrases_text(reader: _Reader, phrases: Any, setting: str) -> str:
 
 def brand_file_read(path: Path) -> BrandSpec:
     """Parse and validate one brand file; raises BrandFileError naming the file and setting."""
-    reader = _Reader(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise reader.fail("file", str(error)) from None
+        raise BrandFileError(path, "file", str(error)) from None
+    return brand_data_read(data, path)
+
+
+def brand_data_read(data: dict[str, Any], path: Path) -> BrandSpec:
+    """Validate a brand file's parsed data (`path` names it in errors): a file's, or a
+    published draft's (brands.brand_file)."""
+    reader = _Reader(path)
     unknown = set(data) - SECTIONS
     if unknown:
         raise reader.fail(sorted(unknown)[0], "unknown section")
@@ -326,7 +334,13 @@ def _sync_children(brand: Brand, children: Children) -> bool:
     return changed
 
 
-def brand_spec_apply(spec: BrandSpec, *, source: str) -> str:
+def brand_spec_apply(
+    spec: BrandSpec,
+    *,
+    source: str,
+    author: AbstractBaseUser | None = None,
+    reason: str = "",
+) -> str:
     """Make the database match one file; returns "created", "updated" or "unchanged"."""
     slug = spec.brand["slug"]
     brand = Brand.objects.filter(slug=slug).first()
@@ -342,7 +356,7 @@ def brand_spec_apply(spec: BrandSpec, *, source: str) -> str:
         _update_if_changed(policy, spec.policy)
     for children in spec.children.values():
         _sync_children(brand, children)
-    version = policy_version_record(brand, source=source)
+    version = policy_version_record(brand, source=source, author=author, reason=reason)
     if created:
         return "created"
     return "updated" if version else "unchanged"

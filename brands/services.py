@@ -101,7 +101,7 @@ def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
 
 
 def policy_version_record(
-    brand: Brand, *, source: str, author: AbstractBaseUser | None = None
+    brand: Brand, *, source: str, author: AbstractBaseUser | None = None, reason: str = ""
 ) -> PolicyVersion | None:
     """Store a new version if the brand's settings differ from its latest version.
 
@@ -125,6 +125,7 @@ def policy_version_record(
             source=source,
             snapshot=snapshot,
             changes=snapshot_diff(before, snapshot),
+            reason=reason,
         )
         Brand.objects.filter(pk=locked.pk).update(policy_updated_at=now)
         brand.policy_updated_at = now

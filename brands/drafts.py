@@ -1,0 +1,141 @@
+"""Policy drafts: an owner's change to a brand's policy, kept apart from the live one until it is
+published as the next policy version (with a reason), and checked against sanity limits first.
+
+A draft holds the whole policy as a version snapshot; publishing writes it through the brand
+file's loader (brands.brand_file), so a draft is held to every check a brand file is.
+"""
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from brands.brand_file import snapshot_brand_file
+from brands.loader import BrandFileError, brand_data_read, brand_spec_apply
+from brands.models import Brand, OpeningHours, PolicyDraft, PolicyVersion
+from brands.policy_diff import Change, labelled_changes
+from brands.policy_rules import snapshot_opening_hours, snapshot_peak_periods, snapshot_policy
+from brands.services import WEEKDAY_NAMES, policy_snapshot, policy_version_current
+
+# A peak period may add at most this much time to a clock: two business weeks.
+MAX_PEAK_EXTENSION_HOURS = Decimal(80)
+# The written rule of which tickets a published version governs, shown where owners publish.
+GOVERNING_RULE = (
+    "A promise already stated to a customer stands: clocks running when this version takes "
+    "effect keep the due time their acknowledgement gave. Clocks started after it takes effect "
+    "use this version."
+)
+
+
+class PolicyProblems(Exception):
+    """A draft that cannot be published, with a message per setting (snapshot key)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{key}: {message}" for key, message in errors.items()))
+        self.errors = errors
+
+
+def _hours(value: Any) -> Decimal | None:
+    try:
+        return None if value is None else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def policy_problems(slug: str, snapshot: dict[str, Any]) -> dict[str, str]:
+    """Every sanity limit the snapshot breaks, by setting; empty when it may be published."""
+    problems: dict[str, str] = {}
+    try:
+        policy = snapshot_policy(snapshot)
+        hours = snapshot_opening_hours(snapshot)
+    except (ValueError, TypeError, InvalidOperation) as error:
+        return {"policy": f"Not a valid setting: {error}"}
+    normal = policy.first_response_latest_hours
+    urgent = policy.urgent_latest_hours
+    if urgent is not None and normal is not None and urgent > normal:
+        problems["policy.urgent_latest_hours"] = (
+            f"Urgent matters must not wait longer than others: at most {normal} hours."
+        )
+    for row, name in zip(hours, WEEKDAY_NAMES, strict=True):
+        if row.mode == OpeningHours.Mode.HOURS and row.opens_at >= row.closes_at:
+            problems[f"calendar.opening_hours.{name}"] = (
+                f"Opening ({row.opens_at:%H:%M}) must be before closing ({row.closes_at:%H:%M})."
+            )
+    if all(row.mode == OpeningHours.Mode.CLOSED for row in hours):
+        problems["calendar.opening_hours.monday"] = "At least one business day a week."
+    for peak in snapshot_peak_periods(snapshot):
+        if not 0 < peak.extension_hours <= MAX_PEAK_EXTENSION_HOURS:
+            problems[f"calendar.peak_periods.{peak.starts_on}"] = (
+                f"A peak period adds more than 0 and at most {MAX_PEAK_EXTENSION_HOURS} "
+                "business hours."
+            )
+    if not any(key.startswith("categories.") for key in snapshot):
+        problems["categories"] = "At least one category."
+    if "tiers.1.name" not in snapshot:
+        problems["tiers"] = "Tier 1 (the agents) must exist."
+    try:
+        brand_data_read(snapshot_brand_file(slug, snapshot), Path("draft"))
+    except BrandFileError as error:
+        problems.setdefault(error.setting, error.detail)
+    return problems
+
+
+def draft_start(brand: Brand, user: AbstractBaseUser | None) -> PolicyDraft:
+    """A new draft holding the live policy, to be changed section by section."""
+    now = timezone.now()
+    return PolicyDraft.objects.create(
+        brand=brand,
+        started_by=user,
+        created_at=now,
+        updated_at=now,
+        based_on=policy_version_current(brand),
+        snapshot=policy_snapshot(brand),
+    )
+
+
+def draft_save(
+    draft: PolicyDraft, values: dict[str, Any], *, replacing: tuple[str, ...] = ()
+) -> PolicyDraft:
+    """Set settings of the draft; settings under a prefix in `replacing` (a list such as the
+    closures) are dropped first, so the values given are the whole list."""
+    snapshot = {
+        key: value
+        for key, value in draft.snapshot.items()
+        if not any(key.startswith(prefix) for prefix in replacing)
+    }
+    draft.snapshot = snapshot | values
+    draft.updated_at = timezone.now()
+    draft.save(update_fields=["snapshot", "updated_at"])
+    return draft
+
+
+def draft_changes(draft: PolicyDraft) -> list[Change]:
+    """What publishing the draft would change in the live policy."""
+    return labelled_changes(policy_snapshot(draft.brand), draft.snapshot)
+
+
+def policy_publish(
+    brand: Brand,
+    snapshot: dict[str, Any],
+    *,
+    author: AbstractBaseUser | None,
+    reason: str,
+    source: str,
+) -> PolicyVersion:
+    """Make `snapshot` the brand's live policy as its next version, recorded with who and why.
+
+    Raises PolicyProblems for a missing reason, a broken sanity limit or a snapshot that
+    changes nothing."""
+    reason = reason.strip()
+    problems = {} if reason else {"reason": "Say why the policy changes."}
+    problems |= policy_problems(brand.slug, snapshot)
+    if problems:
+        raise PolicyProblems(problems)
+    spec = brand_data_read(snapshot_brand_file(brand.slug, snapshot), Path(source))
+    with transaction.atomic():
+        if brand_spec_apply(spec, source=source, author=author, reason=reason) == "unchanged":
+            raise PolicyProblems({"snapshot": "This changes nothing in the live policy."})
+        return policy_version_current(brand)
