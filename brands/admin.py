@@ -21,11 +21,13 @@ from brands.models import (
     EscalationTier,
     OpeningHours,
     PeakPeriod,
+    PolicySection,
     PolicyVersion,
     SlaPolicy,
     SupportAddress,
     UrgentReason,
 )
+from brands.policy_page import page_placeholders, placeholder_errors
 from brands.selectors import brands_for_user, owned_brands
 from brands.services import policy_version_record, snapshot_diff
 
@@ -224,6 +226,47 @@ class EscalationTierInline(BrandInline):
     model = EscalationTier
 
 
+class PolicySectionForm(forms.ModelForm):
+    """A section of the public policy page; refused when it names a figure the page lacks."""
+
+    class Meta:
+        model = PolicySection
+        fields = ["position", "key", "heading", "body"]
+        widgets = {"heading": forms.TextInput(attrs={"size": 80})}
+
+    def _known_placeholders(self, field: str) -> str:
+        text = self.cleaned_data.get(field, "")
+        unknown = placeholder_errors(text)
+        if unknown:
+            raise ValidationError(
+                f"Unknown placeholder {{{unknown[0]}}}. Known: "
+                + ", ".join(f"{{{name}}}" for name in sorted(page_placeholders()))
+            )
+        return text
+
+    def clean_heading(self) -> str:
+        return self._known_placeholders("heading")
+
+    def clean_body(self) -> str:
+        return self._known_placeholders("body")
+
+
+class PolicySectionInline(OwnerPermissions, admin.StackedInline):
+    model = PolicySection
+    form = PolicySectionForm
+    extra = 0
+    verbose_name = "policy page section"
+    verbose_name_plural = (
+        'policy page sections (blank lines separate paragraphs, "- " starts a list item; '
+        "figures as placeholders such as {first_response}, so the page follows the settings)"
+    )
+
+    def has_add_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
+        return owns_brand(request, obj)
+
+    has_delete_permission = has_add_permission
+
+
 class EmailTemplateForm(forms.ModelForm):
     """A brand's wording of one shipped email; refused unless it compiles as a template."""
 
@@ -304,6 +347,7 @@ class BrandAdmin(BrandScopedAdmin, OwnerPermissions, admin.ModelAdmin):
         UrgentReasonInline,
         EscalationTierInline,
         EmailTemplateInline,
+        PolicySectionInline,
         PolicyVersionInline,
     ]
 

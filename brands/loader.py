@@ -24,10 +24,12 @@ from brands.models import (
     EscalationTier,
     OpeningHours,
     PeakPeriod,
+    PolicySection,
     SlaPolicy,
     SupportAddress,
     UrgentReason,
 )
+from brands.policy_page import placeholder_errors
 from brands.services import WEEKDAY_NAMES, policy_version_record
 
 
@@ -68,7 +70,16 @@ BRAND_KEYS = {
     "reopen_window_days",
     "acknowledgements_per_hour",
 }
-SECTIONS = {"brand", "calendar", "policy", "retention", "categories", "urgent_reasons", "tiers"}
+SECTIONS = {
+    "brand",
+    "calendar",
+    "policy",
+    "retention",
+    "categories",
+    "urgent_reasons",
+    "tiers",
+    "page_sections",
+}
 # The optional [retention] section: each a number of days after a ticket closes, or false (off).
 RETENTION_KEYS = {
     "raw_mail_days": "raw_mail_retention_days",
@@ -282,6 +293,21 @@ def brand_data_read(data: dict[str, Any], path: Path) -> BrandSpec:
     if sorted(row["level"] for row in tier_rows) != list(range(1, len(tier_rows) + 1)):
         raise reader.fail("tiers", "levels must run 1, 2, ... without gaps")
 
+    section_rows = []
+    for position, (setting, _, values) in enumerate(
+        _listed_rows(reader, data, "page_sections", PolicySection)
+    ):
+        values.setdefault("position", position)
+        # Stored as a form saves it, so an unchanged admin save is no new version.
+        for part in ("heading", "body"):
+            values[part] = str(values.get(part, "")).strip()
+        reader.check(PolicySection(**values), setting, exclude=["brand"])
+        for part in ("heading", "body"):
+            unknown = placeholder_errors(values.get(part, ""))
+            if unknown:
+                raise reader.fail(f"{setting}.{part}", f"unknown placeholder {{{unknown[0]}}}")
+        section_rows.append(values)
+
     return BrandSpec(
         path=path,
         brand=brand_values,
@@ -301,6 +327,7 @@ def brand_data_read(data: dict[str, Any], path: Path) -> BrandSpec:
             "categories": Children(Category, ("slug",), category_rows),
             "urgent_reasons": Children(UrgentReason, ("name",), reason_rows),
             "tiers": Children(EscalationTier, ("level",), tier_rows),
+            "page_sections": Children(PolicySection, ("key",), section_rows),
         },
     )
 

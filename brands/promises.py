@@ -29,16 +29,16 @@ def _hours(value: Decimal | None) -> str:
     return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
-def _plural(value: Decimal | int, unit: str) -> str:
+def plural(value: Decimal | int, unit: str) -> str:
     text = _hours(Decimal(value))
     return f"{text} {unit}" if text == "1" else f"{text} {unit}s"
 
 
-def _span(target: Decimal, latest: Decimal) -> str:
+def span(target: Decimal, latest: Decimal, *, unit: str = "business hour") -> str:
     """ "24 to 48 business hours", or one number when target and latest are the same."""
     if target != latest:
-        return f"{_hours(target)} to {_plural(latest, 'business hour')}"
-    return _plural(latest, "business hour")
+        return f"{_hours(target)} to {plural(latest, unit)}"
+    return plural(latest, unit)
 
 
 def _open_days(brand: Brand) -> str:
@@ -77,34 +77,37 @@ def brand_promises(brand: Brand) -> Promises:
     urgent_unit = "business hour" if numbers["urgent_hours_are_business_hours"] else "hour"
     target, latest = policy.first_response_target_hours, policy.first_response_latest_hours
     parts = [
-        f"We answer within {_span(target, latest)}, and within "
-        f"{_plural(policy.urgent_latest_hours, urgent_unit)} for urgent matters."
+        f"We answer within {span(target, latest)}, and within "
+        f"{plural(policy.urgent_latest_hours, urgent_unit)} for urgent matters."
     ]
     next_target, next_latest = policy.next_reply_hours()
     next_urgent = policy.next_reply_urgent_hours()
     if (next_target, next_latest, next_urgent) != (target, latest, policy.urgent_latest_hours):
         parts.append(
-            f"Every later message is answered within {_span(next_target, next_latest)}, and within "
-            f"{_plural(next_urgent, urgent_unit)} for urgent matters."
+            f"Every later message is answered within {span(next_target, next_latest)}, and within "
+            f"{plural(next_urgent, urgent_unit)} for urgent matters."
         )
     days = _open_days(brand)
     if days:
         parts.append(f"Business hours count {days}, except holidays.")
     if policy.language_extension_hours:
-        extra = _plural(policy.language_extension_hours, "business hour")
+        extra = plural(policy.language_extension_hours, "business hour")
         parts.append(f"Requests in other languages may take up to {extra} more.")
     if policy.complaint_proposal_latest_hours is not None:
-        hours = _plural(policy.complaint_proposal_latest_hours, "business hour")
+        hours = plural(policy.complaint_proposal_latest_hours, "business hour")
         parts.append(f"We propose a resolution to a complaint within {hours}.")
     if policy.update_latest_business_days:
         low = policy.update_reminder_business_days or policy.update_latest_business_days
         high = policy.update_latest_business_days
-        span = f"{low} to {high}" if low != high else f"{high}"
-        parts.append(f"While we work on an issue, you hear from us every {span} business days.")
+        days_span = f"{low} to {high}" if low != high else f"{high}"
+        parts.append(
+            f"While we work on an issue, you hear from us every {days_span} business days."
+        )
     elif policy.notify_customer_on_status_change:
         parts.append("We keep you informed at each step.")
     for tier in tiers:
         if tier.response_latest_hours is not None:
-            hours = _plural(tier.response_latest_hours, "business hour")
+            unit = "business hour" if tier.clock == SlaPolicy.Clock.BUSINESS else "hour"
+            hours = plural(tier.response_latest_hours, unit)
             parts.append(f"An escalation to our {tier.name.lower()} is answered within {hours}.")
     return Promises(numbers=numbers, sentence=" ".join(parts))

@@ -76,13 +76,24 @@ def policy_snapshot(brand: Brand) -> dict[str, Any]:
     if policy:  # a list, as in the brand file, so a version shows which phrase changed
         snapshot["policy.escalation_phrases"] = phrase_lines(policy.escalation_phrases)
     for category in brand.categories.all():
-        for field in ("name", "position", "is_urgent", "requires_order_number", "is_complaint"):
+        for field in (
+            "name",
+            "description",
+            "position",
+            "is_urgent",
+            "requires_order_number",
+            "is_complaint",
+        ):
             snapshot[f"categories.{category.slug}.{field}"] = getattr(category, field)
     for reason in brand.urgent_reasons.all():
         snapshot[f"urgent_reasons.{reason.name}"] = reason.phrase_list()
     for tier in brand.tiers.all():
-        for field in ("name", "response_target_hours", "response_latest_hours"):
+        for field in ("name", "response_target_hours", "response_latest_hours", "clock"):
             snapshot[f"tiers.{tier.level}.{field}"] = _plain(getattr(tier, field))
+    # The page's own words are policy too: an owner's edit of a sentence is a version.
+    for section in brand.policy_sections.all():
+        for field in ("heading", "body", "position"):
+            snapshot[f"page_sections.{section.key}.{field}"] = getattr(section, field)
     # The brand's own wording of its emails: part of what it promises, and a new version is
     # what tells every process to stop using the wording it has cached.
     for template in brand.email_templates.all():

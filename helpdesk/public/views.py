@@ -5,7 +5,6 @@ The policy page is drawn from the same settings the SLA clocks are computed from
 brand publishes and what the timers enforce cannot drift apart.
 """
 
-from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -19,9 +18,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from brands.models import Brand, OpeningHours
+from brands.models import Brand
+from brands.policy_page import policy_page_sections
 from brands.promises import promise_text
-from brands.services import WEEKDAY_NAMES, opening_hours_text, policy_version_current
+from brands.services import policy_version_current
 from helpdesk.api.client_address import client_address
 from helpdesk.api.serializers import CustomerMessageMultipartInput, TicketCreateInput
 from helpdesk.errors import ApplicationError
@@ -58,65 +58,14 @@ def hours(value: Decimal | None) -> str:
     return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
-@dataclass(frozen=True)
-class Tier:
-    name: str
-    target: str
-    latest: str
-
-
-def _opening_summary(brand: Brand) -> list[str]:
-    """Weekdays grouped by their hours: ["Monday to Friday: all day", "Saturday, Sunday: ..."]."""
-    texts = {row.weekday: opening_hours_text(row) for row in brand.opening_hours.all()}
-    by_text: dict[str, list[int]] = {}
-    for weekday in range(7):
-        by_text.setdefault(texts.get(weekday, "closed"), []).append(weekday)
-    lines = []
-    for text, days in by_text.items():
-        names = [WEEKDAY_NAMES[day].capitalize() for day in days]
-        consecutive = days == list(range(days[0], days[-1] + 1))
-        label = f"{names[0]} to {names[-1]}" if consecutive and len(days) > 2 else ", ".join(names)
-        lines.append(f"{label}: {text}")
-    return lines
-
-
 def policy_context(brand: Brand) -> dict:
-    """Every promise of the page, from the brand's settings."""
-    policy = brand.policy
+    """The page's sections in the brand's words, every figure from its settings."""
     today = timezone.now().astimezone(ZoneInfo(brand.time_zone)).date()
     version = policy_version_current(brand)
-    tiers = [
-        Tier(
-            tier.name,
-            hours(tier.response_target_hours),
-            hours(tier.response_latest_hours),
-        )
-        for tier in brand.tiers.filter(level__gt=1, response_latest_hours__isnull=False)
-    ]
+    contact_url = reverse("public:contact", args=[brand.slug])
     return {
         "brand": brand,
-        "policy": policy,
-        "addresses": [address.email for address in brand.addresses.all()],
-        "first_target": hours(policy.first_response_target_hours),
-        "first_latest": hours(policy.first_response_latest_hours),
-        "urgent_latest": hours(policy.urgent_latest_hours),
-        "urgent_business": policy.urgent_clock == SlaClock.Mode.BUSINESS,
-        "urgent_reasons": [reason.name for reason in brand.urgent_reasons.all()],
-        "complaint_latest": hours(policy.complaint_proposal_latest_hours),
-        "language_extension": hours(policy.language_extension_hours),
-        "update_reminder": policy.update_reminder_business_days,
-        "update_latest": policy.update_latest_business_days,
-        "opening": _opening_summary(brand),
-        "all_day": all(row.mode != OpeningHours.Mode.HOURS for row in brand.opening_hours.all()),
-        "holidays": sorted(holiday.name for holiday in brand.holidays.all()),
-        "closures": [c for c in brand.closures.all() if c.ends_on >= today],
-        "peaks": [
-            {"period": peak, "extension": hours(peak.extension_hours)}
-            for peak in brand.peak_periods.all()
-            if peak.ends_on >= today
-        ],
-        "categories": list(brand.categories.all()),
-        "tiers": tiers,
+        "sections": policy_page_sections(brand, contact_url=contact_url, today=today),
         "last_updated": version.created_at if version else brand.policy_updated_at,
     }
 

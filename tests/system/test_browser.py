@@ -80,7 +80,7 @@ def test_an_owner_changes_the_first_response_target_and_the_policy_page_follows(
     shoot(page, "public-policy-page")
     text = page.inner_text("main")
     today = timezone.now().astimezone(ZoneInfo("America/Chicago"))
-    assert "We answer every message within 30 to 48 business hours." in text
+    assert "Respond to all email inquiries within 30 to 48 business hours" in text
     assert f"Last updated: {today:%B} {today.day}, {today.year}" in text
 
 

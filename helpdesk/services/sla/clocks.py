@@ -218,7 +218,7 @@ def tier_response_terms(
     return _terms(
         rules,
         kind=SlaClock.Kind.TIER_RESPONSE,
-        mode=SlaClock.Mode.BUSINESS,
+        mode=found.clock,
         start=start,
         target_hours=target,
         latest_hours=latest,

@@ -24,6 +24,11 @@ from helpdesk.services.notices.customer import (
 from helpdesk.services.outbox.sending import email_queue
 from helpdesk.services.sla import clocks
 from helpdesk.services.sla.tiers import next_tier, ticket_move_to_tier
+from helpdesk.services.tickets.order_numbers import (
+    order_numbers_find,
+    order_numbers_merge,
+    ticket_order_numbers_add_found,
+)
 
 REFERENCE_DIGITS = 6
 
@@ -139,6 +144,10 @@ def ticket_create(
     selectors annotate it), and `first_message`, the customer's message just stored.
     `acknowledge` queues the acknowledgement in the same transaction.
     """
+    # The numbers the customer wrote count as given: a request that names its order in the
+    # text needs no separate field, and the first is the ticket's order number.
+    order_numbers = order_numbers_merge([order_number], order_numbers_find(brand, f"{subject}\n{body}"))
+    order_number = order_numbers[0] if order_numbers else ""
     _validate_new_ticket(
         brand,
         customer_email=customer_email,
@@ -167,6 +176,7 @@ def ticket_create(
             language=language,
             needs_translation=clocks.language_is_foreign(brand, language),
             order_number=order_number.strip(),
+            order_numbers=order_numbers,
             is_incomplete=_order_number_missing(category, order_number),
             linked_ticket=linked_ticket,
             policy_version_id=brand_rules(brand).policy_version_id,
@@ -230,6 +240,8 @@ def ticket_customer_reply(
                 **(message_fields or {}),
             },
         )
+        # Perhaps the order number we asked for; matched on the new text, not the quote.
+        ticket_order_numbers_add_found(ticket, new_text or body)
         was_waiting = ticket.status == Ticket.Status.WAITING
         if was_waiting:
             # The customer's own doing: nothing to tell them.
