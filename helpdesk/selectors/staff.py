@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from brands.models import Brand, BrandMembership
 from brands.selectors import staffed_brands
-from helpdesk.models import Message, SlaClock, Ticket
+from helpdesk.models import Message, Signature, SlaClock, Ticket
 
 
 def tickets_for_user(user: AbstractBaseUser) -> QuerySet[Ticket]:
@@ -126,3 +126,13 @@ def active_user(pk: int) -> AbstractBaseUser | None:
 
 def staff_ticket_for_action(user: AbstractBaseUser, reference: str) -> Ticket | None:
     return tickets_for_user(user).select_related("brand").filter(reference=reference).first()
+
+
+def staff_signature(user: AbstractBaseUser, brand: Brand) -> str:
+    """What `user` signs replies with in `brand` ("" when they set nothing)."""
+    return (
+        Signature.objects.filter(user=user.pk, brand=brand.pk)
+        .values_list("text", flat=True)
+        .first()
+        or ""
+    )

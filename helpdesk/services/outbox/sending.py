@@ -17,7 +17,7 @@ from django.utils import timezone
 from brands.models import Brand
 from brands.promises import promise_text
 from helpdesk.jobs import enqueue_on_commit
-from helpdesk.models import Message, OutboundEmail, Ticket
+from helpdesk.models import Attachment, Message, OutboundEmail, Ticket
 from helpdesk.services.rendering.emails import email_render
 
 logger = logging.getLogger(__name__)
@@ -218,6 +218,16 @@ def _mail(outbound: OutboundEmail) -> EmailMultiAlternatives:
     )
     if outbound.body_html:
         mail.attach_alternative(outbound.body_html, "text/html")
+    if outbound.ticket_message_id is not None:
+        # An agent's reply carries the files they attached (kept with its thread message).
+        for attachment in Attachment.objects.filter(message=outbound.ticket_message_id):
+            if attachment.file:
+                with attachment.file.open("rb") as handle:
+                    mail.attach(
+                        attachment.filename,
+                        handle.read(),
+                        attachment.content_type or "application/octet-stream",
+                    )
     return mail
 
 
