@@ -656,6 +656,12 @@ class EmailTemplate(models.Model):
     name = models.CharField(
         max_length=60, help_text='The email it replaces, e.g. "acknowledgement".'
     )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="Blank: this wording serves every language. A language code (fr, es, de): "
+        "it serves tickets in that language, before a blank one.",
+    )
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
@@ -664,7 +670,9 @@ class EmailTemplate(models.Model):
     class Meta:
         ordering = ["brand", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["brand", "name"], name="unique_email_template")
+            models.UniqueConstraint(
+                fields=["brand", "name", "language"], name="unique_email_template_language"
+            )
         ]
 
     def __str__(self) -> str:
