@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from brands.calendars import clock_open_seconds
@@ -125,22 +126,26 @@ def clock_replay(
     )
 
 
-def replay_clocks(
-    brand: Brand,
-    snapshot: dict[str, Any],
-    *,
-    days: int,
-    now: datetime,
-    progress: Callable[[int, int], None] = lambda done, total: None,
-) -> Iterator[Replayed]:
-    """Replay the brand's answer clocks of tickets received in the last `days` under `snapshot`."""
-    rules = snapshot_rules(snapshot)
-    categories = {category.pk: category for category in brand.categories.all()}
-    clocks = SlaClock.objects.filter(
+def recent_clocks(brand: Brand, *, days: int, now: datetime) -> QuerySet[SlaClock]:
+    """The answer clocks of the brand's tickets received in the last `days`."""
+    return SlaClock.objects.filter(
         ticket__brand=brand,
         ticket__received_at__gte=now - timedelta(days=days),
         kind__in=REPLAYED_KINDS,
     )
+
+
+def replay_clocks(
+    brand: Brand,
+    snapshot: dict[str, Any],
+    clocks: QuerySet[SlaClock],
+    *,
+    now: datetime,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> Iterator[Replayed]:
+    """Replay `clocks` (the brand's, of REPLAYED_KINDS) under `snapshot`."""
+    rules = snapshot_rules(snapshot)
+    categories = {category.pk: category for category in brand.categories.all()}
     total = clocks.count()
     progress(0, total)
     rows = clocks.order_by().values(*CLOCK_FIELDS).iterator(chunk_size=BATCH)
@@ -151,6 +156,16 @@ def replay_clocks(
         if done % BATCH == 0:
             progress(done, total)
     progress(total, total)
+
+
+def breaching_at_once(brand: Brand, snapshot: dict[str, Any], *, now: datetime) -> int:
+    """Open tickets whose running answer clocks would be past due at once under `snapshot`,
+    and are not under the live policy."""
+    running = SlaClock.objects.filter(
+        ticket__brand=brand, kind__in=REPLAYED_KINDS, state=SlaClock.State.RUNNING
+    )
+    replayed = replay_clocks(brand, snapshot, running, now=now)
+    return len({c.ticket_id for c in replayed if c.draft_breached and not c.live_breached})
 
 
 def _hours(seconds: list[float]) -> dict[str, float | None]:
@@ -235,7 +250,9 @@ def whatif_replay(
 ) -> dict[str, Any]:
     now = now or timezone.now()
     brand = draft.brand
-    clocks = replay_clocks(brand, draft.snapshot, days=days, now=now, progress=progress)
+    clocks = replay_clocks(
+        brand, draft.snapshot, recent_clocks(brand, days=days, now=now), now=now, progress=progress
+    )
     return whatif_summary(brand, clocks, days=days, now=now)
 
 
