@@ -27,6 +27,7 @@ from django.utils.html import format_html
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, SlaClock, Ticket
 from helpdesk.selectors.staff import tickets_for_user
+from helpdesk.selectors.timeline import ticket_timeline
 from helpdesk.services.rendering.status_links import status_path
 from helpdesk.services.sla.tiers import next_tier
 from helpdesk.services.tickets.lifecycle import (
@@ -219,6 +220,15 @@ class TicketWorkViews:
             ),
         ]
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        """Admin's "History" link opens the ticket's timeline (its audit trail) on its page."""
+        ticket = self.get_object(request, object_id)
+        if ticket is None:
+            raise Http404("No such ticket.")
+        return HttpResponseRedirect(
+            reverse("admin:helpdesk_ticket_change", args=[ticket.pk]) + "#timeline"
+        )
+
     # -- the ticket page ------------------------------------------------------------------
 
     def ticket_page_context(self, request: HttpRequest, ticket: Ticket) -> dict:
@@ -236,6 +246,7 @@ class TicketWorkViews:
             "next_tier": next_tier(ticket.brand, ticket.tier),
             "merged_here": list(ticket.merged_tickets.values_list("reference", flat=True)),
             "status_link": status_path(ticket),
+            "timeline": ticket_timeline(ticket),
         }
 
     def _work_ticket(self, request: HttpRequest, pk: int) -> Ticket:
@@ -297,7 +308,7 @@ class TicketWorkViews:
             return HttpResponseNotAllowed(["POST"])
         ticket = self._work_ticket(request, pk)
         try:
-            ticket_assign(ticket, request.user)
+            ticket_assign(ticket, request.user, actor=request.user)
         except ApplicationError as error:
             self._refused(request, error)
         else:
@@ -390,7 +401,7 @@ class TicketWorkViews:
         done, refused = 0, []
         for ticket in tickets:
             try:
-                ticket_assign(ticket, assignee)
+                ticket_assign(ticket, assignee, actor=request.user)
                 done += 1
             except ApplicationError:
                 refused.append(ticket.reference)

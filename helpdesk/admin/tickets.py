@@ -262,13 +262,13 @@ class TicketAdmin(
         plain = [name for name in form.changed_data if name not in routed]
         try:
             if plain:
-                ticket_details_save(obj, plain)
+                ticket_details_save(obj, plain, actor=request.user)
             if "assignee" in form.changed_data:
-                ticket_assign(obj, obj.assignee)
+                ticket_assign(obj, obj.assignee, actor=request.user)
             if "language" in form.changed_data:
                 ticket_language_set(obj, obj.language, actor=request.user)
             if "status" in form.changed_data:
-                ticket_set_status(obj, obj.status)
+                ticket_set_status(obj, obj.status, actor=request.user)
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
 
@@ -308,7 +308,7 @@ class TicketAdmin(
         resolved, refused = 0, []
         for ticket in queryset.exclude(status__in=Ticket.FINISHED_STATES):
             try:
-                ticket_resolve(ticket, reason=reason)
+                ticket_resolve(ticket, reason=reason, actor=request.user)
             except ApplicationError:
                 refused.append(ticket.reference)
             else:

@@ -480,3 +480,11 @@ class TokenInput(serializers.Serializer):
 
 class TokenOutput(serializers.Serializer):
     token = serializers.CharField()
+
+
+class TimelineEntryOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.CharField(help_text="What changed: status, assignee, tier, a clock...")
+    text = serializers.CharField()
+    actor_kind = serializers.ChoiceField(choices=["agent", "customer", "api_key", "system"])
+    actor = serializers.CharField(help_text="Who: the agent's name, customer, API key or system.")

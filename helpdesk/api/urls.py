@@ -30,6 +30,11 @@ v1 = [
         name="staff-ticket",
     ),
     path(
+        "staff/tickets/<str:reference>/timeline/",
+        views.StaffTicketTimelineApi.as_view(),
+        name="staff-ticket-timeline",
+    ),
+    path(
         "staff/tickets/<str:reference>/reply/",
         views.StaffTicketReplyApi.as_view(),
         name="staff-ticket-reply",

@@ -38,6 +38,7 @@ from helpdesk.models import Ticket
 from helpdesk.selectors import staff as staff_selectors
 from helpdesk.selectors import storefront as storefront_selectors
 from helpdesk.selectors.search import search_snippets
+from helpdesk.selectors.timeline import ticket_timeline
 from helpdesk.services.intake import idempotency
 from helpdesk.services.intake.storefront import ticket_open_once, ticket_reply_from_customer
 from helpdesk.services.tickets.customer_escalation import ticket_escalate_on_request
@@ -240,7 +241,7 @@ class TicketEscalateApi(StorefrontMixin, APIView):
     )
     def post(self, request: Request, reference: str) -> Response:
         ticket = self.ticket_or_404(reference)
-        ticket_escalate_on_request(ticket)
+        ticket_escalate_on_request(ticket, actor=request.auth)
         return Response(self.detail(ticket))
 
 
@@ -366,6 +367,19 @@ def _staff_action(summary: str, request, status_code: int = 200, error_codes=(40
     )
 
 
+class StaffTicketTimelineApi(StaffMixin, APIView):
+    @extend_schema(
+        operation_id="staff_tickets_timeline",
+        responses={200: s.TimelineEntryOutput(many=True), **errors(401, 404, 429)},
+        parameters=[RETRY_AFTER],
+        summary="Who changed what and when on the ticket, with its warnings and breaches",
+        **STAFF,
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        ticket = self.ticket_or_404(reference)
+        return Response(s.TimelineEntryOutput(ticket_timeline(ticket), many=True).data)
+
+
 class StaffTicketReplyApi(StaffMixin, APIView):
     @_staff_action("Reply to the customer by mail, then set the status", s.StaffReplyInput, 201)
     def post(self, request: Request, reference: str) -> Response:
@@ -400,7 +414,7 @@ class StaffTicketAssignApi(StaffMixin, APIView):
                 "The assignee does not work for this brand.",
                 {"assignee": "Choose an agent of the ticket's brand."},
             )
-        ticket_assign(ticket, assignee)
+        ticket_assign(ticket, assignee, actor=request.user)
         return Response(self.detail(ticket))
 
 
@@ -439,5 +453,5 @@ class StaffTicketResolveApi(StaffMixin, APIView):
         ticket = self.ticket_or_404(reference)
         serializer = s.StaffResolveInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ticket_resolve(ticket, **serializer.validated_data)
+        ticket_resolve(ticket, actor=request.user, **serializer.validated_data)
         return Response(self.detail(ticket))

@@ -16,7 +16,8 @@ from helpdesk.business_time import (
     add_business_days,
     business_time_between,
 )
-from helpdesk.models import SlaClock, Ticket
+from helpdesk.models import SlaClock, Ticket, TicketEvent
+from helpdesk.services.audit import SYSTEM, Actor, ticket_event_record
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ def clock_start(ticket: Ticket, terms: ClockTerms, *, tier: int | None = None) -
     )
     clock.next_check_at = next_check_at(clock)
     clock.save()
+    _clock_event(clock, TicketEvent.Kind.CLOCK_START, terms.started_at, SYSTEM)
     return clock
 
 
@@ -317,7 +319,18 @@ def next_reply_start(ticket: Ticket, at: datetime, *, was_waiting: bool) -> SlaC
     return clock_start(ticket, terms)
 
 
-def clock_pause(clock: SlaClock, at: datetime) -> None:
+def _clock_event(clock: SlaClock, kind: str, at: datetime, actor: Actor) -> None:
+    ticket_event_record(
+        clock.ticket_id,
+        kind,
+        actor=actor,
+        detail=clock.get_kind_display(),
+        after=clock.state,
+        at=at,
+    )
+
+
+def clock_pause(clock: SlaClock, at: datetime, actor: Actor = SYSTEM) -> None:
     """Stop counting: bank the open time used so far; the sweep ignores the clock meanwhile."""
     if clock.state != SlaClock.State.RUNNING:
         return
@@ -327,6 +340,7 @@ def clock_pause(clock: SlaClock, at: datetime) -> None:
     clock.running_since = None
     clock.next_check_at = None
     clock.save(update_fields=["elapsed_seconds", "state", "running_since", "next_check_at"])
+    _clock_event(clock, TicketEvent.Kind.CLOCK_PAUSE, at, actor)
 
 
 def _deadlines_from(clock: SlaClock, at: datetime) -> None:
@@ -344,7 +358,7 @@ def _deadlines_from(clock: SlaClock, at: datetime) -> None:
             setattr(clock, at_field, clock_deadline(brand, clock.mode, at, left))
 
 
-def clock_resume(clock: SlaClock, at: datetime) -> None:
+def clock_resume(clock: SlaClock, at: datetime, actor: Actor = SYSTEM) -> None:
     """Count again from `at` with the open time that was left before each deadline."""
     if clock.state != SlaClock.State.PAUSED:
         return
@@ -353,6 +367,7 @@ def clock_resume(clock: SlaClock, at: datetime) -> None:
     clock.running_since = at
     clock.next_check_at = next_check_at(clock)
     clock.save(update_fields=["target_at", "latest_at", "state", "running_since", "next_check_at"])
+    _clock_event(clock, TicketEvent.Kind.CLOCK_RESUME, at, actor)
 
 
 def _current_terms(clock: SlaClock) -> ClockTerms | None:
@@ -425,7 +440,7 @@ def ticket_recompute_clocks(ticket: Ticket, now: datetime) -> int:
     return changed
 
 
-def clock_stop(clock: SlaClock, at: datetime) -> None:
+def clock_stop(clock: SlaClock, at: datetime, actor: Actor = SYSTEM) -> None:
     if clock.state == SlaClock.State.STOPPED:
         return
     clock.state = SlaClock.State.STOPPED
@@ -433,6 +448,7 @@ def clock_stop(clock: SlaClock, at: datetime) -> None:
     clock.running_since = None
     clock.next_check_at = None
     clock.save(update_fields=["state", "stopped_at", "running_since", "next_check_at"])
+    _clock_event(clock, TicketEvent.Kind.CLOCK_STOP, at, actor)
 
 
 def live_clocks(ticket: Ticket) -> QuerySet[SlaClock]:

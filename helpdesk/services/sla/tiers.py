@@ -6,7 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from brands.models import Brand
 from brands.promises import promise_text
-from helpdesk.models import SlaClock, SlaEvent, Ticket
+from helpdesk.models import SlaClock, SlaEvent, Ticket, TicketEvent
+from helpdesk.services.audit import SYSTEM, Actor, ticket_event_record
 from helpdesk.services.notices.staff import staff_alert
 from helpdesk.services.sla import clocks
 
@@ -24,13 +25,40 @@ def ticket_move_to_tier(
     *,
     at: datetime,
     reason: str,
-    actor: AbstractBaseUser | None = None,
+    actor: Actor = SYSTEM,
 ) -> SlaClock | None:
     """Hand a locked ticket to `tier`: its response window starts and its group is told. The
-    escalation is recorded with its reason and, when a staff member moved it, who did."""
+    escalation is recorded with its reason and who did it (an agent, the customer, or the
+    sweep after a breach) in the audit trail, and on its SLA event when a staff member did."""
+    ticket_event_record(
+        ticket.pk,
+        TicketEvent.Kind.TIER,
+        actor=actor,
+        before=ticket.tier,
+        after=tier,
+        detail=reason,
+        at=at,
+    )
+    if ticket.assignee_id is not None:
+        ticket_event_record(
+            ticket.pk,
+            TicketEvent.Kind.ASSIGNEE,
+            actor=actor,
+            before=ticket.assignee.get_username(),
+            detail=f"handed to tier {tier}",
+            at=at,
+        )
     ticket.tier = tier
     ticket.assignee = None
     if ticket.status in Ticket.FINISHED_STATES:
+        ticket_event_record(
+            ticket.pk,
+            TicketEvent.Kind.STATUS,
+            actor=actor,
+            before=ticket.status,
+            after=Ticket.Status.OPEN,
+            at=at,
+        )
         ticket.status = Ticket.Status.OPEN
     ticket.save(
         update_fields=["tier", "assignee", "status", "escalation_requested_at", "updated_at"]
@@ -49,7 +77,7 @@ def ticket_move_to_tier(
             "tier": tier,
             "created_at": at,
             "detail": reason,
-            "actor": actor,
+            "actor": actor if isinstance(actor, AbstractBaseUser) else None,
         },
     )
     staff_alert(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from brands.models import SlaPolicy
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Message, Ticket
+from helpdesk.services.audit import CUSTOMER, Actor
 from helpdesk.services.sla.tiers import next_tier
 from helpdesk.services.tickets.lifecycle import ticket_accepts_reply, ticket_escalate
 
@@ -48,9 +49,12 @@ def customer_may_escalate(ticket: Ticket, at: datetime | None = None) -> bool:
     return customer_escalation_refusal(ticket, at) is None
 
 
-def ticket_escalate_on_request(ticket: Ticket, at: datetime | None = None) -> bool:
+def ticket_escalate_on_request(
+    ticket: Ticket, at: datetime | None = None, *, actor: Actor = CUSTOMER
+) -> bool:
     """The customer asks for a senior review: refused with the reason when the brand's policy
-    does not allow it now, else the ticket moves to the next tier and the customer is told."""
+    does not allow it now, else the ticket moves to the next tier and the customer is told.
+    `actor`: the customer on the status page, the storefront's key through the API."""
     at = at or timezone.now()
     refusal = customer_escalation_refusal(ticket, at)
     if refusal is not None:
@@ -58,7 +62,7 @@ def ticket_escalate_on_request(ticket: Ticket, at: datetime | None = None) -> bo
         message = "Escalation was already requested." if already else "Escalation is not possible."
         raise ApplicationError(message, {"ticket": refusal})
     # ticket_escalate checks "once" again under the ticket's lock, for two requests at once.
-    return ticket_escalate(ticket, at=at, by_customer=True)
+    return ticket_escalate(ticket, at=at, by_customer=True, actor=actor)
 
 
 def _resolution_proposed(ticket: Ticket) -> bool:

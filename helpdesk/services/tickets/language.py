@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Ticket
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.services.audit import CUSTOMER, ticket_event_record
 from helpdesk.services.sla import clocks
 from helpdesk.services.tickets.lifecycle import ticket_add_note
 
@@ -54,6 +55,15 @@ def ticket_language_set(
         recompute = foreign != locked.needs_translation
         locked.language, locked.needs_translation = language, foreign
         locked.save(update_fields=["language", "needs_translation", "updated_at"])
+        ticket_event_record(
+            locked.pk,
+            TicketEvent.Kind.LANGUAGE,
+            # No agent: the customer's own words set it (a reply on a ticket without one).
+            actor=actor if actor is not None else CUSTOMER,
+            before=before,
+            after=language,
+            at=at,
+        )
         if recompute:
             clocks.ticket_recompute_clocks(locked, at)
         if actor is not None:

@@ -15,7 +15,8 @@ from brands.models import Brand, Category
 from brands.selectors import brand_staff
 from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket
+from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket, TicketEvent
+from helpdesk.services.audit import CUSTOMER, SYSTEM, Actor, ticket_event_record
 from helpdesk.services.notices.customer import (
     customer_escalation_notice,
     customer_status_notice,
@@ -103,7 +104,7 @@ def category_errors(
     return {}
 
 
-def ticket_details_save(ticket: Ticket, fields: list[str]) -> Ticket:
+def ticket_details_save(ticket: Ticket, fields: list[str], *, actor: Actor = SYSTEM) -> Ticket:
     """Save an agent's edit of a ticket's plain details (subject, category, order number...).
 
     A category that needs an order number is refused without one, as at creation; once the
@@ -114,8 +115,36 @@ def ticket_details_save(ticket: Ticket, fields: list[str]) -> Ticket:
         raise ApplicationError("The ticket's details were refused.", errors)
     ticket.order_number = ticket.order_number.strip()
     ticket.is_incomplete = False
-    ticket.save(update_fields=[*fields, "order_number", "is_incomplete", "updated_at"])
+    with transaction.atomic():
+        before = Ticket.objects.select_related("category").get(pk=ticket.pk)
+        ticket.save(update_fields=[*fields, "order_number", "is_incomplete", "updated_at"])
+        ticket_changes_record(before, ticket, actor=actor)
     return ticket
+
+
+def _urgency(ticket: Ticket) -> str:
+    return "urgent" if ticket.is_urgent else "normal"
+
+
+def ticket_changes_record(before: Ticket, after: Ticket, *, actor: Actor = SYSTEM) -> None:
+    """Record the audited fields (category, urgency) that differ between two states of a
+    ticket: for services that save several fields at once, such as an agent's edit."""
+    if before.category_id != after.category_id:
+        ticket_event_record(
+            after.pk,
+            TicketEvent.Kind.CATEGORY,
+            actor=actor,
+            before=before.category,
+            after=after.category,
+        )
+    if before.is_urgent != after.is_urgent:
+        ticket_event_record(
+            after.pk,
+            TicketEvent.Kind.URGENCY,
+            actor=actor,
+            before=_urgency(before),
+            after=_urgency(after),
+        )
 
 
 def ticket_create(
@@ -245,7 +274,9 @@ def ticket_customer_reply(
         was_waiting = ticket.status == Ticket.Status.WAITING
         if was_waiting:
             # The customer's own doing: nothing to tell them.
-            ticket_set_status(ticket, Ticket.Status.OPEN, at=received_at, notify=False)
+            ticket_set_status(
+                ticket, Ticket.Status.OPEN, at=received_at, notify=False, actor=CUSTOMER
+            )
         elif ticket.status in Ticket.FINISHED_STATES:
             _reopen(ticket, received_at)
         # Every message is answered within the reply targets, not only the first.
@@ -271,9 +302,19 @@ def ticket_accepts_reply(ticket: Ticket, at: datetime) -> bool:
 
 def _reopen(ticket: Ticket, at: datetime) -> None:
     """A reply to a resolved ticket needs an answer like a new request does."""
+    previous = ticket.status
     ticket.status = Ticket.Status.OPEN
     ticket.resolved_at = None
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
+    ticket_event_record(
+        ticket.pk,
+        TicketEvent.Kind.STATUS,
+        actor=CUSTOMER,
+        before=previous,
+        after=ticket.status,
+        detail="reopened by the customer's reply",
+        at=at,
+    )
     clocks.clock_restart(
         ticket,
         clocks.first_response_terms(
@@ -329,14 +370,22 @@ def ticket_reply(
         if proposes_resolution:
             answered.append(SlaClock.Kind.COMPLAINT_PROPOSAL)
         for clock in clocks.live_clocks(ticket).filter(kind__in=answered):
-            clocks.clock_stop(clock, at)
+            clocks.clock_stop(clock, at, actor=author)
         if ticket.first_responded_at is None:
             ticket.first_responded_at = at
         if ticket.status == Ticket.Status.NEW:
             ticket.status = Ticket.Status.OPEN
+            ticket_event_record(
+                ticket.pk,
+                TicketEvent.Kind.STATUS,
+                actor=author,
+                before=Ticket.Status.NEW,
+                after=ticket.status,
+                at=at,
+            )
         ticket.save(update_fields=["first_responded_at", "status", "updated_at"])
         clocks.clock_restart(ticket, clocks.periodic_update_terms(ticket.brand, start=at))
-        ticket_set_status(ticket, status, at=at, notify=False)
+        ticket_set_status(ticket, status, at=at, notify=False, actor=author)
     return message
 
 
@@ -355,20 +404,37 @@ def ticket_add_note(ticket: Ticket, *, author: AbstractBaseUser, body: str) -> M
     )
 
 
-def ticket_assign(ticket: Ticket, assignee: AbstractBaseUser | None) -> Ticket:
-    """Give the ticket to `assignee` (None: nobody), who must be one of its brand's staff."""
+def ticket_assign(
+    ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: Actor = SYSTEM
+) -> Ticket:
+    """Give the ticket to `assignee` (None: nobody), who must be one of its brand's staff.
+    The change is recorded with `actor`, and the new assignee is alerted (unless they took
+    it themselves)."""
     if assignee is not None and not brand_staff([ticket.brand_id]).filter(pk=assignee.pk).exists():
         raise ApplicationError(
             "The assignee does not work for this brand.",
             {"assignee": "Choose an agent of the ticket's brand."},
         )
-    Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, updated_at=timezone.now())
-    ticket.assignee = assignee
+    with transaction.atomic():
+        locked = Ticket.objects.for_update().select_related("assignee").get(pk=ticket.pk)
+        previous = locked.assignee.get_username() if locked.assignee else None
+        Ticket.objects.filter(pk=ticket.pk).update(assignee=assignee, updated_at=timezone.now())
+        ticket.assignee = assignee
+        after = assignee.get_username() if assignee is not None else None
+        if previous != after:
+            ticket_event_record(
+                ticket.pk, TicketEvent.Kind.ASSIGNEE, actor=actor, before=previous, after=after
+            )
     return ticket
 
 
 def ticket_set_status(
-    ticket: Ticket, status: str, *, at: datetime | None = None, notify: bool = True
+    ticket: Ticket,
+    status: str,
+    *,
+    at: datetime | None = None,
+    notify: bool = True,
+    actor: Actor = SYSTEM,
 ) -> Ticket:
     """Move a ticket to `status`, pausing, resuming or stopping its clocks to match.
 
@@ -386,11 +452,14 @@ def ticket_set_status(
             return ticket
         for clock in clocks.live_clocks(ticket):
             if status in Ticket.FINISHED_STATES:
-                clocks.clock_stop(clock, at)
+                clocks.clock_stop(clock, at, actor=actor)
             elif status == Ticket.Status.WAITING:
-                clocks.clock_pause(clock, at)
+                clocks.clock_pause(clock, at, actor=actor)
             elif previous == Ticket.Status.WAITING:
-                clocks.clock_resume(clock, at)
+                clocks.clock_resume(clock, at, actor=actor)
+        ticket_event_record(
+            ticket.pk, TicketEvent.Kind.STATUS, actor=actor, before=previous, after=status, at=at
+        )
         ticket.status = status
         update = ["status", "updated_at"]
         if status == Ticket.Status.RESOLVED:
@@ -405,7 +474,9 @@ def ticket_set_status(
     return ticket
 
 
-def ticket_resolve(ticket: Ticket, *, reason: str = "", at: datetime | None = None) -> Ticket:
+def ticket_resolve(
+    ticket: Ticket, *, reason: str = "", at: datetime | None = None, actor: Actor = SYSTEM
+) -> Ticket:
     """Resolve a ticket without a reply (an agent's bulk action, the staff API).
 
     A ticket the customer never had an answer to needs a `reason`; its resolution notice
@@ -422,7 +493,7 @@ def ticket_resolve(ticket: Ticket, *, reason: str = "", at: datetime | None = No
         )
     with transaction.atomic():
         previous = Ticket.objects.locked(ticket.pk).status
-        ticket = ticket_set_status(ticket, Ticket.Status.RESOLVED, at=at, notify=False)
+        ticket = ticket_set_status(ticket, Ticket.Status.RESOLVED, at=at, notify=False, actor=actor)
         tell = reason or ticket.brand.policy.notify_customer_on_status_change
         if previous != Ticket.Status.RESOLVED and tell:
             customer_status_notice(ticket, previous, reason=reason)
@@ -434,14 +505,18 @@ def ticket_escalate(
     *,
     at: datetime | None = None,
     by_customer: bool = False,
-    actor: AbstractBaseUser | None = None,
+    actor: Actor = SYSTEM,
     quiet: bool = False,
 ) -> bool:
     """Move the ticket to the next tier and start that tier's response window.
 
     A customer may ask once (by reply, API or through an agent); a second request is refused,
-    or ignored when `quiet` (a reply repeating the wish). Returns whether it escalated.
+    or ignored when `quiet` (a reply repeating the wish). Returns whether it escalated. The
+    escalation is recorded with `actor`: the agent who escalated (also on the customer's
+    request), else the customer when they asked themselves.
     """
+    if by_customer and actor is SYSTEM:
+        actor = CUSTOMER
     at = at or timezone.now()
     with transaction.atomic():
         ticket = Ticket.objects.locked(ticket.pk)

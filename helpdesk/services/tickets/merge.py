@@ -4,7 +4,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Message, OutboundEmail, Ticket
+from helpdesk.models import Message, OutboundEmail, Ticket, TicketEvent
+from helpdesk.services.audit import ticket_event_record
 from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_set_status
 
 
@@ -35,7 +36,13 @@ def ticket_merge(duplicate: Ticket, *, into: Ticket, actor: AbstractBaseUser) ->
         OutboundEmail.objects.filter(ticket=duplicate).update(ticket=into)
         duplicate.merged_into = into
         duplicate.save(update_fields=["merged_into", "updated_at"])
-        ticket_set_status(duplicate, Ticket.Status.CLOSED, notify=False)
+        ticket_set_status(duplicate, Ticket.Status.CLOSED, notify=False, actor=actor)
+        ticket_event_record(
+            duplicate.pk, TicketEvent.Kind.MERGE, actor=actor, after=into.reference, detail="into"
+        )
+        ticket_event_record(
+            into.pk, TicketEvent.Kind.MERGE, actor=actor, after=duplicate.reference, detail="from"
+        )
         ticket_add_note(
             into,
             author=actor,

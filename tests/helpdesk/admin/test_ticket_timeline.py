@@ -1,0 +1,45 @@
+"""The ticket page shows the timeline; admin's History link leads there."""
+
+import pytest
+
+from helpdesk.models import Ticket
+from helpdesk.services.tickets.lifecycle import ticket_escalate, ticket_set_status
+from tests.factories import TicketFactory, admin_form_data, agent_of
+from tests.helpdesk.admin.pages import page_url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_ticket_page_shows_who_escalated(client, kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_escalate(ticket, actor=kim)
+    client.force_login(kim)
+    page = client.get(page_url(ticket)).content.decode()
+    assert 'id="timeline"' in page
+    assert "Escalated from tier 1 to tier 2" in page and "by kim" in page
+
+
+def test_a_status_saved_in_admin_is_recorded_with_the_agent(client, kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes)
+    client.force_login(kim)
+    page = client.get(page_url(ticket))
+    client.post(page_url(ticket), admin_form_data(page, {"status": "waiting"}))
+    [event] = ticket.events.filter(kind="status")
+    assert (event.after, event.actor) == ("waiting", kim)
+
+
+def test_history_opens_the_timeline(client, kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_set_status(ticket, Ticket.Status.WAITING)
+    client.force_login(agent_of(kendrascottes))
+    response = client.get(page_url(ticket, "history"))
+    assert response.status_code == 302
+    assert response["Location"] == page_url(ticket) + "#timeline"
+
+
+def test_another_brands_agent_gets_no_history(client, kendrascottes, crocso):
+    ticket = TicketFactory(brand=kendrascottes)
+    client.force_login(agent_of(crocso))
+    assert client.get(page_url(ticket, "history")).status_code == 404

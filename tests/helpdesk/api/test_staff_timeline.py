@@ -1,0 +1,34 @@
+"""The staff API's timeline of a ticket: who changed what, for the ticket's brand only."""
+
+import pytest
+
+from helpdesk.models import Ticket
+from helpdesk.services.tickets.lifecycle import ticket_set_status
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_agent_reads_who_changed_what(staff, ks_ticket, ks_agent):
+    ticket_set_status(ks_ticket, Ticket.Status.WAITING, actor=ks_agent)
+    response = staff.get(f"/api/v1/staff/tickets/{ks_ticket.reference}/timeline/")
+    assert response.status_code == 200
+    status = [entry for entry in response.json() if entry["kind"] == "status"]
+    assert status == [
+        {
+            "at": status[0]["at"],
+            "kind": "status",
+            "text": "Status New → Waiting on customer",
+            "actor_kind": "agent",
+            "actor": "Kim Agent",
+        }
+    ]
+
+
+def test_another_brands_ticket_is_not_found(staff, cr_ticket):
+    response = staff.get(f"/api/v1/staff/tickets/{cr_ticket.reference}/timeline/")
+    assert response.status_code == 404
+
+
+def test_a_storefront_key_cannot_read_the_timeline(storefront, ks_ticket):
+    response = storefront.get(f"/api/v1/staff/tickets/{ks_ticket.reference}/timeline/")
+    assert response.status_code in (401, 403)
