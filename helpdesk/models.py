@@ -446,6 +446,7 @@ class Alert(models.Model):
         CUSTOMER_REPLIED = "customer_replied", "The customer replied"
         WARNING = "warning", "Warning"
         BREACH = "breach", "Breach"
+        ESCALATION = "escalation", "Escalated to your tier"
         MENTION = "mention", "You were mentioned"
 
     user = models.ForeignKey(
