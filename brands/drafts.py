@@ -5,6 +5,8 @@ A draft holds the whole policy as a version snapshot; publishing writes it throu
 file's loader (brands.brand_file), so a draft is held to every check a brand file is.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,21 @@ def policy_problems(slug: str, snapshot: dict[str, Any]) -> dict[str, str]:
     except BrandFileError as error:
         problems.setdefault(error.setting, error.detail)
     return problems
+
+
+@contextmanager
+def snapshot_in_force(brand: Brand, snapshot: dict[str, Any]) -> Iterator[Brand]:
+    """The brand as it would be under `snapshot`, for rendering its page and mail with the very
+    functions the live ones use: written inside a transaction that is always rolled back, so
+    nothing of it outlives the block. Raises BrandFileError for a snapshot a file could not
+    hold."""
+    spec = brand_data_read(snapshot_brand_file(brand.slug, snapshot), Path("preview"))
+    with transaction.atomic():
+        brand_spec_apply(spec, source="preview")
+        try:
+            yield Brand.objects.select_related("policy").get(pk=brand.pk)
+        finally:
+            transaction.set_rollback(True)
 
 
 def draft_start(brand: Brand, user: AbstractBaseUser | None) -> PolicyDraft:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/reports/", include("helpdesk.admin.reports")),
     path("admin/preferences/", include("brands.preferences")),
     path("admin/erase-customer/", include("helpdesk.admin.erasure")),
+    path("admin/policy/", include("helpdesk.admin.policy")),
     path("admin/", admin.site.urls),
     path("b/", include("helpdesk.public.urls")),
     path("api/", include("helpdesk.api.urls")),
