@@ -4,6 +4,7 @@ A `.env` file is read only when DJANGO_READ_DOT_ENV_FILE is true (`make run` wri
 random secret key), so production never picks up a stray file by accident.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -31,6 +32,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "brands",
     "helpdesk",
 ]
@@ -45,9 +50,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second factor (if any) this session was verified with; then whether it must be.
+    "django_otp.middleware.OTPMiddleware",
+    "helpdesk.admin.two_factor.TwoFactorRequiredMiddleware",
     "brands.middleware.AdminTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login into its refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +92,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# The languages customer mail and pages are written in (catalogues under locale/); a ticket in
+# any other language is answered in English, with the brand's extra time for translation.
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -347,3 +361,27 @@ STATUS_LINK_DAYS_AFTER_CLOSE = env.int("STATUS_LINK_DAYS_AFTER_CLOSE", default=9
 STATUS_LINK_REQUESTS_PER_HOUR = env.int("STATUS_LINK_REQUESTS_PER_HOUR", default=3)
 # Reverse proxies in front of the app that append to X-Forwarded-For (see client_address).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# ---------------------------------------------------------------------------------------------
+# Staff sign-in. Failed logins are counted per account and per client address (the address as
+# the trusted proxies saw it, as every other limit counts it); either reaching the limit locks
+# further attempts for the cool-off time, and a successful login clears the account's count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "helpdesk.api.client_address.login_client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# Failures are what is counted; successful logins are not logged again here.
+AXES_DISABLE_ACCESS_LOG = True
+# Two-factor authentication (TOTP, with recovery codes) is open to every staff user; owners
+# and superusers must use it when this is on (production's default).
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Brand helpdesk")
+# Staff invitations: the set-password link works this long; staff mail comes from this address.
+PASSWORD_RESET_TIMEOUT = env.int("INVITATION_LINK_HOURS", default=72) * 3600
+STAFF_FROM_EMAIL = env("STAFF_FROM_EMAIL", default=DEFAULT_FROM_EMAIL)

@@ -52,5 +52,8 @@ if not ANYMAIL.get("WEBHOOK_SECRET"):
 if ANYMAIL.get("MAILGUN_API_KEY") and not ANYMAIL.get("MAILGUN_WEBHOOK_SIGNING_KEY"):
     raise ImproperlyConfigured("Set MAILGUN_WEBHOOK_SIGNING_KEY to verify Mailgun's webhooks.")
 
+# Owners and superusers sign in with a second factor unless an operator turns it off.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+
 # Public pages: links in mail must point at the real site, never at a local default.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL")

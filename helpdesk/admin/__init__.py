@@ -1,3 +1,3 @@
 """The helpdesk's admin: Django's autodiscovery imports this package, which registers each part."""
 
-from helpdesk.admin import api_keys, mail, reports, tickets  # noqa: F401
+from helpdesk.admin import api_keys, macros, mail, reports, tickets, two_factor  # noqa: F401

@@ -32,3 +32,10 @@ def _without_port(entry: str) -> str:
     if entry.count(":") == 1:  # IPv4 and a port; a bare IPv6 address has several colons
         return entry.split(":", 1)[0]
     return entry
+
+
+def login_client_address(request: HttpRequest) -> str | None:
+    """The same address for the staff login's lockout, which stores it as an IP address:
+    None when a request has none (one made in-process by a command or a test)."""
+    address = client_address(request)
+    return None if address == "unknown" else address
