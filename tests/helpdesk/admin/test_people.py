@@ -87,6 +87,7 @@ def test_an_owner_invites_an_agent_who_sets_a_password_once_from_the_mailed_link
     settings.STAFF_FROM_EMAIL = "staff@helpdesk.example"
     owner = agent_of(kendrascottes, role=OWNER, username="olga")
     client.force_login(owner)
+    assert 'href="/admin/people/invite/"' in client.get("/admin/").content.decode()
     page = client.get("/admin/people/invite/").content.decode()
     assert "Kendrascottes" in page and "Crocso" not in page
     refused = client.post(
