@@ -24,6 +24,7 @@ class BrandApiKeyScheme(OpenApiAuthenticationExtension):
 ERRORS = {
     400: "Invalid input: `fields` has one message per field.",
     401: "No key or token, or an invalid, revoked or expired one.",
+    403: "The user may read this but not change it (a brand's policy is its owners' to change).",
     404: "No such ticket for this key or user (another brand's tickets are not found either), "
     "or a page past the end of a list.",
     413: "The request body is larger than the API accepts.",

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from helpdesk.api import views
+from helpdesk.api import policy, views
 
 v1 = [
     path("brand/", views.BrandApi.as_view(), name="brand"),
@@ -63,6 +63,41 @@ v1 = [
         "staff/tickets/<str:reference>/resolve/",
         views.StaffTicketResolveApi.as_view(),
         name="staff-ticket-resolve",
+    ),
+    path(
+        "staff/brands/<str:slug>/policy/drafts/",
+        policy.PolicyDraftListApi.as_view(),
+        name="staff-policy-drafts",
+    ),
+    path(
+        "staff/brands/<str:slug>/policy/versions/",
+        policy.PolicyVersionListApi.as_view(),
+        name="staff-policy-versions",
+    ),
+    path(
+        "staff/brands/<str:slug>/policy/versions/<str:number>/revert/",
+        policy.PolicyVersionRevertApi.as_view(),
+        name="staff-policy-version-revert",
+    ),
+    path(
+        "staff/policy/drafts/<str:draft_id>/",
+        policy.PolicyDraftApi.as_view(),
+        name="staff-policy-draft",
+    ),
+    path(
+        "staff/policy/drafts/<str:draft_id>/publish/",
+        policy.PolicyDraftPublishApi.as_view(),
+        name="staff-policy-draft-publish",
+    ),
+    path(
+        "staff/policy/drafts/<str:draft_id>/what-if/",
+        policy.PolicyWhatIfStartApi.as_view(),
+        name="staff-policy-whatif-start",
+    ),
+    path(
+        "staff/policy/what-if/<str:run_id>/",
+        policy.PolicyWhatIfApi.as_view(),
+        name="staff-policy-whatif",
     ),
 ]
 

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from brands.models import Brand
-from brands.selectors import staffed_brands
+from brands.selectors import brands_for_user
 from helpdesk.api import serializers as s
 from helpdesk.api.authentication import BrandApiKeyAuthentication, StaffTokenAuthentication
 from helpdesk.api.exceptions import PayloadTooLarge
@@ -306,10 +306,11 @@ class StaffTokenApi(ApiMixin, APIView):
         serializer = s.TokenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(request._request, **serializer.validated_data)
-        if user is None or not user.is_active or not staffed_brands(user).exists():
+        # Owners too: the policy operations are for their own tooling.
+        if user is None or not user.is_active or not brands_for_user(user).exists():
             raise ApplicationError(
                 "Unable to log in with these credentials.",
-                {"username": "Wrong username or password, or not an agent of any brand."},
+                {"username": "Wrong username or password, or of no brand."},
             )
         token, _ = Token.objects.get_or_create(user=user)
         return Response(s.TokenOutput({"token": token.key}).data)
