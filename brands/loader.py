@@ -66,6 +66,8 @@ BRAND_KEYS = {
     "default_language",
     "from_email",
     "from_name",
+    "colour",
+    "accent_colour",
     "support_addresses",
     "reopen_window_days",
     "acknowledgements_per_hour",

@@ -40,6 +40,19 @@ class Brand(models.Model):
     )
     from_email = models.EmailField(help_text="Address outgoing mail is sent from.")
     from_name = models.CharField(max_length=120, blank=True)
+    # The brand's public pages (header, buttons, links) and its card on the front door.
+    colour = models.CharField(
+        max_length=7,
+        default="#222222",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour as #RRGGBB.")],
+        help_text="Header colour of the public pages (#RRGGBB); white text is written on it.",
+    )
+    accent_colour = models.CharField(
+        max_length=7,
+        default="#2a7a4b",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "A colour as #RRGGBB.")],
+        help_text="Buttons and highlights on the public pages (#RRGGBB).",
+    )
     holiday_country = models.CharField(
         max_length=8, default="US", help_text="Country whose holidays the calendar picks from."
     )

@@ -25,6 +25,8 @@ WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturd
 POLICY_FIELDS = [f.name for f in SlaPolicy._meta.concrete_fields if f.name not in ("id", "brand")]
 BRAND_FIELDS = [
     "name",
+    "colour",
+    "accent_colour",
     "reference_prefix",
     "time_zone",
     "default_language",
@@ -178,6 +180,8 @@ class BrandRules:
     # The brand's urgent reasons, and a customer's request for the next tier, in a message.
     urgent_pattern: re.Pattern | None
     escalation_pattern: re.Pattern | None
+    # The brand's order numbers in a customer's words (None: none are looked for).
+    order_number_pattern: re.Pattern | None
 
 
 @functools.lru_cache(maxsize=64)
@@ -194,6 +198,11 @@ def _cached_rules(brand_id: int, version_key: object) -> BrandRules:
             phrase for reason in brand.urgent_reasons.all() for phrase in reason.phrase_list()
         ),
         escalation_pattern=phrase_pattern(phrase_lines(brand.policy.escalation_phrases)),
+        order_number_pattern=(
+            re.compile(brand.policy.order_number_pattern)
+            if brand.policy.order_number_pattern
+            else None
+        ),
     )
 
 
@@ -202,6 +211,19 @@ def brand_rules(brand: Brand) -> BrandRules:
     reasons, escalation phrases and versions all change only through a recorded policy
     version."""
     return _cached_rules(brand.pk, brand.policy_updated_at)
+
+
+def staff_alerts_set(
+    user: AbstractBaseUser, *, alert_delivery: str, is_available: bool
+) -> StaffPreference:
+    """Save how a staff user gets alerts, and whether automatic assignment may give them new
+    tickets (their availability)."""
+    preference = StaffPreference.objects.filter(user=user).first() or StaffPreference(user=user)
+    preference.alert_delivery = alert_delivery
+    preference.is_available = is_available
+    preference.full_clean()
+    preference.save()
+    return preference
 
 
 def staff_time_zone_set(user: AbstractBaseUser, time_zone: str) -> StaffPreference:
