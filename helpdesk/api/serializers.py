@@ -434,6 +434,13 @@ class StaffReplyInput(serializers.Serializer):
     proposes_resolution = serializers.BooleanField(
         default=False, help_text="On a complaint: this reply proposes the resolution."
     )
+    last_seen_message = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=2**63 - 1,
+        help_text="The id of the newest message you have read. If the customer wrote or "
+        "another reply went out since, nothing is sent: a 400 says what changed.",
+    )
 
 
 class StaffNoteInput(serializers.Serializer):

@@ -136,3 +136,14 @@ def staff_signature(user: AbstractBaseUser, brand: Brand) -> str:
         .first()
         or ""
     )
+
+
+def customer_other_tickets(user: AbstractBaseUser, ticket: Ticket, limit: int = 10) -> list[Ticket]:
+    """The customer's other tickets in the ticket's brand, newest first, with their ratings."""
+    return list(
+        tickets_for_user(user)
+        .filter(brand=ticket.brand_id, customer_email=ticket.customer_email)
+        .exclude(pk=ticket.pk)
+        .select_related("feedback")
+        .order_by("-received_at", "-id")[:limit]
+    )

@@ -4,11 +4,18 @@ Every change to a ticket that moves a clock goes through here, so the clocks can
 what happened on the ticket.
 """
 
+import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
+from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from brands.models import Brand, Category
@@ -16,6 +23,7 @@ from brands.selectors import brand_staff
 from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket, TicketEvent
+from helpdesk.selectors.staff import staff_signature
 from helpdesk.services.audit import CUSTOMER, SYSTEM, Actor, ticket_event_record
 from helpdesk.services.notices.customer import (
     customer_escalation_notice,
@@ -25,6 +33,7 @@ from helpdesk.services.notices.customer import (
 from helpdesk.services.outbox.sending import email_queue
 from helpdesk.services.sla import clocks
 from helpdesk.services.sla.tiers import next_tier, ticket_move_to_tier
+from helpdesk.services.stored_files import attachments_save, files_removed_on_error
 from helpdesk.services.tickets.order_numbers import (
     order_numbers_find,
     order_numbers_merge,
@@ -175,7 +184,9 @@ def ticket_create(
     """
     # The numbers the customer wrote count as given: a request that names its order in the
     # text needs no separate field, and the first is the ticket's order number.
-    order_numbers = order_numbers_merge([order_number], order_numbers_find(brand, f"{subject}\n{body}"))
+    order_numbers = order_numbers_merge(
+        [order_number], order_numbers_find(brand, f"{subject}\n{body}")
+    )
     order_number = order_numbers[0] if order_numbers else ""
     _validate_new_ticket(
         brand,
@@ -323,6 +334,58 @@ def _reopen(ticket: Ticket, at: datetime) -> None:
     )
 
 
+def reply_conflicts(ticket: Ticket, last_seen_message: int) -> list[Message]:
+    """What the agent has not seen: the customer's messages and agents' replies on the ticket
+    after message `last_seen_message` (notes and automatic notices change nothing to say)."""
+    return list(
+        ticket.messages.filter(pk__gt=last_seen_message)
+        .filter(Q(kind=Message.Kind.INBOUND) | Q(kind=Message.Kind.OUTBOUND, author__isnull=False))
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def _conflict_error(ticket: Ticket, unseen: list[Message]) -> ApplicationError:
+    zone = ZoneInfo(ticket.brand.time_zone)
+    said = [
+        (
+            "the customer wrote"
+            if message.kind == Message.Kind.INBOUND
+            else f"{message.author.get_full_name() or message.author.get_username()} replied"
+        )
+        + f" at {message.created_at.astimezone(zone):%H:%M %Z}"
+        for message in unseen
+    ]
+    return ApplicationError(
+        "The ticket changed since you opened it: nothing was sent.",
+        {
+            "last_seen_message": "Since you opened the ticket "
+            + "; ".join(said)
+            + ". Read it, then send your reply again or edit it."
+        },
+    )
+
+
+def signature_append(body: str, signature: str) -> str:
+    """The reply with the agent's signature below it, set off as mail clients expect."""
+    signature = signature.strip()
+    return f"{body.rstrip()}\n\n-- \n{signature}" if signature else body
+
+
+def reply_attachments_errors(attachments: Sequence[UploadedFile]) -> dict[str, str]:
+    """The limits a mail's attachments have on the way in, for a reply's on the way out."""
+    limit, most = settings.ATTACHMENT_MAX_BYTES, settings.API_ATTACHMENTS_MAX
+    if len(attachments) > most:
+        return {"attachments": f"At most {most} files per reply."}
+    for upload in attachments:
+        if (upload.size or 0) > limit:
+            return {
+                "attachments": f"{upload.name} is larger than {filesizeformat(limit)}: "
+                "share it another way."
+            }
+    return {}
+
+
 def ticket_reply(
     ticket: Ticket,
     *,
@@ -331,19 +394,35 @@ def ticket_reply(
     status: str = Ticket.Status.OPEN,
     proposes_resolution: bool = False,
     at: datetime | None = None,
+    last_seen_message: int | None = None,
+    attachments: Sequence[UploadedFile] = (),
 ) -> Message:
     """An agent's reply to the customer, sent by mail, then the ticket moves to `status`.
 
     It answers the first-response, next-reply and tier windows, restarts the periodic-update
     clock, and, on a complaint, `proposes_resolution` answers the resolution-proposal promise.
+    The agent's signature for the brand is appended; `attachments` go with the mail.
+
+    `last_seen_message` is the newest message the agent's view showed (an optimistic version
+    check): if the customer wrote or another reply went out since, nothing is sent and the
+    ApplicationError says what changed, so a customer never gets two answers crossing. It is
+    checked under the ticket's lock, which every reply and customer message takes.
     """
     if not body.strip():
         raise ApplicationError("The reply is empty.", {"body": "Write a reply."})
     if status not in (Ticket.Status.OPEN, Ticket.Status.WAITING, Ticket.Status.RESOLVED):
         raise ApplicationError("Unknown status.", {"status": "Open, waiting or resolved."})
+    errors = reply_attachments_errors(attachments)
+    if errors:
+        raise ApplicationError("The attachments were refused.", errors)
     at = at or timezone.now()
-    with transaction.atomic():
+    with files_removed_on_error(), transaction.atomic():
         ticket = Ticket.objects.locked(ticket.pk)
+        if last_seen_message is not None:
+            unseen = reply_conflicts(ticket, last_seen_message)
+            if unseen:
+                raise _conflict_error(ticket, unseen)
+        body = signature_append(body, staff_signature(author, ticket.brand))
         message = email_queue(
             brand=ticket.brand,
             kind=OutboundEmail.Kind.REPLY,
@@ -366,6 +445,8 @@ def ticket_reply(
             },
             automatic=False,
         ).ticket_message
+        if attachments:
+            attachments_save(message, attachments)
         answered = [*clocks.ANSWER_OWED, SlaClock.Kind.TIER_RESPONSE]
         if proposes_resolution:
             answered.append(SlaClock.Kind.COMPLAINT_PROPOSAL)
@@ -389,11 +470,27 @@ def ticket_reply(
     return message
 
 
+# "@kim" or "@kim.lee" in a note: a username as Django allows it, not an address's domain.
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]*[\w+-])")
+
+
+def note_mentions(brand_id: int, body: str) -> list[AbstractBaseUser]:
+    """The brand's staff a note names with @username (case-insensitive); other names,
+    whoever they are, are plain text."""
+    names = {name.lower() for name in MENTION.findall(body)}
+    if not names:
+        return []
+    return [person for person in brand_staff([brand_id]) if person.get_username().lower() in names]
+
+
 def ticket_add_note(ticket: Ticket, *, author: AbstractBaseUser, body: str) -> Message:
-    """An internal note: never mailed, never shown to the customer, moves no clock."""
+    """An internal note: never mailed, never shown to the customer, moves no clock.
+
+    The note comes back with `mentioned`: the brand's staff it names with @username
+    (`note_mentions`), for whoever tells them."""
     if not body.strip():
         raise ApplicationError("The note is empty.", {"body": "Write a note."})
-    return Message.objects.create(
+    note = Message.objects.create(
         ticket=ticket,
         brand_id=ticket.brand_id,
         kind=Message.Kind.NOTE,
@@ -402,6 +499,8 @@ def ticket_add_note(ticket: Ticket, *, author: AbstractBaseUser, body: str) -> M
         body_text=body,
         created_at=timezone.now(),
     )
+    note.mentioned = note_mentions(ticket.brand_id, body)
+    return note
 
 
 def ticket_assign(
@@ -507,8 +606,10 @@ def ticket_escalate(
     by_customer: bool = False,
     actor: Actor = SYSTEM,
     quiet: bool = False,
+    to_tier: int | None = None,
 ) -> bool:
-    """Move the ticket to the next tier and start that tier's response window.
+    """Move the ticket to the next tier (or `to_tier`, an agent's choice of a higher one)
+    and start that tier's response window.
 
     A customer may ask once (by reply, API or through an agent); a second request is refused,
     or ignored when `quiet` (a reply repeating the wish). Returns whether it escalated. The
@@ -527,7 +628,7 @@ def ticket_escalate(
                 "Escalation was already requested.",
                 {"ticket": f"{ticket.reference} was escalated on request before."},
             )
-        higher = next_tier(ticket.brand, ticket.tier)
+        higher = to_tier if to_tier is not None else next_tier(ticket.brand, ticket.tier)
         if higher is None:
             if quiet:
                 return False

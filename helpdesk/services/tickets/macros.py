@@ -1,0 +1,82 @@
+"""Macros: a brand's canned replies, filled in for one ticket, and what applying one does."""
+
+import re
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from brands.promises import promise_text
+from helpdesk.errors import ApplicationError
+from helpdesk.models import Macro, SlaClock, Ticket
+from helpdesk.services.sla import clocks
+from helpdesk.services.tickets.properties import ticket_category_set
+
+PLACEHOLDERS = {
+    "customer_name": "the customer's name (or address, when the name is unknown)",
+    "customer_email": "the customer's address",
+    "reference": "the ticket's reference, e.g. KS-000123",
+    "subject": "the ticket's subject",
+    "order_number": "the ticket's order number",
+    "promised_time": "when the customer hears from us next, in the brand's words and zone",
+    "agent_name": "the replying agent's name",
+    "brand_name": "the brand's name",
+}
+# Only {name} with a known name is replaced: no attribute or index lookups, as str.format
+# would allow, and any other braces stay as written.
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def macro_placeholders_unknown(body: str) -> list[str]:
+    """The {names} in a macro's body that no ticket fills in (a typo, usually)."""
+    return sorted({name for name in PLACEHOLDER.findall(body) if name not in PLACEHOLDERS})
+
+
+def promised_time(ticket: Ticket, now: datetime) -> datetime:
+    """The next time we have promised the customer word: the answer owed (first response,
+    next reply or a senior's), else the next periodic update; with none running, the next
+    reply time their next message would get."""
+    live = {clock.kind: clock for clock in clocks.live_clocks(ticket)}
+    for kind in (
+        *clocks.ANSWER_OWED,
+        SlaClock.Kind.TIER_RESPONSE,
+        SlaClock.Kind.COMPLAINT_PROPOSAL,
+        SlaClock.Kind.PERIODIC_UPDATE,
+    ):
+        if kind in live:
+            return live[kind].latest_at
+    return clocks.next_reply_terms(
+        ticket.brand,
+        received_at=now,
+        is_urgent=ticket.is_urgent,
+        language=ticket.language,
+        category=ticket.category,
+    ).latest_at
+
+
+def macro_render(
+    macro: Macro, ticket: Ticket, agent: AbstractBaseUser, *, now: datetime | None = None
+) -> str:
+    """The macro's body with its placeholders filled in for `ticket`, answered by `agent`."""
+    values = {
+        "customer_name": ticket.customer_name or ticket.customer_email,
+        "customer_email": ticket.customer_email,
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "order_number": ticket.order_number,
+        "agent_name": agent.get_full_name() or agent.get_username(),
+        "brand_name": ticket.brand.name,
+    }
+    if "{promised_time}" in macro.body:
+        moment = promised_time(ticket, now or timezone.now())
+        values["promised_time"] = promise_text(moment, ticket.brand.time_zone)
+    return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), macro.body)
+
+
+def macro_apply(ticket: Ticket, macro: Macro) -> Ticket:
+    """What a macro sets on the ticket once the reply using it is sent: its category."""
+    if macro.brand_id != ticket.brand_id:
+        raise ApplicationError("Unknown macro.", {"macro": "Choose a macro of the ticket's brand."})
+    if macro.category_id is not None and macro.category_id != ticket.category_id:
+        ticket_category_set(ticket, macro.category)
+    return ticket

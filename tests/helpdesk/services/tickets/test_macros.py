@@ -1,0 +1,44 @@
+"""Macros filled in for a ticket, and what applying one sets."""
+
+import pytest
+
+from brands.promises import promise_text
+from helpdesk.errors import ApplicationError
+from helpdesk.models import Macro
+from helpdesk.services.tickets.macros import macro_apply, macro_placeholders_unknown, macro_render
+from tests.factories import TicketFactory, agent_of, first_response
+
+
+@pytest.mark.django_db
+def test_a_macro_fills_in_the_customer_the_reference_the_promise_and_the_agent(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim", first_name="Kim", last_name="Lee")
+    ticket = TicketFactory(brand=kendrascottes, customer_name="Ann")
+    macro = Macro.objects.create(
+        brand=kendrascottes,
+        name="Looking into it",
+        body="Hello {customer_name}, about {reference}: you hear from us by {promised_time}. "
+        "{agent_name} of {brand_name}. {unknown} {customer_name.__class__} stay as written.",
+    )
+
+    text = macro_render(macro, ticket, kim)
+
+    due = promise_text(first_response(ticket).latest_at, kendrascottes.time_zone)
+    assert text == (
+        f"Hello Ann, about {ticket.reference}: you hear from us by {due}. "
+        "Kim Lee of Kendrascottes. {unknown} {customer_name.__class__} stay as written."
+    )
+    assert macro_placeholders_unknown(macro.body) == ["unknown"]
+
+
+@pytest.mark.django_db
+def test_applying_a_macro_sets_its_category_only_on_its_own_brands_tickets(kendrascottes, crocso):
+    category = kendrascottes.categories.filter(requires_order_number=False).first()
+    macro = Macro.objects.create(brand=kendrascottes, name="Info", body="See", category=category)
+    ticket = TicketFactory(brand=kendrascottes)
+
+    macro_apply(ticket, macro)
+
+    ticket.refresh_from_db()
+    assert ticket.category == category
+    with pytest.raises(ApplicationError):
+        macro_apply(TicketFactory(brand=crocso), macro)

@@ -1,0 +1,87 @@
+"""An agent changes a ticket's urgency, category or tier, and the clocks follow the policy."""
+
+import pytest
+from django.utils import timezone
+
+from helpdesk.errors import ApplicationError
+from helpdesk.models import SlaClock, SlaEvent
+from helpdesk.services.sla.clocks import first_response_terms
+from helpdesk.services.tickets.properties import (
+    ticket_category_set,
+    ticket_tier_set,
+    ticket_urgency_set,
+)
+from tests.factories import TicketFactory, agent_of, first_response
+
+
+@pytest.mark.django_db
+def test_marking_a_ticket_urgent_gives_its_first_response_the_urgent_deadline(kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes)
+    ordinary = first_response(ticket).latest_at
+
+    ticket_urgency_set(ticket, True)
+
+    clock = first_response(ticket)
+    urgent = first_response_terms(
+        kendrascottes, received_at=ticket.received_at, is_urgent=True
+    ).latest_at
+    assert clock.latest_at == urgent < ordinary
+    ticket.refresh_from_db()
+    assert ticket.is_urgent
+
+    ticket_urgency_set(ticket, False)
+    assert first_response(ticket).latest_at == ordinary
+
+
+@pytest.mark.django_db
+def test_a_ticket_of_an_urgent_category_stays_urgent(kendrascottes):
+    urgent_category = kendrascottes.categories.filter(is_urgent=True).first()
+    if urgent_category is None:
+        urgent_category = kendrascottes.categories.first()
+        urgent_category.is_urgent = True
+        urgent_category.save()
+    ticket = TicketFactory(brand=kendrascottes, category=urgent_category, order_number="1042")
+    with pytest.raises(ApplicationError) as refused:
+        ticket_urgency_set(ticket, False)
+    assert "urgent by the brand's policy" in refused.value.fields["is_urgent"]
+
+
+@pytest.mark.django_db
+def test_a_complaint_category_starts_the_resolution_proposal_clock(kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes, order_number="104233")
+    complaint = kendrascottes.categories.get(is_complaint=True)
+
+    ticket_category_set(ticket, complaint, at=timezone.now())
+
+    ticket.refresh_from_db()
+    assert ticket.category == complaint
+    assert ticket.clocks.live().filter(kind=SlaClock.Kind.COMPLAINT_PROPOSAL).exists()
+
+
+@pytest.mark.django_db
+def test_another_brands_category_or_a_missing_order_number_is_refused(kendrascottes, crocso):
+    ticket = TicketFactory(brand=kendrascottes)
+    with pytest.raises(ApplicationError) as other_brand:
+        ticket_category_set(ticket, crocso.categories.first())
+    assert "category" in other_brand.value.fields
+    needs_number = kendrascottes.categories.filter(requires_order_number=True).first()
+    if needs_number is not None:
+        with pytest.raises(ApplicationError) as no_number:
+            ticket_category_set(ticket, needs_number)
+        assert "order_number" in no_number.value.fields
+    ticket.refresh_from_db()
+    assert ticket.category is None
+
+
+@pytest.mark.django_db
+def test_an_agent_moves_a_ticket_up_a_tier_and_never_down(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes)
+    top = kendrascottes.tiers.order_by("-level").first().level
+
+    ticket_tier_set(ticket, top, actor=kim)
+
+    assert ticket.tier == top
+    assert SlaEvent.objects.get(ticket=ticket, kind=SlaEvent.Kind.ESCALATION).actor == kim
+    with pytest.raises(ApplicationError):
+        ticket_tier_set(ticket, 1, actor=kim)
