@@ -605,6 +605,25 @@ class WebhookToken(models.Model):
         return f"{self.esp} {self.token[:12]}…"
 
 
+class PendingStatusNotice(models.Model):
+    """A status change the customer has not been told of yet.
+
+    Changes within a short window are told in one mail: the first change records the status
+    the customer last knew; later ones only move the ticket on. When the window closes, the
+    customer hears where the ticket now stands, or nothing if it is back where they knew it.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="pending_status_notice"
+    )
+    known_status = models.CharField(max_length=20, choices=Ticket.Status.choices)
+    reason = models.TextField(blank=True, max_length=2000)
+    due_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: from {self.known_status} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
 class Feedback(models.Model):
     """The customer's rating of a resolved ticket: one per ticket."""
 
