@@ -262,7 +262,14 @@ class _BrandStory:
             received = self.days_ago(days, hour=9 + n % 6)
             self.mail(key, received, who, subject, body)
             answered = received + timedelta(hours=answer_hours)
-            self.reply(key, answered, "agent", answer, status=resolved)
+            if n % 3 == 1:
+                # A question back before it is settled: a next reply, answered in time.
+                self.reply(key, answered, "agent", answer)
+                self.mail(key, answered + timedelta(hours=3), who, "", t["thanks"][0])
+                answered += timedelta(hours=6)
+                self.reply(key, answered, "agent", t["thanks"][1], status=resolved)
+            else:
+                self.reply(key, answered, "agent", answer, status=resolved)
             self.rate(key, answered + timedelta(hours=5), rating, comment)
         # Today's work: new, in warning, breached (the engine decides from the hours).
         who, subject, body = t["new"]
@@ -317,6 +324,10 @@ class _BrandStory:
 # The customers' words, per brand ("Name|address" of the sender, subject, body, our answer).
 STORIES: dict[str, dict] = {
     "kendrascottes": {
+        "thanks": (
+            "Thank you! One more thing: how long does delivery take?",
+            "Two to four business days within the US. Have a lovely day!",
+        ),
         "resolved": [
             (
                 "Amelia Hart|amelia",
@@ -409,6 +420,10 @@ STORIES: dict[str, dict] = {
         ),
     },
     "crocso": {
+        "thanks": (
+            "Great, thanks. Do you ship to Canada as well?",
+            "Yes, we ship to Canada: 5 to 8 business days.",
+        ),
         "resolved": [
             (
                 "Jack Miller|jack",

@@ -60,6 +60,10 @@ def test_the_demo_has_every_state_a_newcomer_should_see_in_both_brands(demo):
         assert SlaClock.objects.filter(
             ticket__brand__slug=slug, kind="next_reply", stopped_at__isnull=True
         ).exists()
+        # ...and earlier follow-ups were answered, so the report measures next replies.
+        assert SlaClock.objects.filter(
+            ticket__brand__slug=slug, kind="next_reply", stopped_at__isnull=False
+        ).exists()
     assert not Ticket.objects.exclude(customer_email__endswith=f"@{DEMO_DOMAIN}").exists()
 
 
