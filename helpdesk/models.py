@@ -160,6 +160,12 @@ class Ticket(models.Model):
             # The brand's tickets newest first (the storefront's list): a page is read in
             # order instead of sorting every ticket of the brand for it.
             models.Index(fields=["brand", "-received_at", "-id"]),
+            # Resolved tickets by when: the rating requests' scan of the last days.
+            models.Index(
+                fields=["resolved_at"],
+                name="ticket_resolved_at",
+                condition=Q(status="resolved"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -543,6 +549,7 @@ class OutboundEmail(models.Model):
         STATUS_NOTICE = "status_notice", "Status change notice"
         ESCALATION_NOTICE = "escalation_notice", "Escalation notice"
         STATUS_LINKS = "status_links", "Fresh status links"
+        RATING_REQUEST = "rating_request", "Rating request"
         STAFF_ALERT = "staff_alert", "Alert to staff"
 
     class Status(models.TextChoices):

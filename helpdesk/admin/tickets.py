@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from brands.admin import BrandScopedAdmin, ReadOnlyAdmin, owns_brand
 from brands.selectors import brand_staff, staffed_brands
 from helpdesk.admin.access import AgentPermissions
+from helpdesk.admin.order_numbers import OrderNumbersFieldMixin
 from helpdesk.admin.ticket_page import PAGE_POLICY, AssignForm, TicketWorkViews
 from helpdesk.admin.ticket_search import TicketSearchMixin
 from helpdesk.errors import ApplicationError
@@ -50,6 +51,7 @@ from helpdesk.services.tickets.lifecycle import (
     ticket_resolve,
     ticket_set_status,
 )
+from helpdesk.services.tickets.order_numbers import ticket_order_numbers_set
 
 
 class TicketActionForm(helpers.ActionForm):
@@ -154,7 +156,12 @@ def _details_checked(clean):
 
 @admin.register(Ticket)
 class TicketAdmin(
-    TicketSearchMixin, BrandScopedAdmin, AgentPermissions, TicketWorkViews, admin.ModelAdmin
+    TicketSearchMixin,
+    OrderNumbersFieldMixin,
+    BrandScopedAdmin,
+    AgentPermissions,
+    TicketWorkViews,
+    admin.ModelAdmin,
 ):
     list_display = [
         "reference",
@@ -201,6 +208,7 @@ class TicketAdmin(
         "customer_name",
         "category",
         "order_number",
+        "order_numbers",
         "status",
         "is_urgent",
         "language",
@@ -258,13 +266,15 @@ class TicketAdmin(
         """Plain fields are saved as they are; status, assignee and language go through the
         services, which pause, resume, stop or recompute clocks, send the notices and check
         the assignee."""
-        routed = {"status", "assignee", "language"}
+        routed = {"status", "assignee", "language", "order_numbers"}
         plain = [name for name in form.changed_data if name not in routed]
         try:
             if plain:
                 ticket_details_save(obj, plain, actor=request.user)
             if "assignee" in form.changed_data:
                 ticket_assign(obj, obj.assignee, actor=request.user)
+            if "order_numbers" in form.changed_data:
+                ticket_order_numbers_set(obj, obj.order_numbers)
             if "language" in form.changed_data:
                 ticket_language_set(obj, obj.language, actor=request.user)
             if "status" in form.changed_data:
