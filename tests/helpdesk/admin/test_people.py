@@ -193,3 +193,22 @@ def test_without_the_setting_an_owner_is_not_made_to(settings, kendrascottes):
     owner = Client()
     assert signed_in(attempt(owner, "olga", "pw"))
     assert owner.get("/admin/").status_code == 200
+
+
+def test_the_staff_apis_token_login_counts_and_refuses_alike(settings, kendrascottes):
+    agent_of(kendrascottes, username="kim")
+    api = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api.post(
+            "/api/v1/staff/token/",
+            {"username": "kim", "password": "wrong"},
+            content_type="application/json",
+        )
+    refused = api.post(
+        "/api/v1/staff/token/",
+        {"username": "kim", "password": "pw"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 429
+    assert "token" not in refused.content.decode()
+    assert attempt(Client(), "kim", "pw").status_code == 429
