@@ -1,5 +1,7 @@
-"""The agent's day on the ticket page: thread, reply composer, notes, assign, escalate, merge;
-and attachments. Each view checks the ticket is the user's and calls a service.
+"""The agent's day on the ticket page: thread, reply composer (macros, attachments, the
+signature, the collision guard), notes with @mentions, properties changed in place, assign,
+escalate, merge, who else has the ticket open; and attachments. Each view checks the ticket
+is the user's and calls a service.
 """
 
 import base64
@@ -8,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import nh3
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
@@ -19,24 +22,38 @@ from django.http import (
     HttpResponse,
     HttpResponseNotAllowed,
     HttpResponseRedirect,
+    JsonResponse,
 )
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from brands.selectors import brand_staff
+from helpdesk.admin.workspace import clock_badges, property_choices
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, SlaClock, Ticket
-from helpdesk.selectors.staff import tickets_for_user
+from helpdesk.selectors.staff import customer_other_tickets, staff_signature, tickets_for_user
 from helpdesk.selectors.timeline import ticket_timeline
+from helpdesk.services.presence import ticket_presence_beat, ticket_presence_leave
 from helpdesk.services.rendering.status_links import status_path
 from helpdesk.services.sla.tiers import next_tier
+from helpdesk.services.tickets.language import ticket_language_set
 from helpdesk.services.tickets.lifecycle import (
     ticket_add_note,
     ticket_assign,
     ticket_escalate,
     ticket_reply,
+    ticket_set_status,
 )
+from helpdesk.services.tickets.macros import macro_apply, macro_render
 from helpdesk.services.tickets.merge import ticket_merge
+from helpdesk.services.tickets.properties import (
+    ticket_category_set,
+    ticket_tier_set,
+    ticket_urgency_set,
+)
+from helpdesk.services.tickets.signatures import signature_set
 from helpdesk.services.tickets.status_links import ticket_status_links_revoke
 
 # The customer's HTML is shown in a frame with no scripts, no same-origin access and this
@@ -107,21 +124,28 @@ def html_for_frame(html: str, images: dict[str, str] | None = None) -> str:
     )
 
 
+# The composer's submit buttons: each says what happens to the ticket after the reply, so
+# nothing rides on a default the agent did not see.
+SEND_CHOICES = [
+    (Ticket.Status.OPEN, "Send"),
+    (Ticket.Status.WAITING, "Send and wait on customer"),
+    (Ticket.Status.RESOLVED, "Send and resolve"),
+]
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(
         label="Reply to the customer", widget=forms.Textarea(attrs={"rows": 6, "cols": 80})
     )
-    status = forms.ChoiceField(
-        label="Then",
-        choices=[
-            (Ticket.Status.OPEN, "Keep it open"),
-            (Ticket.Status.WAITING, "Wait on the customer"),
-            (Ticket.Status.RESOLVED, "Resolve it"),
-        ],
-        initial=Ticket.Status.WAITING,
-    )
+    send = forms.ChoiceField(choices=SEND_CHOICES)
     proposes_resolution = forms.BooleanField(
         required=False, label="This reply proposes a resolution to the complaint"
+    )
+    last_seen_message = forms.IntegerField(
+        required=False, min_value=0, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+    macro = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
 
 
@@ -154,6 +178,14 @@ class AssignForm(forms.Form):
     def __init__(self, *args, people: QuerySet, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = people
+
+
+def _draft_key(ticket: Ticket) -> str:
+    return f"reply-draft:{ticket.pk}"
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 def _local(moment, time_zone: str) -> str:
@@ -212,6 +244,25 @@ class TicketWorkViews:
                 name="helpdesk_ticket_assign_to_me",
             ),
             path("<int:pk>/escalate/", wrap(self.escalate_view), name="helpdesk_ticket_escalate"),
+            path(
+                "<int:pk>/properties/",
+                wrap(self.properties_view),
+                name="helpdesk_ticket_properties",
+            ),
+            path(
+                "<int:pk>/macro/<int:macro_pk>/",
+                wrap(self.macro_view),
+                name="helpdesk_ticket_macro",
+            ),
+            path("<int:pk>/presence/", wrap(self.presence_view), name="helpdesk_ticket_presence"),
+            path(
+                "<int:pk>/signature/", wrap(self.signature_view), name="helpdesk_ticket_signature"
+            ),
+            path(
+                "attachment/<int:pk>/preview/",
+                wrap(self.attachment_preview_view),
+                name="helpdesk_ticket_attachment_preview",
+            ),
             path("<int:pk>/merge/", wrap(self.merge_view), name="helpdesk_ticket_merge"),
             path(
                 "<int:pk>/revoke-links/",
@@ -232,14 +283,34 @@ class TicketWorkViews:
     # -- the ticket page ------------------------------------------------------------------
 
     def ticket_page_context(self, request: HttpRequest, ticket: Ticket) -> dict:
-        complaint = ticket.clocks.filter(kind=SlaClock.Kind.COMPLAINT_PROPOSAL).exclude(
-            state=SlaClock.State.STOPPED
+        thread = ticket_thread(ticket)
+        live, done = clock_badges(ticket, timezone.now())
+        # A reply the collision guard held back comes back as it was written.
+        draft = request.session.pop(_draft_key(ticket), None) or {}
+        seen = thread[-1]["message"].pk if thread else 0
+        reply_form = ReplyForm(
+            auto_id="id_reply_%s",
+            initial={"body": draft.get("body", ""), "last_seen_message": seen},
         )
-        reply_form = ReplyForm(auto_id="id_reply_%s")
-        if not complaint.exists():
+        if not any(
+            clock.kind == SlaClock.Kind.COMPLAINT_PROPOSAL and clock.state != SlaClock.State.STOPPED
+            for clock in ticket.clocks.all()
+        ):
             del reply_form.fields["proposes_resolution"]
         return {
-            "thread": ticket_thread(ticket),
+            "thread": thread,
+            "unseen_after": draft.get("seen"),
+            "collision": draft.get("collision"),
+            "clock_badges": live,
+            "finished_clocks": done,
+            "choices": property_choices(ticket),
+            "customer_tickets": customer_other_tickets(request.user, ticket),
+            "macros": list(ticket.brand.macros.all()),
+            "signature": staff_signature(request.user, ticket.brand),
+            "send_choices": SEND_CHOICES,
+            "image_types": INLINE_IMAGE_TYPES,
+            "attachments_max": settings.API_ATTACHMENTS_MAX,
+            "attachment_max_bytes": settings.ATTACHMENT_MAX_BYTES,
             "reply_form": reply_form,
             "note_form": NoteForm(auto_id="id_note_%s"),
             "can_work": self.has_change_permission(request, ticket),
@@ -256,8 +327,9 @@ class TicketWorkViews:
             raise PermissionDenied
         return ticket
 
-    def _back(self, ticket: Ticket) -> HttpResponseRedirect:
-        return HttpResponseRedirect(reverse("admin:helpdesk_ticket_change", args=[ticket.pk]))
+    def _back(self, ticket: Ticket, anchor: str = "") -> HttpResponseRedirect:
+        url = reverse("admin:helpdesk_ticket_change", args=[ticket.pk])
+        return HttpResponseRedirect(url + anchor)
 
     def _refused(self, request: HttpRequest, error: ApplicationError) -> None:
         detail = "; ".join(error.fields.values())
@@ -271,17 +343,37 @@ class TicketWorkViews:
         if not form.is_valid():
             self.message_user(request, "Write a reply before sending.", messages.ERROR)
             return self._back(ticket)
+        data = form.cleaned_data
+        macro = ticket.brand.macros.filter(pk=data["macro"]).first() if data["macro"] else None
         try:
             ticket_reply(
                 ticket,
                 author=request.user,
-                body=form.cleaned_data["body"],
-                status=form.cleaned_data["status"],
-                proposes_resolution=form.cleaned_data.get("proposes_resolution", False),
+                body=data["body"],
+                status=data["send"],
+                proposes_resolution=data.get("proposes_resolution", False),
+                last_seen_message=data["last_seen_message"],
+                attachments=request.FILES.getlist("attachments"),
             )
         except ApplicationError as error:
+            if "last_seen_message" in error.fields:
+                # Shown again with what changed marked, the draft kept, and the page's newer
+                # view: sending again confirms.
+                request.session[_draft_key(ticket)] = {
+                    "body": data["body"],
+                    "seen": data["last_seen_message"],
+                    "collision": error.fields["last_seen_message"],
+                }
+                if request.FILES:
+                    self.message_user(request, "Attach your files again.", messages.WARNING)
+                return self._back(ticket, "#composer")
             self._refused(request, error)
             return self._back(ticket)
+        if macro is not None:
+            try:
+                macro_apply(ticket, macro, actor=request.user)
+            except ApplicationError as error:
+                self._refused(request, error)
         ticket.refresh_from_db()
         self.message_user(
             request,
@@ -297,11 +389,85 @@ class TicketWorkViews:
         ticket = self._work_ticket(request, pk)
         form = NoteForm(request.POST)
         if form.is_valid():
-            ticket_add_note(ticket, author=request.user, body=form.cleaned_data["body"])
-            self.message_user(request, "Note added.", messages.SUCCESS)
+            note = ticket_add_note(ticket, author=request.user, body=form.cleaned_data["body"])
+            named = ", ".join(person.get_username() for person in note.mentioned)
+            self.message_user(
+                request, f"Note added{f'; it mentions {named}' if named else ''}.", messages.SUCCESS
+            )
         else:
             self.message_user(request, "Write a note before adding it.", messages.ERROR)
         return self._back(ticket)
+
+    def properties_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """One property changed in place from the side panel, through its service."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self._work_ticket(request, pk)
+        field, value = request.POST.get("field", ""), request.POST.get("value", "").strip()
+        try:
+            if field == "status":
+                ticket_set_status(ticket, value, actor=request.user)
+            elif field == "urgency":
+                ticket_urgency_set(ticket, value == "urgent", actor=request.user)
+            elif field == "category":
+                category = ticket.brand.categories.filter(pk=_int(value)).first()
+                if value and category is None:
+                    raise ApplicationError("Unknown category.", {"category": "Choose one."})
+                ticket_category_set(ticket, category, actor=request.user)
+            elif field == "language":
+                ticket_language_set(ticket, value, actor=request.user)
+            elif field == "assignee":
+                people = brand_staff([ticket.brand_id])
+                assignee = people.filter(pk=_int(value)).first() if value else None
+                ticket_assign(ticket, assignee, actor=request.user)
+            elif field == "tier":
+                ticket_tier_set(ticket, _int(value) or 0, actor=request.user)
+            else:
+                raise ApplicationError("Unknown property.", {"field": "Not a property."})
+        except ApplicationError as error:
+            self._refused(request, error)
+        else:
+            self.message_user(request, f"{ticket.reference}: {field} changed.", messages.SUCCESS)
+        return self._back(ticket)
+
+    def macro_view(self, request: HttpRequest, pk: int, macro_pk: int) -> JsonResponse:
+        """A macro filled in for this ticket, for the composer to insert."""
+        ticket = self._work_ticket(request, pk)
+        macro = ticket.brand.macros.filter(pk=macro_pk).first()
+        if macro is None:
+            raise Http404("No such macro for this brand.")
+        return JsonResponse(
+            {
+                "id": macro.pk,
+                "body": macro_render(macro, ticket, request.user),
+                "send": macro.status,
+            }
+        )
+
+    def presence_view(self, request: HttpRequest, pk: int) -> JsonResponse:
+        """The page's heartbeat (POST): who else has the ticket open; `leave` when it closes."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self._work_ticket(request, pk)
+        if request.POST.get("leave"):
+            ticket_presence_leave(ticket.pk, request.user)
+            return JsonResponse({"others": []})
+        return JsonResponse({"others": ticket_presence_beat(ticket.pk, request.user)})
+
+    def signature_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The agent's signature for the ticket's brand, set from the composer."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        ticket = self._work_ticket(request, pk)
+        try:
+            signature_set(request.user, ticket.brand, request.POST.get("signature", ""))
+        except ApplicationError as error:
+            self._refused(request, error)
+        else:
+            self.message_user(
+                request, f"Your signature for {ticket.brand} is saved.", messages.SUCCESS
+            )
+        return self._back(ticket, "#composer")
 
     def assign_to_me_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
@@ -387,6 +553,19 @@ class TicketWorkViews:
             filename=attachment.filename,
             content_type="application/octet-stream",
         )
+
+    def attachment_preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A picture attached to a message, shown on the ticket page: only the image types a
+        browser cannot run anything in (never SVG), under a policy that loads nothing."""
+        attachment = self.admin_site.get_model_admin(Attachment).get_object(request, str(pk))
+        content_type = attachment.content_type.lower()
+        if not attachment.file or content_type not in INLINE_IMAGE_TYPES:
+            raise Http404("No picture to show.")
+        response = FileResponse(attachment.file.open("rb"), content_type=content_type)
+        response["Content-Disposition"] = "inline"
+        response["Content-Security-Policy"] = "default-src 'none'"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     # -- the queue ------------------------------------------------------------------------
 

@@ -45,8 +45,7 @@ def test_an_agent_opens_a_ticket_replies_and_the_reply_is_in_the_outbox(
     page.wait_for_selector("iframe.message-html")
     shoot(page, "agent-ticket-page")
     page.fill("#id_reply_body", "We are sending a new ring today.")
-    page.select_option("#id_reply_status", "waiting")
-    page.click("button[name=send_reply]")
+    page.click("button[name=send][value=waiting]")
     page.wait_for_selector("text=Reply sent to ann@customer.example")
     shoot(page, "agent-after-reply")
 

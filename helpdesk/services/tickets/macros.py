@@ -9,6 +9,7 @@ from django.utils import timezone
 from brands.promises import promise_text
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Macro, SlaClock, Ticket
+from helpdesk.services.audit import SYSTEM, Actor
 from helpdesk.services.sla import clocks
 from helpdesk.services.tickets.properties import ticket_category_set
 
@@ -73,10 +74,11 @@ def macro_render(
     return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), macro.body)
 
 
-def macro_apply(ticket: Ticket, macro: Macro) -> Ticket:
-    """What a macro sets on the ticket once the reply using it is sent: its category."""
+def macro_apply(ticket: Ticket, macro: Macro, *, actor: Actor = SYSTEM) -> Ticket:
+    """What a macro sets on the ticket once the reply using it is sent: its category (the
+    change recorded as `actor`'s)."""
     if macro.brand_id != ticket.brand_id:
         raise ApplicationError("Unknown macro.", {"macro": "Choose a macro of the ticket's brand."})
     if macro.category_id is not None and macro.category_id != ticket.category_id:
-        ticket_category_set(ticket, macro.category)
+        ticket_category_set(ticket, macro.category, actor=actor)
     return ticket

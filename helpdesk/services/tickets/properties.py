@@ -5,6 +5,7 @@ targets; a complaint has its resolution-proposal clock), so changing them recomp
 live clocks under the brand's current policy, as a language change does.
 """
 
+import copy
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -14,13 +15,21 @@ from django.utils import timezone
 from brands.models import Category
 from helpdesk.errors import ApplicationError
 from helpdesk.models import SlaClock, Ticket
+from helpdesk.services.audit import SYSTEM, Actor
 from helpdesk.services.sla import clocks
-from helpdesk.services.tickets.lifecycle import category_errors, ticket_escalate
+from helpdesk.services.tickets.lifecycle import (
+    category_errors,
+    ticket_changes_record,
+    ticket_escalate,
+)
 
 
-def ticket_urgency_set(ticket: Ticket, is_urgent: bool, *, at: datetime | None = None) -> Ticket:
+def ticket_urgency_set(
+    ticket: Ticket, is_urgent: bool, *, actor: Actor = SYSTEM, at: datetime | None = None
+) -> Ticket:
     """Mark the ticket urgent or not; its live clocks are recomputed from their starts with
-    the urgent targets (or the ordinary ones), so a first response owed moves at once.
+    the urgent targets (or the ordinary ones), so a first response owed moves at once. The
+    change is recorded with `actor`.
 
     A ticket whose category is urgent by the brand's policy stays urgent: change the category.
     """
@@ -33,17 +42,23 @@ def ticket_urgency_set(ticket: Ticket, is_urgent: bool, *, at: datetime | None =
                 {"is_urgent": f"{locked.category.name} is urgent by the brand's policy."},
             )
         if locked.is_urgent != is_urgent:
+            before = copy.copy(locked)
             locked.is_urgent = is_urgent
             locked.save(update_fields=["is_urgent", "updated_at"])
+            ticket_changes_record(before, locked, actor=actor)
             clocks.ticket_recompute_clocks(locked, at)
     ticket.is_urgent = is_urgent
     return ticket
 
 
 def ticket_category_set(
-    ticket: Ticket, category: Category | None, *, at: datetime | None = None
+    ticket: Ticket,
+    category: Category | None,
+    *,
+    actor: Actor = SYSTEM,
+    at: datetime | None = None,
 ) -> Ticket:
-    """Give the ticket another of its brand's categories.
+    """Give the ticket another of its brand's categories (recorded with `actor`).
 
     An urgent category makes the ticket urgent (clocks recomputed); a complaint category
     starts the resolution-proposal clock when none runs. A category that needs an order
@@ -57,11 +72,13 @@ def ticket_category_set(
             raise ApplicationError("The category was refused.", errors)
         if locked.category_id == (category.pk if category else None):
             return locked
+        before = copy.copy(locked)
         locked.category = category
         urgent = locked.is_urgent or bool(category and category.is_urgent)
         recompute = urgent != locked.is_urgent
         locked.is_urgent = urgent
         locked.save(update_fields=["category", "is_urgent", "updated_at"])
+        ticket_changes_record(before, locked, actor=actor)
         if recompute:
             clocks.ticket_recompute_clocks(locked, at)
         complaint_running = (

@@ -20,6 +20,7 @@ from helpdesk.services.intake.inbound import inbound_store
 from helpdesk.services.tickets.lifecycle import ticket_set_status
 from tests.factories import SlaEventFactory, TicketFactory, agent_of
 from tests.helpdesk.admin.pages import TICKETS_URL, page_url
+from tests.notices import notices_window_passes
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -336,7 +337,7 @@ def test_the_composer_sends_the_reply_and_sets_the_chosen_status(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = agent_client.post(
-            page_url(ticket, "reply"), {"body": "It ships today.", "status": status}
+            page_url(ticket, "reply"), {"body": "It ships today.", "send": status}
         )
 
     assert response.status_code == 302
@@ -360,7 +361,7 @@ def test_the_composer_sends_the_reply_and_sets_the_chosen_status(
 def test_an_empty_reply_is_refused_and_nothing_is_sent(agent_client, kendrascottes):
     ticket = TicketFactory(brand=kendrascottes)
 
-    response = agent_client.post(page_url(ticket, "reply"), {"body": "  ", "status": "resolved"})
+    response = agent_client.post(page_url(ticket, "reply"), {"body": "  ", "send": "resolved"})
 
     assert response.status_code == 302
     assert "Write a reply before sending." in messages_of(response)
@@ -378,7 +379,7 @@ def test_a_reply_to_a_complaint_can_propose_its_resolution(agent_client, kendras
 
     agent_client.post(
         page_url(ticket, "reply"),
-        {"body": "A full refund.", "status": "waiting", "proposes_resolution": "on"},
+        {"body": "A full refund.", "send": "waiting", "proposes_resolution": "on"},
     )
 
     clock = ticket.clocks.get(kind=SlaClock.Kind.COMPLAINT_PROPOSAL)
@@ -525,4 +526,5 @@ def test_bulk_resolve_tells_crocso_customers_as_each_step_is_promised(
             {"action": "resolve_selected", "_selected_action": [ticket.pk], "reason": "Refunded."},
         )
 
+    notices_window_passes()
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.STATUS_NOTICE).count() == 1

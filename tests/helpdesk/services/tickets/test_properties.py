@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from helpdesk.errors import ApplicationError
-from helpdesk.models import SlaClock, SlaEvent
+from helpdesk.models import SlaClock, SlaEvent, TicketEvent
 from helpdesk.services.sla.clocks import first_response_terms
 from helpdesk.services.tickets.properties import (
     ticket_category_set,
@@ -85,3 +85,19 @@ def test_an_agent_moves_a_ticket_up_a_tier_and_never_down(kendrascottes):
     assert SlaEvent.objects.get(ticket=ticket, kind=SlaEvent.Kind.ESCALATION).actor == kim
     with pytest.raises(ApplicationError):
         ticket_tier_set(ticket, 1, actor=kim)
+
+
+@pytest.mark.django_db
+def test_urgency_and_category_changes_are_recorded_with_the_agent(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes)
+    category = kendrascottes.categories.filter(requires_order_number=False).first()
+
+    ticket_urgency_set(ticket, True, actor=kim)
+    ticket_category_set(ticket, category, actor=kim)
+
+    recorded = {
+        (event.kind, event.after, event.actor)
+        for event in TicketEvent.objects.filter(ticket=ticket, kind__in=["urgency", "category"])
+    }
+    assert recorded == {("urgency", "urgent", kim), ("category", category.name, kim)}

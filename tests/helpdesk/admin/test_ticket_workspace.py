@@ -1,0 +1,327 @@
+"""The ticket page as an agent's workspace: clocks as badges, properties changed in place,
+the customer's card, macros, the signature, attachments, the collision guard and presence."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from brands.models import BrandMembership
+from helpdesk.models import Attachment, Feedback, Macro, OutboundEmail, Signature, Ticket
+from helpdesk.services.tickets.lifecycle import ticket_customer_reply, ticket_reply
+from tests.factories import MessageFactory, TicketFactory, agent_of
+from tests.helpdesk.admin.pages import page_url
+
+
+@pytest.fixture
+def agent(kendrascottes):
+    return agent_of(kendrascottes, username="kim", first_name="Kim", last_name="Lee")
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+def newest_id(ticket: Ticket) -> int:
+    return ticket.messages.order_by("-id").values_list("id", flat=True).first()
+
+
+# -- the page -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_page_puts_the_conversation_first_and_the_clocks_in_the_side_panel(
+    agent_client, kendrascottes
+):
+    ticket = TicketFactory(brand=kendrascottes, received_at=timezone.now() - timedelta(days=9))
+    content = agent_client.get(page_url(ticket)).content.decode()
+
+    assert content.index('class="thread"') < content.index('id="composer"')
+    assert content.index('id="composer"') < content.index('class="ticket-side"')
+    assert 'class="clock-badge clock-breached"' in content
+    assert "First response" in content and "breached" in content
+
+
+@pytest.mark.django_db
+def test_a_paused_clock_is_grey_and_the_customer_card_lists_other_tickets_with_ratings(
+    agent_client, kendrascottes, crocso, agent
+):
+    older = TicketFactory(brand=kendrascottes, subject="Earlier order")
+    ticket_reply(older, author=agent, body="Done.", status=Ticket.Status.RESOLVED)
+    Feedback.objects.create(ticket=older, rating=4, created_at=timezone.now())
+    TicketFactory(brand=crocso, subject="Clogs")  # another brand's: not shown
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_reply(ticket, author=agent, body="Which size?", status=Ticket.Status.WAITING)
+
+    content = agent_client.get(page_url(ticket)).content.decode()
+
+    assert 'class="clock-badge clock-paused"' in content
+    assert older.reference in content and "rated 4/5" in content
+    assert "Clogs" not in content
+
+
+@pytest.mark.django_db
+def test_the_page_reads_the_same_number_of_queries_for_1_and_50_messages(
+    agent_client, kendrascottes
+):
+    def queries_for(messages: int) -> int:
+        ticket = TicketFactory(brand=kendrascottes)
+        for n in range(messages - 1):
+            message = MessageFactory(ticket=ticket, body_text=f"message {n}")
+            attachment = Attachment(message=message, filename="a.png", content_type="image/png")
+            attachment.file.save("a.png", ContentFile(b"png"), save=True)
+        agent_client.get(page_url(ticket))  # warm the per-process caches (brand rules)
+        with CaptureQueriesContext(connection) as queries:
+            response = agent_client.get(page_url(ticket))
+        assert response.status_code == 200
+        return len(queries)
+
+    assert queries_for(1) == queries_for(50)
+
+
+@pytest.mark.django_db
+def test_a_picture_is_previewed_and_anything_else_only_downloads(agent_client, kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes)
+    first = ticket.messages.get()
+    photo = Attachment(message=first, filename="ring.png", content_type="image/png", size=3)
+    photo.file.save("ring.png", ContentFile(b"png"), save=True)
+    drawing = Attachment(message=first, filename="x.svg", content_type="image/svg+xml", size=3)
+    drawing.file.save("x.svg", ContentFile(b"<svg/>"), save=True)
+
+    content = agent_client.get(page_url(ticket)).content.decode()
+    shown = agent_client.get(f"/admin/helpdesk/ticket/attachment/{photo.pk}/preview/")
+    refused = agent_client.get(f"/admin/helpdesk/ticket/attachment/{drawing.pk}/preview/")
+
+    assert f"/admin/helpdesk/ticket/attachment/{photo.pk}/preview/" in content
+    assert f"/admin/helpdesk/ticket/attachment/{drawing.pk}/preview/" not in content
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert shown["Content-Security-Policy"] == "default-src 'none'"
+    assert refused.status_code == 404
+
+
+# -- properties in place ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_agent_changes_urgency_category_status_assignee_and_tier_in_place(
+    agent_client, kendrascottes, agent
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    category = kendrascottes.categories.filter(requires_order_number=False).first()
+    senior_tier = kendrascottes.tiers.get(level=2)
+    url = page_url(ticket, "properties")
+
+    for field, value in [
+        ("urgency", "urgent"),
+        ("category", str(category.pk)),
+        ("status", "open"),
+        ("assignee", str(agent.pk)),
+        ("tier", str(senior_tier.level)),
+    ]:
+        assert agent_client.post(url, {"field": field, "value": value}).status_code == 302
+
+    ticket.refresh_from_db()
+    assert ticket.is_urgent and ticket.category == category and ticket.status == "open"
+    assert ticket.tier == 2  # escalating hands the ticket to the senior tier, unassigned
+    content = agent_client.get(page_url(ticket)).content.decode()
+    assert '<span class="badge badge-urgent">Urgent</span>' in content
+
+
+@pytest.mark.django_db
+def test_another_brands_category_or_an_unknown_property_changes_nothing(
+    agent_client, kendrascottes, crocso
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    url = page_url(ticket, "properties")
+    agent_client.post(url, {"field": "category", "value": str(crocso.categories.first().pk)})
+    agent_client.post(url, {"field": "subject", "value": "x"})
+    agent_client.post(url, {"field": "tier", "value": "99999999999999999999999"})
+    ticket.refresh_from_db()
+    assert ticket.category is None and ticket.tier == 1
+
+
+@pytest.mark.django_db
+def test_another_brands_agent_cannot_touch_the_ticket(client, kendrascottes, crocso):
+    ticket = TicketFactory(brand=kendrascottes)
+    client.force_login(agent_of(crocso, username="carl"))
+    assert (
+        client.post(
+            page_url(ticket, "properties"), {"field": "urgency", "value": "urgent"}
+        ).status_code
+        == 404
+    )
+    assert client.post(page_url(ticket, "presence")).status_code == 404
+    assert not Ticket.objects.get(pk=ticket.pk).is_urgent
+
+
+# -- the composer -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_macro_is_filled_in_for_the_ticket_and_only_for_its_brand(
+    agent_client, kendrascottes, crocso
+):
+    ticket = TicketFactory(brand=kendrascottes, customer_name="Ann")
+    macro = Macro.objects.create(
+        brand=kendrascottes,
+        name="Hello",
+        body="Hi {customer_name}, {agent_name} here.",
+        status=Ticket.Status.WAITING,
+    )
+    other = Macro.objects.create(brand=crocso, name="Hello", body="Crocso")
+
+    answer = agent_client.get(page_url(ticket, f"macro/{macro.pk}")).json()
+    refused = agent_client.get(page_url(ticket, f"macro/{other.pk}"))
+
+    assert answer == {"id": macro.pk, "body": "Hi Ann, Kim Lee here.", "send": "waiting"}
+    assert refused.status_code == 404
+
+
+@pytest.mark.django_db
+def test_send_and_resolve_sends_the_signed_reply_with_its_file_and_applies_the_macro(
+    agent_client, kendrascottes, agent
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    category = kendrascottes.categories.filter(requires_order_number=False).first()
+    macro = Macro.objects.create(brand=kendrascottes, name="Info", body="x", category=category)
+    agent_client.post(page_url(ticket, "signature"), {"signature": "Kim\nKendrascottes"})
+
+    response = agent_client.post(
+        page_url(ticket, "reply"),
+        {
+            "body": "Here is your label.",
+            "send": "resolved",
+            "last_seen_message": newest_id(ticket),
+            "macro": macro.pk,
+            "attachments": [SimpleUploadedFile("label.pdf", b"%PDF", "application/pdf")],
+        },
+    )
+
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.RESOLVED and ticket.category == category
+    outbound = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
+    assert "Here is your label.\n\n-- \nKim\nKendrascottes" in outbound.body_text
+    assert outbound.ticket_message.attachments.get().filename == "label.pdf"
+    assert Signature.objects.get(user=agent, brand=kendrascottes).text == "Kim\nKendrascottes"
+
+
+@pytest.mark.django_db
+def test_the_composer_has_three_explicit_send_buttons_and_no_hidden_default(
+    agent_client, kendrascottes
+):
+    content = agent_client.get(page_url(TicketFactory(brand=kendrascottes))).content.decode()
+    for value, label in [
+        ("open", "Send"),
+        ("waiting", "Send and wait on customer"),
+        ("resolved", "Send and resolve"),
+    ]:
+        assert f'name="send" value="{value}">{label}</button>' in content
+    assert "Add internal note" in content
+    assert "id_reply_status" not in content  # the old select with its hidden default
+
+
+@pytest.mark.django_db
+def test_a_stale_reply_is_held_back_with_the_draft_and_the_new_message_marked(
+    agent_client, kendrascottes
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    seen = newest_id(ticket)
+    ticket_customer_reply(ticket, body="Actually, it arrived.")
+
+    response = agent_client.post(
+        page_url(ticket, "reply"),
+        {"body": "It ships today.", "send": "waiting", "last_seen_message": seen},
+    )
+
+    assert response.status_code == 302 and response["Location"].endswith("#composer")
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
+    page = agent_client.get(page_url(ticket)).content.decode()
+    assert "Not sent: the ticket changed since you opened it." in page
+    assert "It ships today.</textarea>" in page
+    assert "new since you opened the ticket" in page
+    assert f'name="last_seen_message" value="{newest_id(ticket)}"' in page
+    # Sending again from this page confirms.
+    agent_client.post(
+        page_url(ticket, "reply"),
+        {"body": "It ships today.", "send": "waiting", "last_seen_message": newest_id(ticket)},
+    )
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_note_tells_the_agent_whom_it_mentions(agent_client, kendrascottes):
+    agent_of(kendrascottes, username="lee")
+    ticket = TicketFactory(brand=kendrascottes)
+    response = agent_client.post(
+        page_url(ticket, "note"), {"body": "@lee please check"}, follow=True
+    )
+    assert "Note added; it mentions lee." in response.content.decode()
+
+
+# -- presence -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_presence_row_names_the_others_who_have_the_ticket_open(client, kendrascottes, agent):
+    ticket = TicketFactory(brand=kendrascottes)
+    lee = agent_of(kendrascottes, username="lee", first_name="Lee", last_name="Senior")
+    client.force_login(lee)
+    assert client.post(page_url(ticket, "presence")).json() == {"others": []}
+    client.force_login(agent)
+    assert client.post(page_url(ticket, "presence")).json() == {"others": ["Lee Senior"]}
+    client.force_login(lee)
+    assert client.post(page_url(ticket, "presence")).json() == {"others": ["Kim Lee"]}
+    client.post(page_url(ticket, "presence"), {"leave": "1"})
+    client.force_login(agent)
+    assert client.post(page_url(ticket, "presence")).json() == {"others": []}
+    assert client.get(page_url(ticket, "presence")).status_code == 405
+
+
+# -- macros in admin ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_agents_use_macros_but_only_owners_and_seniors_write_them(client, kendrascottes, crocso):
+    macro = Macro.objects.create(brand=kendrascottes, name="Hello", body="Hi")
+    other = Macro.objects.create(brand=crocso, name="Hola", body="Hi")
+    agent = agent_of(kendrascottes, username="kim")
+    senior = agent_of(kendrascottes, BrandMembership.Role.SENIOR, username="sam")
+    owner = agent_of(kendrascottes, BrandMembership.Role.OWNER, username="olive")
+    data = {"brand": kendrascottes.pk, "name": "Hello", "body": "Hello {customer_name}"}
+
+    client.force_login(agent)
+    assert client.get("/admin/helpdesk/macro/").status_code == 200
+    assert client.get("/admin/helpdesk/macro/add/").status_code == 403
+    assert client.post(f"/admin/helpdesk/macro/{macro.pk}/change/", data).status_code == 403
+    assert (
+        client.post(f"/admin/helpdesk/macro/{macro.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    assert client.get(f"/admin/helpdesk/macro/{other.pk}/change/").status_code == 404
+    macro.refresh_from_db()
+    assert macro.body == "Hi"
+
+    for writer, body in ((senior, "Hello {customer_name}"), (owner, "Hi {reference}")):
+        client.force_login(writer)
+        changed = client.post(f"/admin/helpdesk/macro/{macro.pk}/change/", {**data, "body": body})
+        assert changed.status_code == 302
+        macro.refresh_from_db()
+        assert macro.body == body
+
+
+@pytest.mark.django_db
+def test_a_macro_with_an_unknown_placeholder_is_refused(client, kendrascottes):
+    client.force_login(agent_of(kendrascottes, BrandMembership.Role.SENIOR, username="sam"))
+    response = client.post(
+        "/admin/helpdesk/macro/add/",
+        {"brand": kendrascottes.pk, "name": "Typo", "body": "Hi {custmer_name}"},
+    )
+    assert response.status_code == 200
+    assert "Unknown placeholder: {custmer_name}" in response.content.decode()
+    assert not Macro.objects.exists()

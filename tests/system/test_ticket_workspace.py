@@ -1,0 +1,113 @@
+"""Two agents on one ticket in Chromium at 1366x768: one opens it, inserts a macro, attaches
+a file and sends; the other, whose page is now stale, meets the collision guard, reads what
+changed and confirms. The customer gets the first reply with its file, once."""
+
+from pathlib import Path
+
+from django.core import mail
+
+from helpdesk.models import Macro, OutboundEmail, Ticket
+from helpdesk.services.tickets.lifecycle import ticket_create
+from tests.factories import agent_of
+from tests.system.browser import browser_test, shoot
+from tests.system.test_browser import log_in
+
+pytestmark = browser_test
+
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_file(
+    browser, live_server, kendrascottes, tmp_path: Path
+):
+    agent_of(kendrascottes, username="kim", first_name="Kim", last_name="Lee")
+    agent_of(kendrascottes, username="lee", first_name="Lee", last_name="Senior")
+    Macro.objects.create(
+        brand=kendrascottes,
+        name="Return label",
+        body="Hello {customer_name}, here is the return label for {reference}.",
+        status=Ticket.Status.WAITING,
+    )
+    ticket = ticket_create(
+        kendrascottes,
+        customer_email="ann@customer.example",
+        customer_name="Ann",
+        subject="Ring arrived bent",
+        body="The ring I got yesterday is bent. How do I send it back?",
+    )
+    label = tmp_path / "return-label.pdf"
+    label.write_bytes(b"%PDF-1.4 a return label")
+    url = f"{live_server.url}/admin/helpdesk/ticket/{ticket.pk}/change/"
+
+    kim_context = browser.new_context(viewport=LAPTOP)
+    lee_context = browser.new_context(viewport=LAPTOP)
+    kim, lee = kim_context.new_page(), lee_context.new_page()
+    for page in (kim, lee):
+        page.set_default_timeout(20_000)
+    try:
+        log_in(kim, live_server, "kim")
+        kim.goto(f"{live_server.url}/admin/helpdesk/ticket/")
+        assert no_horizontal_scroll(kim), "the ticket list scrolls sideways at 1366 px"
+        kim.click(f"text={ticket.reference}")
+        kim.wait_for_selector(".clock-badge")
+        assert no_horizontal_scroll(kim), "the ticket page scrolls sideways at 1366 px"
+
+        # Lee opens the same ticket and sees Kim has it open.
+        log_in(lee, live_server, "lee")
+        lee.goto(url)
+        lee.wait_for_selector("#presence:not([hidden])")
+        assert "Kim Lee" in lee.inner_text("#presence")
+
+        kim.select_option("#macro-select", label="Return label")
+        kim.wait_for_function(
+            "document.getElementById('id_reply_body').value.includes('return label')"
+        )
+        assert kim.input_value("#id_reply_body") == (
+            f"Hello Ann, here is the return label for {ticket.reference}."
+        )
+        kim.set_input_files("#id_reply_attachments", str(label))
+        shoot(kim, "workspace-composer-with-macro")
+        kim.click("button[name=send][value=waiting]")
+        kim.wait_for_selector("text=Reply sent to ann@customer.example")
+
+        # Lee's page is stale: the guard holds the reply back and keeps the draft.
+        lee.fill("#id_reply_body", "We will send a new ring.")
+        lee.click("button[name=send][value=open]")
+        lee.wait_for_selector(".collision")
+        shoot(lee, "workspace-collision")
+        assert "Kim Lee replied at" in lee.inner_text(".collision")
+        assert lee.input_value("#id_reply_body") == "We will send a new ring."
+        assert "return label" in lee.inner_text(".message-unseen")
+        assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).count() == 1
+        lee.click("button[name=send][value=open]")
+        lee.wait_for_selector("text=Reply sent to ann@customer.example")
+        assert no_horizontal_scroll(lee)
+        shoot(lee, "workspace-after-confirming")
+        # The timeline shows both replies, each with who sent it.
+        timeline = lee.inner_text("#timeline")
+        assert "Open → Waiting on customer by Kim Lee" in timeline
+        assert "Waiting on customer → Open by Lee Senior" in timeline
+
+        # On a phone the same page stacks the panel under the conversation.
+        kim.set_viewport_size(PHONE)
+        kim.reload()
+        kim.wait_for_selector(".clock-badge")
+        assert no_horizontal_scroll(kim), "the ticket page scrolls sideways on a phone"
+        shoot(kim, "workspace-phone")
+    finally:
+        kim_context.close()
+        lee_context.close()
+
+    replies = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).order_by("created_at")
+    assert [reply.status for reply in replies] == ["sent", "sent"]
+    to_ann = [message for message in mail.outbox if message.to == ["ann@customer.example"]]
+    first = next(message for message in to_ann if "return label" in message.body)
+    assert first.attachments == [
+        ("return-label.pdf", b"%PDF-1.4 a return label", "application/pdf")
+    ]
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.OPEN
