@@ -15,6 +15,7 @@ from brands.promises import brand_promises, promise_text
 from helpdesk.models import Message, SlaClock, Ticket
 from helpdesk.selectors.storefront import StorefrontTicket
 from helpdesk.services.rendering.status_links import status_url
+from helpdesk.services.tickets.order_numbers import ORDER_NUMBER_MAX_CHARS, ORDER_NUMBERS_MAX
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 LANGUAGE = RegexValidator(
@@ -450,6 +451,16 @@ class StaffNoteInput(serializers.Serializer):
 class StaffAssignInput(serializers.Serializer):
     assignee = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, allow_null=True, help_text="A user id; null unassigns."
+    )
+
+
+class StaffOrderNumbersInput(serializers.Serializer):
+    order_numbers = serializers.ListField(
+        child=serializers.CharField(max_length=ORDER_NUMBER_MAX_CHARS),
+        max_length=ORDER_NUMBERS_MAX,
+        allow_empty=True,
+        help_text="Every order number of the ticket, the first its order number; a category "
+        "that needs an order number keeps at least one.",
     )
 
 

@@ -60,6 +60,11 @@ v1 = [
         name="staff-ticket-language",
     ),
     path(
+        "staff/tickets/<str:reference>/order-numbers/",
+        views.StaffTicketOrderNumbersApi.as_view(),
+        name="staff-ticket-order-numbers",
+    ),
+    path(
         "staff/tickets/<str:reference>/resolve/",
         views.StaffTicketResolveApi.as_view(),
         name="staff-ticket-resolve",

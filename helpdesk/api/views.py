@@ -51,6 +51,7 @@ from helpdesk.services.tickets.lifecycle import (
     ticket_reply,
     ticket_resolve,
 )
+from helpdesk.services.tickets.order_numbers import ticket_order_numbers_set
 
 REFERENCE = re.compile(r"^[A-Za-z]{2,5}-\d{1,12}$")
 # Parameters documented for the schema (request and response headers).
@@ -442,6 +443,16 @@ class StaffTicketLanguageApi(StaffMixin, APIView):
         serializer = s.StaffLanguageInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         ticket_language_set(ticket, serializer.validated_data["language"], actor=request.user)
+        return Response(self.detail(ticket))
+
+
+class StaffTicketOrderNumbersApi(StaffMixin, APIView):
+    @_staff_action("Set the ticket's order numbers (replacing them)", s.StaffOrderNumbersInput)
+    def post(self, request: Request, reference: str) -> Response:
+        ticket = self.ticket_or_404(reference)
+        serializer = s.StaffOrderNumbersInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ticket_order_numbers_set(ticket, serializer.validated_data["order_numbers"])
         return Response(self.detail(ticket))
 
 

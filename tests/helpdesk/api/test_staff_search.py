@@ -77,3 +77,38 @@ def test_pages_link_to_the_next_without_counting(staff, kendrascottes):
     assert "count" not in first
     assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
     assert staff.get(LIST, {"page": 3, "page_size": 2}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_agent_sets_the_order_numbers(staff, kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes, subject="Order #104233")
+
+    response = staff.post(
+        f"{LIST}{ticket.reference}/order-numbers/",
+        {"order_numbers": ["104233", "555666"]},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["order_numbers"] == ["104233", "555666"]
+    assert [t["reference"] for t in results(staff, q="555666")] == [ticket.reference]
+
+
+@pytest.mark.django_db
+def test_order_numbers_are_refused_when_malformed_or_of_another_brand(staff, crocso, kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes)
+    theirs = TicketFactory(brand=crocso)
+    url = f"{LIST}{ticket.reference}/order-numbers/"
+
+    too_long = staff.post(url, {"order_numbers": ["x" * 65]}, format="json")
+    too_many = staff.post(url, {"order_numbers": [str(n) for n in range(21)]}, format="json")
+    not_a_list = staff.post(url, {"order_numbers": "104233"}, format="json")
+    elsewhere = staff.post(
+        f"{LIST}{theirs.reference}/order-numbers/", {"order_numbers": ["1"]}, format="json"
+    )
+
+    assert [too_long.status_code, too_many.status_code, not_a_list.status_code] == [400] * 3
+    assert list(too_long.json()["fields"]) == ["order_numbers.0"]
+    assert elsewhere.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.order_numbers == []
