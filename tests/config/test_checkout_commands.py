@@ -43,15 +43,19 @@ def manage(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subproce
     )
 
 
-def test_readme_commands_work_in_a_checkout_with_only_its_env_file(checkout):
+def test_readme_commands_and_the_demo_work_in_a_checkout_with_only_its_env_file(checkout):
     for command in (
         ["migrate", "--noinput"],
         ["load_brands"],
         ["sla_preview", "--brand", "kendrascottes", "--at", "2026-11-25T10:00-06:00"],
         ["sla_report", "--brand", "crocso", "--since", "2026-11-01"],
+        ["demo_data"],
     ):
         result = manage(checkout, *command)
         assert result.returncode == 0, (command, result.stderr)
+    # make run's last word before serving: the logins, one per role and brand, and the admin.
+    for username in ("kendrascottes-agent", "crocso-senior", "crocso-owner", "admin"):
+        assert f"  {username} " in result.stdout
     assert (checkout / "db.sqlite3").exists()
     assert (
         "first_response_due"
