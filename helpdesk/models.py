@@ -87,7 +87,7 @@ class Ticket(models.Model):
     order_number = models.CharField(max_length=64, blank=True, db_index=True)
     # Every order number the ticket is about: found in the customer's mail by the brand's
     # pattern, given by a storefront, or set by an agent (services.tickets.order_numbers).
-    order_numbers = models.JSONField(default=list, blank=True)
+    order_numbers = models.JSONField(default=list, db_default=[], blank=True)
     # Full-text search (selectors.search): on PostgreSQL, triggers keep it current whenever
     # the ticket's words or language or any of its messages change (migration
     # 0019_ticket_search), and a GIN index serves it; on SQLite it stays empty.
@@ -744,9 +744,7 @@ class Macro(models.Model):
 
     class Meta:
         ordering = ["brand", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["brand", "name"], name="unique_macro_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["brand", "name"], name="unique_macro_name")]
 
     def __str__(self) -> str:
         return self.name
@@ -762,9 +760,7 @@ class Signature(models.Model):
     text = models.TextField(max_length=1000, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "brand"], name="unique_signature")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "brand"], name="unique_signature")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.brand}"
