@@ -325,3 +325,21 @@ def test_a_macro_with_an_unknown_placeholder_is_refused(client, kendrascottes):
     assert response.status_code == 200
     assert "Unknown placeholder: {custmer_name}" in response.content.decode()
     assert not Macro.objects.exists()
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_list_says_urgent_in_words_and_colour_never_with_a_green_tick(
+    agent_client, kendrascottes
+):
+    urgent = TicketFactory(brand=kendrascottes, is_urgent=True)
+    TicketFactory(brand=kendrascottes)
+
+    content = agent_client.get("/admin/helpdesk/ticket/").content.decode()
+
+    assert '<span class="urgency urgency-urgent">Urgent</span>' in content
+    assert '<span class="urgency urgency-normal">normal</span>' in content
+    assert urgent.reference in content
+    assert "icon-yes.svg" not in content
