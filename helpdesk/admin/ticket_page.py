@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from brands.selectors import brand_staff
+from helpdesk.admin.order_numbers import OrderNumbersField
 from helpdesk.admin.workspace import clock_badges, property_choices
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, SlaClock, Ticket
@@ -48,6 +49,7 @@ from helpdesk.services.tickets.lifecycle import (
 )
 from helpdesk.services.tickets.macros import macro_apply, macro_render
 from helpdesk.services.tickets.merge import ticket_merge
+from helpdesk.services.tickets.order_numbers import ticket_order_numbers_set
 from helpdesk.services.tickets.properties import (
     ticket_category_set,
     ticket_tier_set,
@@ -420,6 +422,8 @@ class TicketWorkViews:
                 people = brand_staff([ticket.brand_id])
                 assignee = people.filter(pk=_int(value)).first() if value else None
                 ticket_assign(ticket, assignee, actor=request.user)
+            elif field == "order_numbers":
+                ticket_order_numbers_set(ticket, OrderNumbersField().to_python(value))
             elif field == "tier":
                 ticket_tier_set(ticket, _int(value) or 0, actor=request.user)
             else:

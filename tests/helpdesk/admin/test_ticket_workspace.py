@@ -343,3 +343,16 @@ def test_the_list_says_urgent_in_words_and_colour_never_with_a_green_tick(
     assert '<span class="urgency urgency-normal">normal</span>' in content
     assert urgent.reference in content
     assert "icon-yes.svg" not in content
+
+
+@pytest.mark.django_db
+def test_the_order_numbers_are_set_in_the_side_panel_and_shown_on_the_customer_card(
+    agent_client, kendrascottes
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    agent_client.post(
+        page_url(ticket, "properties"), {"field": "order_numbers", "value": "104233, 104234"}
+    )
+    ticket.refresh_from_db()
+    assert ticket.order_numbers == ["104233", "104234"]
+    assert "Orders: 104233, 104234" in agent_client.get(page_url(ticket)).content.decode()
