@@ -137,7 +137,9 @@ SEND_CHOICES = [
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label="Reply to the customer", widget=forms.Textarea(attrs={"rows": 6, "cols": 80})
+        label="Reply to the customer",
+        max_length=settings.API_MESSAGE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
     )
     send = forms.ChoiceField(choices=SEND_CHOICES)
     proposes_resolution = forms.BooleanField(
