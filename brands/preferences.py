@@ -1,4 +1,5 @@
-"""A staff user's own preferences in admin: the time zone its pages show times in."""
+"""A staff user's own preferences in admin: the time zone its pages show times in, how alerts
+reach them, and whether they are available for automatically assigned tickets."""
 
 import zoneinfo
 
@@ -11,11 +12,18 @@ from django.urls import path, reverse
 
 from brands.models import StaffPreference
 from brands.selectors import shared_time_zone
-from brands.services import staff_time_zone_set
+from brands.services import staff_alerts_set, staff_time_zone_set
 
 
 class PreferencesForm(forms.Form):
     time_zone = forms.ChoiceField(required=False, label="Show times in")
+    alert_delivery = forms.ChoiceField(
+        choices=StaffPreference.AlertDelivery.choices, label="Get alerts", required=False
+    )
+    is_available = forms.BooleanField(
+        required=False,
+        label="Available: automatic assignment may give me new tickets",
+    )
 
     def __init__(self, *args, brands_zone: str | None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -30,12 +38,24 @@ def preferences_view(request: HttpRequest) -> HttpResponse:
     current = StaffPreference.objects.filter(user=request.user).first()
     form = PreferencesForm(
         request.POST if request.method == "POST" else None,
-        initial={"time_zone": current.time_zone if current else ""},
+        initial={
+            "time_zone": current.time_zone if current else "",
+            "alert_delivery": current.alert_delivery
+            if current
+            else StaffPreference.AlertDelivery.BOTH,
+            "is_available": current.is_available if current else True,
+        },
         brands_zone=brands_zone,
     )
     if request.method == "POST" and form.is_valid():
         try:
             staff_time_zone_set(request.user, form.cleaned_data["time_zone"])
+            staff_alerts_set(
+                request.user,
+                alert_delivery=form.cleaned_data["alert_delivery"]
+                or StaffPreference.AlertDelivery.BOTH,
+                is_available=form.cleaned_data["is_available"],
+            )
         except ValidationError as error:
             form.add_error("time_zone", error.messages)
         else:

@@ -226,6 +226,19 @@ def staff_alerts_set(
     return preference
 
 
+def staff_alerts_set(
+    user: AbstractBaseUser, *, alert_delivery: str, is_available: bool
+) -> StaffPreference:
+    """Save how a staff user gets alerts, and whether automatic assignment may give them new
+    tickets (their availability)."""
+    preference = StaffPreference.objects.filter(user=user).first() or StaffPreference(user=user)
+    preference.alert_delivery = alert_delivery
+    preference.is_available = is_available
+    preference.full_clean()
+    preference.save()
+    return preference
+
+
 def staff_time_zone_set(user: AbstractBaseUser, time_zone: str) -> StaffPreference:
     """Save the zone a staff user wants admin's times in ("" for their brands' zone)."""
     preference = StaffPreference.objects.filter(user=user).first() or StaffPreference(user=user)

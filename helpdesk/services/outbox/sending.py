@@ -65,16 +65,19 @@ def email_build(
     on_thread: bool = False,
     thread_ids: Sequence[str] | None = None,
     automatic: bool = True,
+    from_email: str = "",
 ) -> OutboundEmail:
     """Render a mail into an unsaved outbox row.
 
     Mail on the ticket's thread with the customer (`on_thread`) carries In-Reply-To and
     References (from `thread_ids` when the caller has them). Automatic mail says so
     (Auto-Submitted, RFC 3834) so auto-responders on the other side do not answer it and
-    start a loop.
+    start a loop. `from_email` replaces the brand's address (staff alerts come from the
+    staff address).
     """
+    from_email = from_email or brand.from_email
     subject, text, html = email_render(brand, template, context)
-    message_id = make_msgid(domain=_domain(brand.from_email))
+    message_id = make_msgid(domain=_domain(from_email))
     headers = {"Message-ID": message_id}
     if on_thread and ticket is not None:
         headers.update(thread_headers(ticket, thread_ids))
@@ -85,7 +88,7 @@ def email_build(
         ticket=ticket,
         kind=kind,
         dedupe_key=dedupe_key,
-        from_email=brand.from_email,
+        from_email=from_email,
         to=list(to),
         subject=subject,
         body_text=text,
@@ -208,11 +211,18 @@ def outbound_send(outbound_id: int) -> str:
     return OutboundEmail.Status.SENT
 
 
+def _sender(outbound: OutboundEmail) -> str:
+    """The brand's name goes only with the brand's own address (staff mail has another)."""
+    if outbound.from_email != outbound.brand.from_email:
+        return outbound.from_email
+    return formataddr((outbound.brand.from_name, outbound.from_email))
+
+
 def _mail(outbound: OutboundEmail) -> EmailMultiAlternatives:
     mail = EmailMultiAlternatives(
         subject=outbound.subject,
         body=outbound.body_text,
-        from_email=formataddr((outbound.brand.from_name, outbound.from_email)),
+        from_email=_sender(outbound),
         to=outbound.to,
         headers=outbound.headers,
     )

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from brands.promises import promise_text
 from helpdesk.models import Heartbeat, OutboundEmail, SlaClock, SlaEvent, Ticket
-from helpdesk.services.notices.staff import StaffDirectory, staff_alert_build
+from helpdesk.services.notices.staff import StaffDirectory, staff_alert_build, staff_alerts_save
 from helpdesk.services.outbox.sending import emails_queue_many
 from helpdesk.services.sla.clocks import next_check_at
 from helpdesk.services.sla.tiers import next_tier, ticket_move_to_tier
@@ -106,6 +106,7 @@ def _fire(clocks: list[SlaClock], now: datetime) -> int:
     emails_queue_many([alert for alert in alerts if alert is not None])
     for clock in breached:
         _escalate_after_breach(clock, directory, now)
+    staff_alerts_save(directory)
     return len(events)
 
 
@@ -148,21 +149,22 @@ def _alert_context(clock: SlaClock) -> dict:
 
 
 def _escalate_after_breach(clock: SlaClock, directory: StaffDirectory, now: datetime) -> None:
-    """A breach hands the ticket to the next tier; at the top tier, its group is told.
+    """A breach hands the ticket to the next tier; at the top tier, its group is told. The
+    assignee of a ticket that moves on hears of the breach on their ticket first.
     The ticket is already locked (see the module's note); it is read again as it is now."""
     ticket = Ticket.objects.locked(clock.ticket_id)
     tier = clock.tier or ticket.tier
     higher = next_tier(ticket.brand, tier) if ticket.tier == tier else None
+    if higher is None or ticket.assignee_id is not None:
+        alert = staff_alert_build(
+            directory,
+            ticket,
+            tier=ticket.tier,
+            dedupe_key=f"breach:{clock.pk}:{clock.latest_at.isoformat()}",
+            template="staff_breach",
+            context={**_alert_context(clock), "escalated_to": higher},
+        )
+        if alert is not None:
+            emails_queue_many([alert])
     if higher is not None:
         ticket_move_to_tier(ticket, higher, at=now, reason=f"{clock.get_kind_display()} breached")
-        return
-    alert = staff_alert_build(
-        directory,
-        ticket,
-        tier=ticket.tier,
-        dedupe_key=f"breach:{clock.pk}:{clock.latest_at.isoformat()}",
-        template="staff_breach",
-        context=_alert_context(clock),
-    )
-    if alert is not None:
-        emails_queue_many([alert])

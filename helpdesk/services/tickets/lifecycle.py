@@ -30,9 +30,11 @@ from helpdesk.services.notices.customer import (
     customer_status_notice,
     ticket_acknowledge,
 )
+from helpdesk.services.notices.staff import alert_assigned, alert_customer_replied
 from helpdesk.services.outbox.sending import email_queue
 from helpdesk.services.sla import clocks
 from helpdesk.services.sla.tiers import next_tier, ticket_move_to_tier
+from helpdesk.services.tickets.routing import auto_assignee
 from helpdesk.services.stored_files import attachments_save, files_removed_on_error
 from helpdesk.services.tickets.order_numbers import (
     order_numbers_find,
@@ -238,6 +240,9 @@ def ticket_create(
             clocks.clock_restart(
                 ticket, clocks.complaint_proposal_terms(brand, start=received_at, language=language)
             )
+        assignee = auto_assignee(brand, ticket.tier)
+        if assignee is not None:
+            ticket_assign(ticket, assignee)
         if acknowledge:
             ticket_acknowledge(
                 ticket,
@@ -292,6 +297,7 @@ def ticket_customer_reply(
             _reopen(ticket, received_at)
         # Every message is answered within the reply targets, not only the first.
         clocks.next_reply_start(ticket, received_at, was_waiting=was_waiting)
+        alert_customer_replied(ticket, message)
         # Asking for a senior review (the brand's phrases) escalates the ticket once, as the
         # policies promise. Matched on the reply's new text, not the quoted history.
         asks = brand_rules(ticket.brand).escalation_pattern
@@ -524,6 +530,8 @@ def ticket_assign(
             ticket_event_record(
                 ticket.pk, TicketEvent.Kind.ASSIGNEE, actor=actor, before=previous, after=after
             )
+            if assignee is not None and assignee != actor:
+                alert_assigned(ticket, assignee)
     return ticket
 
 
