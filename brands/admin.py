@@ -277,7 +277,7 @@ class EmailTemplateForm(forms.ModelForm):
 
     class Meta:
         model = EmailTemplate
-        fields = ["name", "subject", "body_text", "body_html"]
+        fields = ["name", "language", "subject", "body_text", "body_html"]
         widgets = {"subject": forms.TextInput(attrs={"size": 80})}
 
     def _compiles(self, field: str) -> str:

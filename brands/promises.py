@@ -7,16 +7,29 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils import dateformat, translation
+
 from brands.models import Brand, OpeningHours, SlaPolicy
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def promise_text(moment: datetime, time_zone: str) -> str:
-    """A due time in the customer's words: "Monday 30 November, 3:00 PM CST"."""
+# A due time as each language writes one; day and month names come from Django's catalogues.
+PROMISE_FORMATS = {
+    "en": "l j F, g:i A T",
+    "fr": "l j F, H:i T",
+    "es": r"l j \d\e F, H:i T",
+    "de": "l, j. F, H:i T",
+}
+
+
+def promise_text(moment: datetime, time_zone: str, language: str = "en") -> str:
+    """A due time in the customer's words: "Monday 30 November, 3:00 PM CST", "lundi 30
+    novembre, 15:00 CST". A language without a format here reads the English one."""
     local = moment.astimezone(ZoneInfo(time_zone))
-    hour = local.strftime("%I").lstrip("0")
-    return f"{local:%A} {local.day} {local:%B}, {hour}:{local:%M %p %Z}"
+    language = language if language in PROMISE_FORMATS else "en"
+    with translation.override(language):
+        return dateformat.format(local, PROMISE_FORMATS[language])
 
 
 @dataclass(frozen=True)
@@ -25,19 +38,19 @@ class Promises:
     sentence: str
 
 
-def _hours(value: Decimal | None) -> str:
+def hours_text(value: Decimal | None) -> str:
     return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
 def plural(value: Decimal | int, unit: str) -> str:
-    text = _hours(Decimal(value))
+    text = hours_text(Decimal(value))
     return f"{text} {unit}" if text == "1" else f"{text} {unit}s"
 
 
 def span(target: Decimal, latest: Decimal, *, unit: str = "business hour") -> str:
     """ "24 to 48 business hours", or one number when target and latest are the same."""
     if target != latest:
-        return f"{_hours(target)} to {plural(latest, unit)}"
+        return f"{hours_text(target)} to {plural(latest, unit)}"
     return plural(latest, unit)
 
 

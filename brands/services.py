@@ -99,8 +99,9 @@ def policy_snapshot(brand: Brand) -> dict[str, Any]:
     # The brand's own wording of its emails: part of what it promises, and a new version is
     # what tells every process to stop using the wording it has cached.
     for template in brand.email_templates.all():
+        name = f"{template.name}.{template.language}" if template.language else template.name
         for field in ("subject", "body_text", "body_html"):
-            snapshot[f"email_templates.{template.name}.{field}"] = getattr(template, field)
+            snapshot[f"email_templates.{name}.{field}"] = getattr(template, field)
     return snapshot
 
 

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from helpdesk.services.intake import imap, inbound
+from helpdesk.services.notices import customer as customer_notices
 from helpdesk.services.outbox import sending as outbound
 from helpdesk.services.sla import sweep, whatif
 from helpdesk.services.tickets import retention
@@ -30,6 +31,11 @@ def process_inbound_email(inbound_id: int) -> str:
 @shared_task
 def sla_sweep() -> int:
     return sweep.sla_sweep()
+
+
+@shared_task
+def send_customer_notices() -> int:
+    return customer_notices.customer_notices_send_due()
 
 
 @shared_task

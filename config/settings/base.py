@@ -188,12 +188,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.tasks.requeue_stuck_work",
         "schedule": env.float("REQUEUE_SECONDS", default=120.0),
     },
+    # Status notices whose window has passed, and rating requests that are due.
+    "send-customer-notices": {
+        "task": "helpdesk.tasks.send_customer_notices",
+        "schedule": env.float("CUSTOMER_NOTICES_SECONDS", default=60.0),
+    },
     # The brands' retention rules (raw mail, attachments, anonymising), in batches.
     "apply-retention": {
         "task": "helpdesk.tasks.apply_retention",
         "schedule": env.float("RETENTION_SECONDS", default=3600.0),
     },
 }
+# Status changes within this many seconds of the first reach the customer as one mail.
+CUSTOMER_NOTICE_WINDOW_SECONDS = env.int("CUSTOMER_NOTICE_WINDOW_SECONDS", default=300)
+# A resolved ticket nobody rated or reopened gets one request to rate it this long after.
+RATING_REQUEST_AFTER_HOURS = env.int("RATING_REQUEST_AFTER_HOURS", default=24)
 # Rows each retention rule handles per brand and run; the next run goes on.
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 # Outbound mail that keeps failing at the ESP is given up (and shown as failed) after this.

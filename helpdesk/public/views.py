@@ -5,7 +5,8 @@ The policy page is drawn from the same settings the SLA clocks are computed from
 brand publishes and what the timers enforce cannot drift apart.
 """
 
-from decimal import Decimal
+import functools
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -14,7 +15,9 @@ from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -28,6 +31,7 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, Feedback, Message, SlaClock, Ticket
 from helpdesk.services.intake.storefront import ticket_open, ticket_reply_from_customer
 from helpdesk.services.notices.customer import customer_status_links_send
+from helpdesk.services.rendering.customer_words import CUSTOMER_STATUS, customer_language
 from helpdesk.services.rendering.status_links import status_ticket
 from helpdesk.services.tickets.customer_escalation import (
     customer_may_escalate,
@@ -36,26 +40,30 @@ from helpdesk.services.tickets.customer_escalation import (
 from helpdesk.services.tickets.feedback import feedback_record
 from helpdesk.services.tickets.lifecycle import ticket_accepts_reply
 
-# The ticket's status as the customer reads it.
-CUSTOMER_STATUS = {
-    Ticket.Status.NEW: "Received: we will answer you",
-    Ticket.Status.OPEN: "In progress: we are working on it",
-    Ticket.Status.WAITING: "Waiting for your answer",
-    Ticket.Status.RESOLVED: "Resolved",
-    Ticket.Status.CLOSED: "Closed",
-}
-
 RATE_WINDOW_SECONDS = 3600
 RATING_VALUES = {"1", "2", "3", "4", "5"}
 
 
+def _visitor_language(request: HttpRequest) -> str:
+    """For pages not about one ticket: the browser's language, where we have its words."""
+    return customer_language(translation.get_language_from_request(request))
+
+
+def in_visitor_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render the view in the visitor's language (the contact form and its answers)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with translation.override(_visitor_language(request)):
+            response = view(request, *args, **kwargs)
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
+
+    return wrapped
+
+
 def _brand(slug: str) -> Brand:
     return get_object_or_404(Brand.objects.select_related("policy"), slug=slug)
-
-
-def hours(value: Decimal | None) -> str:
-    """24.00 -> "24", 12.50 -> "12.5"."""
-    return "" if value is None else format(Decimal(value).normalize(), "f")
 
 
 def policy_context(brand: Brand) -> dict:
@@ -79,12 +87,12 @@ def policy_page(request: HttpRequest, slug: str) -> HttpResponse:
 class ContactForm(forms.Form):
     """The fields of the API's ticket creation, validated by the same serializer."""
 
-    customer_name = forms.CharField(label="Your name", max_length=200, required=False)
-    customer_email = forms.EmailField(label="Your email address", max_length=254)
-    category = forms.ChoiceField(label="What is it about?", required=False)
-    order_number = forms.CharField(label="Order number", max_length=64, required=False)
-    subject = forms.CharField(max_length=255)
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}))
+    customer_name = forms.CharField(label=_("Your name"), max_length=200, required=False)
+    customer_email = forms.EmailField(label=_("Your email address"), max_length=254)
+    category = forms.ChoiceField(label=_("What is it about?"), required=False)
+    order_number = forms.CharField(label=_("Order number"), max_length=64, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=255)
+    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}))
     # Left empty by people; bots that fill every field give themselves away.
     website = forms.CharField(
         required=False,
@@ -94,7 +102,7 @@ class ContactForm(forms.Form):
 
     def __init__(self, *args, brand: Brand, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", "Choose…")] + [
+        self.fields["category"].choices = [("", _("Choose…"))] + [
             (
                 category.slug,
                 category.name
@@ -131,6 +139,7 @@ def _api_validation(brand: Brand, data: dict) -> tuple[dict, dict[str, list[str]
     return {}, {field: [str(e) for e in errors] for field, errors in serializer.errors.items()}
 
 
+@in_visitor_language
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def contact_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -177,6 +186,7 @@ def _form_field(field: str, form: forms.Form) -> str | None:
     return field if field in form.fields else None
 
 
+@in_visitor_language
 @never_cache
 def contact_sent(request: HttpRequest, slug: str) -> HttpResponse:
     brand = _brand(slug)
@@ -189,10 +199,13 @@ class RatingForm(forms.Form):
         coerce=int,
         choices=[(n, f"{n}") for n in (5, 4, 3, 2, 1)],
         widget=forms.RadioSelect,
-        label="How did we do? (5 is best)",
+        label=_("How did we do? (5 is best)"),
     )
     comment = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+        label=_("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
     )
 
 
@@ -216,9 +229,16 @@ def ticket_status_page(request: HttpRequest, slug: str, token: str) -> HttpRespo
         # request exists. The customer can have a fresh link mailed to the address on file.
         brand = _brand(slug)
         context = {"brand": brand, "form": LinkRequestForm()}
-        return _status_response(
-            render(request, "public/status_link_invalid.html", context, status=404)
-        )
+        with translation.override(_visitor_language(request)):
+            return _status_response(
+                render(request, "public/status_link_invalid.html", context, status=404)
+            )
+    # The page speaks the ticket's language, as its mail does.
+    with translation.override(customer_language(ticket.language)):
+        return _status_page(request, ticket, token)
+
+
+def _status_page(request: HttpRequest, ticket: Ticket, token: str) -> HttpResponse:
     rateable = ticket.status in Ticket.FINISHED_STATES
     feedback = Feedback.objects.filter(ticket=ticket).first()
     can_reply = ticket.merged_into_id is None and ticket_accepts_reply(ticket, timezone.now())
@@ -336,7 +356,7 @@ def ticket_status_file(request: HttpRequest, slug: str, token: str, pk: int) -> 
 
 
 class LinkRequestForm(forms.Form):
-    email = forms.EmailField(label="Your email address", max_length=254)
+    email = forms.EmailField(label=_("Your email address"), max_length=254)
 
 
 def _limited(keys: list[str], allowance: int) -> bool:
@@ -352,6 +372,7 @@ def _limited(keys: list[str], allowance: int) -> bool:
     return over
 
 
+@in_visitor_language
 @never_cache
 @require_http_methods(["POST"])
 def status_link_request(request: HttpRequest, slug: str) -> HttpResponse:
@@ -401,4 +422,6 @@ def _reply_by(ticket: Ticket) -> str:
         .order_by("latest_at")
         .first()
     )
-    return promise_text(clock.latest_at, ticket.brand.time_zone) if clock else ""
+    if clock is None:
+        return ""
+    return promise_text(clock.latest_at, ticket.brand.time_zone, translation.get_language())

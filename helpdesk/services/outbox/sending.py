@@ -65,9 +65,10 @@ def email_build(
     on_thread: bool = False,
     thread_ids: Sequence[str] | None = None,
     automatic: bool = True,
+    language: str = "",
     from_email: str = "",
 ) -> OutboundEmail:
-    """Render a mail into an unsaved outbox row.
+    """Render a mail into an unsaved outbox row, in `language` (the customer's ticket's).
 
     Mail on the ticket's thread with the customer (`on_thread`) carries In-Reply-To and
     References (from `thread_ids` when the caller has them). Automatic mail says so
@@ -76,7 +77,7 @@ def email_build(
     staff address).
     """
     from_email = from_email or brand.from_email
-    subject, text, html = email_render(brand, template, context)
+    subject, text, html = email_render(brand, template, context, language=language)
     message_id = make_msgid(domain=_domain(from_email))
     headers = {"Message-ID": message_id}
     if on_thread and ticket is not None:

@@ -8,28 +8,39 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.template import TemplateSyntaxError, engines
 from django.template.loader import select_template
+from django.utils import translation
 
 from brands.models import Brand, EmailTemplate
 from helpdesk.models import Ticket
+from helpdesk.services.rendering.customer_words import customer_language
 from helpdesk.services.rendering.status_links import status_url
 
 logger = logging.getLogger(__name__)
 
 
-def email_render(brand: Brand, name: str, context: dict[str, Any]) -> tuple[str, str, str]:
-    """Subject, text and HTML of the email `name`: the brand's own wording from admin when it
-    has one, else the brand's template files, else the shipped ones."""
+def email_render(
+    brand: Brand, name: str, context: dict[str, Any], *, language: str = ""
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of the email `name` in `language` (a customer's; staff mail
+    passes none and reads English): the brand's own wording from admin for that language, else
+    its wording for every language, else the brand's template files, else the shipped ones,
+    whose words come from the language's catalogue (English where there is none)."""
     context = {"brand": brand, **context}
     ticket = context.get("ticket")
     if isinstance(ticket, Ticket) and "status_url" not in context:
         context["status_url"] = status_url(ticket)
-    own = brand_email_templates(brand).get(name)
-    if own is not None:
-        return own.render(context)
-    rendered = []
-    for part in ("subject.txt", "body.txt", "body.html"):
-        template = select_template([f"emails/{brand.slug}/{name}/{part}", f"emails/{name}/{part}"])
-        rendered.append(template.render(context))
+    language = customer_language(language)
+    own = brand_email_templates(brand)
+    chosen = own.get((name, language)) or own.get((name, ""))
+    with translation.override(language):
+        if chosen is not None:
+            return chosen.render(context)
+        rendered = []
+        for part in ("subject.txt", "body.txt", "body.html"):
+            template = select_template(
+                [f"emails/{brand.slug}/{name}/{part}", f"emails/{name}/{part}"]
+            )
+            rendered.append(template.render(context))
     subject, text, html = rendered
     return " ".join(subject.split()), text.strip() + "\n", html
 
@@ -87,11 +98,11 @@ class BrandEmail:
 
 
 @functools.lru_cache(maxsize=256)
-def _brand_emails(brand_id: int, version_key: object) -> dict[str, BrandEmail]:
+def _brand_emails(brand_id: int, version_key: object) -> dict[tuple[str, str], BrandEmail]:
     emails = {}
     for row in EmailTemplate.objects.filter(brand_id=brand_id):
         try:
-            emails[row.name] = BrandEmail(row)
+            emails[(row.name, row.language)] = BrandEmail(row)
         except TemplateSyntaxError:
             logger.warning(
                 "Brand %s's %s template does not compile; using the shipped one", brand_id, row.name
@@ -99,8 +110,8 @@ def _brand_emails(brand_id: int, version_key: object) -> dict[str, BrandEmail]:
     return emails
 
 
-def brand_email_templates(brand: Brand) -> dict[str, BrandEmail]:
-    """The brand's own templates by email name.
+def brand_email_templates(brand: Brand) -> dict[tuple[str, str], BrandEmail]:
+    """The brand's own templates by email name and language ("" for every language).
 
     Read once per process and policy version, not once per mail (the sweep renders many
     alerts in one batch): every saved template is part of the policy snapshot, so a change

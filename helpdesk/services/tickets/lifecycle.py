@@ -27,6 +27,7 @@ from helpdesk.selectors.staff import staff_signature
 from helpdesk.services.audit import CUSTOMER, SYSTEM, Actor, ticket_event_record
 from helpdesk.services.notices.customer import (
     customer_escalation_notice,
+    customer_pending_notice_drop,
     customer_status_notice,
     ticket_acknowledge,
 )
@@ -439,6 +440,7 @@ def ticket_reply(
                 "ticket": ticket,
                 "body": body,
                 "author": author,
+            language=ticket.language,
                 # The reply that resolves asks for a rating on the status page.
                 "resolves": status == Ticket.Status.RESOLVED,
             },
@@ -457,6 +459,7 @@ def ticket_reply(
         if proposes_resolution:
             answered.append(SlaClock.Kind.COMPLAINT_PROPOSAL)
         for clock in clocks.live_clocks(ticket).filter(kind__in=answered):
+        customer_pending_notice_drop(ticket)
             clocks.clock_stop(clock, at, actor=author)
         if ticket.first_responded_at is None:
             ticket.first_responded_at = at
@@ -577,7 +580,7 @@ def ticket_set_status(
             update.append("closed_at")
         ticket.save(update_fields=update)
         if notify and ticket.brand.policy.notify_customer_on_status_change:
-            customer_status_notice(ticket, previous)
+            customer_status_notice(ticket, previous, at=at)
     return ticket
 
 
@@ -603,7 +606,7 @@ def ticket_resolve(
         ticket = ticket_set_status(ticket, Ticket.Status.RESOLVED, at=at, notify=False, actor=actor)
         tell = reason or ticket.brand.policy.notify_customer_on_status_change
         if previous != Ticket.Status.RESOLVED and tell:
-            customer_status_notice(ticket, previous, reason=reason)
+            customer_status_notice(ticket, previous, reason=reason, at=at)
     return ticket
 
 

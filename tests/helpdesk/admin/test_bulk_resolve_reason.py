@@ -6,6 +6,7 @@ from helpdesk.models import OutboundEmail, Ticket
 from helpdesk.services.tickets.lifecycle import ticket_reply
 from tests.factories import TicketFactory, agent_of
 from tests.helpdesk.admin.pages import TICKETS_URL
+from tests.notices import notices_window_passes
 
 
 @pytest.mark.django_db
@@ -41,6 +42,7 @@ def test_the_reason_resolves_them_and_reaches_the_customer(client, kendrascottes
     )
 
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.RESOLVED
+    notices_window_passes()
     notice = OutboundEmail.objects.get(ticket=ticket, kind=OutboundEmail.Kind.STATUS_NOTICE)
     assert "We refunded your order in full." in notice.body_text
 

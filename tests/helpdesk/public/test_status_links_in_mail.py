@@ -1,24 +1,11 @@
 """Every mail to a customer carries the absolute link to their request's status page."""
 
-import re
-
 import pytest
 
 from helpdesk.models import OutboundEmail, Ticket
-from helpdesk.services.rendering.status_links import status_ticket
 from helpdesk.services.tickets.lifecycle import ticket_escalate, ticket_reply, ticket_set_status
 from tests.factories import TicketFactory, agent_of
-
-LINK = re.compile(r"https://help\.example\.com/b/([a-z0-9-]+)/status/([^/\s\"]+)/")
-
-
-def assert_links(outbound: OutboundEmail, ticket: Ticket) -> None:
-    """The text and the HTML each carry a link under PUBLIC_BASE_URL that opens this ticket."""
-    for body in (outbound.body_text, outbound.body_html):
-        found = LINK.search(body)
-        assert found, f"no status link in the {outbound.kind}"
-        assert status_ticket(*found.groups()) == ticket
-    assert 'href="https://help.example.com/b/' in outbound.body_html
+from tests.notices import assert_status_links, notices_window_passes
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +17,9 @@ def public_base_url(settings) -> None:
 def test_the_acknowledgement_links_to_the_request(kendrascottes):
     ticket = TicketFactory(brand=kendrascottes, acknowledge=True)
 
-    assert_links(OutboundEmail.objects.get(kind=OutboundEmail.Kind.ACKNOWLEDGEMENT), ticket)
+    acknowledgement = OutboundEmail.objects.get(kind=OutboundEmail.Kind.ACKNOWLEDGEMENT)
+    assert_status_links(acknowledgement, ticket)
+    assert 'href="https://help.example.com/b/kendrascottes/status/' in acknowledgement.body_html
 
 
 @pytest.mark.django_db
@@ -44,7 +33,7 @@ def test_an_agents_reply_and_periodic_update_link_to_the_request(kendrascottes):
     replies = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY)
     assert replies.count() == 2
     for outbound in replies:
-        assert_links(outbound, ticket)
+        assert_status_links(outbound, ticket)
         assert "Rate our help" not in outbound.body_text
 
 
@@ -57,7 +46,7 @@ def test_the_resolving_reply_asks_for_a_rating_on_the_page(kendrascottes):
     )
 
     outbound = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
-    assert_links(outbound, ticket)
+    assert_status_links(outbound, ticket)
     assert "Rate our help" in outbound.body_text
 
 
@@ -66,12 +55,14 @@ def test_status_and_resolution_notices_link_to_the_request(crocso):
     ticket = TicketFactory(brand=crocso)
 
     ticket_set_status(ticket, Ticket.Status.OPEN)
+    notices_window_passes()
     ticket_set_status(ticket, Ticket.Status.RESOLVED)
+    notices_window_passes()
 
     notices = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.STATUS_NOTICE)
     assert notices.count() == 2
     for outbound in notices:
-        assert_links(outbound, ticket)
+        assert_status_links(outbound, ticket)
     resolved = notices.get(subject__endswith="Resolved")
     assert "Rate our help" in resolved.body_text
 
@@ -82,4 +73,5 @@ def test_the_escalation_notice_links_to_the_request(crocso):
 
     ticket_escalate(ticket, by_customer=True)
 
-    assert_links(OutboundEmail.objects.get(kind=OutboundEmail.Kind.ESCALATION_NOTICE), ticket)
+    notice = OutboundEmail.objects.get(kind=OutboundEmail.Kind.ESCALATION_NOTICE)
+    assert_status_links(notice, ticket)

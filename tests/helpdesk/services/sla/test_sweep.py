@@ -19,6 +19,7 @@ from helpdesk.services.tickets.lifecycle import (
     ticket_set_status,
 )
 from tests.factories import TicketFactory, agent_of
+from tests.notices import notices_window_passes
 
 CHICAGO = ZoneInfo("America/Chicago")
 MONDAY = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
@@ -190,6 +191,7 @@ def test_crocso_has_no_update_cadence_but_tells_the_customer_each_step(crocso):
     ticket_reply(ticket, author=agent, body="We are checking", at=MONDAY)
     assert not ticket.clocks.filter(kind="periodic_update").exists()
     ticket_set_status(ticket, Ticket.Status.RESOLVED, at=MONDAY + timedelta(hours=2))
+    notices_window_passes()
     notice = OutboundEmail.objects.get(kind=OutboundEmail.Kind.STATUS_NOTICE)
     assert notice.to == ["ann@customer.example"]
 

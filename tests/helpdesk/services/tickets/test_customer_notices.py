@@ -12,9 +12,11 @@ from helpdesk.services.tickets.lifecycle import (
     ticket_set_status,
 )
 from tests.factories import TicketFactory, agent_of
+from tests.notices import notices_window_passes
 
 
 def status_notices(ticket: Ticket) -> list[OutboundEmail]:
+    notices_window_passes()
     return list(OutboundEmail.objects.filter(ticket=ticket, kind=OutboundEmail.Kind.STATUS_NOTICE))
 
 
