@@ -68,10 +68,15 @@ class Change:
     before: str
     after: str
     unit: str
+    # The value before may be in another unit (urgent hours turned from business to calendar).
+    before_unit: str
 
     def __str__(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        return f"{self.label}: {self.before} -> {self.after}{unit}"
+        before = (
+            f"{self.before} {self.before_unit}" if self.before_unit != self.unit else self.before
+        )
+        before = before.strip()
+        return f"{self.label}: {before} -> {self.after} {self.unit}".strip()
 
 
 def _unit(unit: str, snapshot: dict[str, Any]) -> str:
@@ -143,5 +148,6 @@ def labelled_changes(before: dict[str, Any], after: dict[str, Any]) -> list[Chan
         if old == new:
             continue
         label, unit = setting_label(key, after if key in after else before)
-        changes.append(Change(key, label, value_text(old), value_text(new), unit))
+        _, before_unit = setting_label(key, before if key in before else after)
+        changes.append(Change(key, label, value_text(old), value_text(new), unit, before_unit))
     return changes

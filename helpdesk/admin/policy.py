@@ -71,6 +71,18 @@ def _today(brand: Brand) -> datetime:
     return timezone.now().astimezone(ZoneInfo(brand.time_zone)).date()
 
 
+def policy_index_view(request: HttpRequest) -> HttpResponse:
+    """The brands whose policy the user may read; straight to it when there is one."""
+    brands = list(brands_for_user(request.user))
+    if not brands:
+        raise PermissionDenied
+    if len(brands) == 1:
+        return redirect("policy_brand", brands[0].slug)
+    owned = set(owned_brands(request.user).values_list("pk", flat=True))
+    context = _context(request, "Policies", brands=[(b, b.pk in owned) for b in brands])
+    return TemplateResponse(request, "admin/policy/index.html", context)
+
+
 def brand_policy_view(request: HttpRequest, slug: str) -> HttpResponse:
     """A brand's drafts and its version history."""
     brand = _brand(request, get_object_or_404(Brand, slug=slug))
@@ -330,6 +342,7 @@ def _view(view):
 
 
 urlpatterns = [
+    path("", _view(policy_index_view), name="policy_index"),
     path("<slug:slug>/", _view(brand_policy_view), name="policy_brand"),
     path("drafts/<int:draft_id>/", _view(draft_view), name="policy_draft"),
     path("drafts/<int:draft_id>/preview/", _view(draft_preview_view), name="policy_draft_preview"),

@@ -91,18 +91,39 @@ def _breached(row: dict, due: datetime, now: datetime) -> bool:
     return row["state"] == SlaClock.State.RUNNING and now >= due
 
 
+def _ticket(
+    brand: Brand, row: dict, category: Category | None, tickets: dict[tuple, Ticket]
+) -> Ticket:
+    """An unsaved ticket with what the terms read of it; shared by every row alike (a replay
+    meets few combinations, and a model instance per clock would be a third of its time)."""
+    key = (
+        row["ticket__is_urgent"],
+        row["ticket__language"],
+        row["ticket__tier"],
+        row["ticket__category_id"],
+    )
+    if key not in tickets:
+        tickets[key] = Ticket(
+            brand=brand,
+            is_urgent=key[0],
+            language=key[1],
+            tier=key[2],
+            category=category,
+        )
+    return tickets[key]
+
+
 def clock_replay(
-    brand: Brand, rules: PolicyRules, row: dict, category: Category | None, now: datetime
+    brand: Brand,
+    rules: PolicyRules,
+    row: dict,
+    category: Category | None,
+    now: datetime,
+    tickets: dict[tuple, Ticket],
 ) -> Replayed | None:
     """The clock of `row` (values of CLOCK_FIELDS) under `rules`; None where the draft makes no
-    such promise."""
-    ticket = Ticket(
-        brand=brand,
-        is_urgent=row["ticket__is_urgent"],
-        language=row["ticket__language"],
-        tier=row["ticket__tier"],
-        category=category,
-    )
+    such promise. `tickets` holds the unsaved tickets of earlier rows (see `_ticket`)."""
+    ticket = _ticket(brand, row, category, tickets)
     start = row["started_at"]
     terms = clock_terms(ticket, row["kind"], start, tier=row["tier"], rules=rules)
     if terms is None:
@@ -110,7 +131,11 @@ def clock_replay(
     live_due = row["latest_at"]
     open_to_due = clock_open_seconds(brand, row["mode"], start, live_due)
     paused = max(open_to_due - row["latest_seconds"], 0)
-    draft_due = rules.deadline(terms.mode, start, terms.latest_seconds + paused)
+    draft_due = (
+        rules.deadline(terms.mode, start, terms.latest_seconds + paused)
+        if paused
+        else terms.latest_at
+    )
     return Replayed(
         clock_id=row["id"],
         ticket_id=row["ticket_id"],
@@ -146,11 +171,13 @@ def replay_clocks(
     """Replay `clocks` (the brand's, of REPLAYED_KINDS) under `snapshot`."""
     rules = snapshot_rules(snapshot)
     categories = {category.pk: category for category in brand.categories.all()}
+    tickets: dict[tuple, Ticket] = {}
     total = clocks.count()
     progress(0, total)
     rows = clocks.order_by().values(*CLOCK_FIELDS).iterator(chunk_size=BATCH)
     for done, row in enumerate(rows, start=1):
-        replayed = clock_replay(brand, rules, row, categories.get(row["ticket__category_id"]), now)
+        category = categories.get(row["ticket__category_id"])
+        replayed = clock_replay(brand, rules, row, category, now, tickets)
         if replayed is not None:
             yield replayed
         if done % BATCH == 0:
@@ -201,7 +228,8 @@ def whatif_summary(
             for key in (clock.group, f"category:{clock.category}", f"language:{clock.language}"):
                 counts[side][(key, outcome)] += 1
             due_seconds[side][clock.group].append((due - clock.started_at).total_seconds())
-            local = due.astimezone(zone)
+            if side == "live" or due != clock.live_due:
+                local = due.astimezone(zone)
             week_hours[side][(local.weekday(), local.hour)] += 1
             if breached:
                 (live_tickets if side == "live" else draft_tickets).add(clock.ticket_id)
