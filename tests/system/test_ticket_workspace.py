@@ -70,6 +70,8 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
         assert kim.input_value("#id_reply_body") == (
             f"Hello Ann, here is the return label for {ticket.reference}."
         )
+        # The macro suggests waiting on the customer; the agent still presses the button.
+        assert "default" in kim.get_attribute("button[name=send][value=waiting]", "class")
         kim.set_input_files("#id_reply_attachments", str(label))
         shoot(kim, "workspace-composer-with-macro")
         kim.click("button[name=send][value=waiting]")
@@ -99,6 +101,10 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
         kim.wait_for_selector(".clock-badge")
         assert no_horizontal_scroll(kim), "the ticket page scrolls sideways on a phone"
         shoot(kim, "workspace-phone")
+        kim.goto(f"{live_server.url}/admin/helpdesk/ticket/")
+        shoot(kim, "workspace-list-phone")
+        assert no_horizontal_scroll(kim), "the ticket list scrolls sideways on a phone"
+        assert kim.is_visible("td.field-next_due")
     finally:
         kim_context.close()
         lee_context.close()
