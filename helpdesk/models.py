@@ -160,6 +160,9 @@ class Ticket(models.Model):
             # The brand's tickets newest first (the storefront's list): a page is read in
             # order instead of sorting every ticket of the brand for it.
             models.Index(fields=["brand", "-received_at", "-id"]),
+            # The same order across brands: an agent of several brands (or a search's newest
+            # matches) reads a page in order, without sorting all their tickets.
+            models.Index(fields=["-received_at", "-id"], name="ticket_newest"),
             # Resolved tickets by when: the rating requests' scan of the last days.
             models.Index(
                 fields=["resolved_at"],

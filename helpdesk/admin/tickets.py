@@ -19,7 +19,7 @@ from brands.selectors import brand_staff, staffed_brands
 from helpdesk.admin.access import AgentPermissions
 from helpdesk.admin.order_numbers import OrderNumbersFieldMixin
 from helpdesk.admin.ticket_page import PAGE_POLICY, AssignForm, TicketWorkViews
-from helpdesk.admin.ticket_search import TicketSearchMixin
+from helpdesk.admin.ticket_search import TicketSearchMixin, TierFilter
 from helpdesk.errors import ApplicationError
 from helpdesk.models import (
     BREACHED,
@@ -179,7 +179,7 @@ class TicketAdmin(
         "brand",
         "status",
         "is_urgent",
-        "tier",
+        TierFilter,
         OverdueFilter,
     ]
     list_select_related = ["brand", "assignee"]

@@ -30,6 +30,8 @@ from django.utils.html import escape
 from helpdesk.models import Message, Ticket
 
 SEARCH_MAX_CHARS = 200
+# How many of the newest matching tickets are ranked (see tickets_search).
+RANK_WINDOW = 500
 # Marks around matched words in a snippet: characters no mail text holds, so the text can be
 # escaped as a whole and the marks turned into <mark> afterwards.
 _START, _STOP = "\x02", "\x03"
@@ -60,17 +62,25 @@ class _Matches(Func):
 
 def tickets_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
     """The tickets among `tickets` that match `text`, best first, annotated with
-    `search_rank`. A reference typed in full comes first. Blank text narrows nothing."""
+    `search_rank`. A reference typed in full comes first. Blank text narrows nothing.
+
+    On PostgreSQL the ranking reads the newest RANK_WINDOW matches, not all of them: a word
+    most tickets hold ("order") would otherwise rank a brand's every ticket for one page,
+    while an agent looks for the recent ones; a rarer word has fewer matches than that and
+    all of them are ranked.
+    """
     text = search_text(text)
     if not text:
         return tickets
     reference = Q(reference=text.upper())
+    exact = Case(When(reference, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
     if _is_postgresql():
         query = _TsQuery(Value(text))
-        matched = reference | Q(_Matches(F("search_vector"), query))
+        matched = tickets.filter(reference | Q(_Matches(F("search_vector"), query)))
+        newest = matched.order_by("-received_at", "-id").values("pk")[:RANK_WINDOW]
         rank = Func(F("search_vector"), query, function="ts_rank", output_field=FloatField())
+        found = tickets.filter(pk__in=newest)
     else:
-        matched = reference
         words = Q()
         for word in text.split():
             words &= (
@@ -82,14 +92,9 @@ def tickets_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
                 | Q(order_numbers__icontains=word)
                 | Q(Exists(_messages_containing(word)))
             )
-        matched |= words
+        found = tickets.filter(reference | words)
         rank = Value(0.0, output_field=FloatField())
-    exact = Case(When(reference, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
-    return (
-        tickets.filter(matched)
-        .annotate(search_rank=rank + exact)
-        .order_by("-search_rank", "-received_at", "-id")
-    )
+    return found.annotate(search_rank=rank + exact).order_by("-search_rank", "-received_at", "-id")
 
 
 def _messages_containing(word: str) -> QuerySet[Message]:
