@@ -18,6 +18,7 @@ from brands.admin import BrandScopedAdmin, ReadOnlyAdmin, owns_brand
 from brands.selectors import brand_staff, staffed_brands
 from helpdesk.admin.access import AgentPermissions
 from helpdesk.admin.order_numbers import OrderNumbersFieldMixin
+from helpdesk.admin.saved_views import SavedViewFilter, TagFilter
 from helpdesk.admin.ticket_page import PAGE_POLICY, AssignForm, TicketWorkViews
 from helpdesk.admin.ticket_search import TicketSearchMixin, TierFilter
 from helpdesk.errors import ApplicationError
@@ -175,12 +176,14 @@ class TicketAdmin(
         "next_due",
     ]
     list_filter = [
+        SavedViewFilter,
         QueueFilter,
         "brand",
         "status",
         "is_urgent",
         TierFilter,
         OverdueFilter,
+        TagFilter,
     ]
     list_select_related = ["brand", "assignee"]
     search_fields = ["reference", "customer_email", "order_number"]
