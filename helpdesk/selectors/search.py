@@ -123,13 +123,11 @@ def _headlines(ids: list[int], text: str) -> dict[int, str]:
     ticket = Ticket._meta.db_table
     # Each ticket's messages are read with its language's configuration, as its vector was
     # made, and the query only in that one and `simple` (ts_headline picks poor fragments
-    # from a query in every language). Only the page's tickets' messages are read, and only
-    # their first characters.
+    # from a query in every language). Only the page's tickets are read, newest message
+    # first, stopping at the first that matches, and only their first characters.
     sql = f"""
-        SELECT DISTINCT ON (m.ticket_id) m.ticket_id,
-          ts_headline(c.cfg, left(m.body_text, %s), c.query, %s)
-        FROM {message} m
-        JOIN {ticket} t ON t.id = m.ticket_id
+        SELECT t.id, ts_headline(c.cfg, m.body, c.query, %s)
+        FROM {ticket} t
         JOIN brands_brand b ON b.id = t.brand_id
         CROSS JOIN LATERAL (
           SELECT l.cfg, websearch_to_tsquery(l.cfg, %s) || websearch_to_tsquery('simple', %s)
@@ -139,12 +137,16 @@ def _headlines(ids: list[int], text: str) -> dict[int, str]:
               AS cfg
           ) l
         ) c
-        WHERE m.ticket_id = ANY(%s)
-          AND to_tsvector(c.cfg, left(m.body_text, %s)) @@ c.query
-        ORDER BY m.ticket_id, m.created_at DESC, m.id DESC
+        CROSS JOIN LATERAL (
+          SELECT left(body_text, %s) AS body FROM {message}
+          WHERE ticket_id = t.id AND to_tsvector(c.cfg, left(body_text, %s)) @@ c.query
+          ORDER BY created_at DESC, id DESC
+          LIMIT 1
+        ) m
+        WHERE t.id = ANY(%s)
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [SNIPPET_SOURCE_CHARS, options, text, text, ids, SNIPPET_SOURCE_CHARS])
+        cursor.execute(sql, [options, text, text, SNIPPET_SOURCE_CHARS, SNIPPET_SOURCE_CHARS, ids])
         return dict(cursor.fetchall())
 
 
