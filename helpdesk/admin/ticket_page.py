@@ -345,7 +345,11 @@ class TicketWorkViews:
         ticket = self._work_ticket(request, pk)
         form = ReplyForm(request.POST)
         if not form.is_valid():
-            self.message_user(request, "Write a reply before sending.", messages.ERROR)
+            if form.has_error("body", "required"):
+                problem = "Write a reply before sending."
+            else:
+                problem = "Not sent: " + " ".join(" ".join(e) for e in form.errors.values())
+            self.message_user(request, problem, messages.ERROR)
             return self._back(ticket)
         data = form.cleaned_data
         macro = ticket.brand.macros.filter(pk=data["macro"]).first() if data["macro"] else None

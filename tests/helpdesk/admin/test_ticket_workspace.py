@@ -356,3 +356,18 @@ def test_the_order_numbers_are_set_in_the_side_panel_and_shown_on_the_customer_c
     ticket.refresh_from_db()
     assert ticket.order_numbers == ["104233", "104234"]
     assert "Orders: 104233, 104234" in agent_client.get(page_url(ticket)).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_reply_longer_than_the_api_allows_is_refused_saying_why(
+    agent_client, kendrascottes, settings
+):
+    most = settings.API_MESSAGE_MAX_CHARS
+    ticket = TicketFactory(brand=kendrascottes)
+    response = agent_client.post(
+        page_url(ticket, "reply"), {"body": "x" * (most + 1), "send": "open"}, follow=True
+    )
+    assert f"Not sent: Ensure this value has at most {most} characters" in (
+        response.content.decode()
+    )
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
