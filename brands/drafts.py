@@ -7,6 +7,7 @@ file's loader (brands.brand_file), so a draft is held to every check a brand fil
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,12 @@ from brands.loader import BrandFileError, brand_data_read, brand_spec_apply
 from brands.models import Brand, OpeningHours, PolicyDraft, PolicyVersion
 from brands.policy_diff import Change, labelled_changes
 from brands.policy_rules import snapshot_opening_hours, snapshot_peak_periods, snapshot_policy
-from brands.services import WEEKDAY_NAMES, policy_snapshot, policy_version_current
+from brands.services import (
+    WEEKDAY_NAMES,
+    policy_snapshot,
+    policy_version_current,
+    snapshot_diff,
+)
 
 # A peak period may add at most this much time to a clock: two business weeks.
 MAX_PEAK_EXTENSION_HOURS = Decimal(80)
@@ -141,8 +147,10 @@ def policy_publish(
     author: AbstractBaseUser | None,
     reason: str,
     source: str,
+    effective_at: datetime | None = None,
 ) -> PolicyVersion:
-    """Make `snapshot` the brand's live policy as its next version, recorded with who and why.
+    """Make `snapshot` the brand's next policy version, recorded with who and why: in force now,
+    or from `effective_at` when that is later (the beat applies it then).
 
     Raises PolicyProblems for a missing reason, a broken sanity limit or a snapshot that
     changes nothing."""
@@ -151,8 +159,61 @@ def policy_publish(
     problems |= policy_problems(brand.slug, snapshot)
     if problems:
         raise PolicyProblems(problems)
+    now = timezone.now()
+    if effective_at is not None and effective_at > now:
+        return _policy_schedule(brand, snapshot, author, reason, source, effective_at)
     spec = brand_data_read(snapshot_brand_file(brand.slug, snapshot), Path(source))
     with transaction.atomic():
         if brand_spec_apply(spec, source=source, author=author, reason=reason) == "unchanged":
             raise PolicyProblems({"snapshot": "This changes nothing in the live policy."})
         return policy_version_current(brand)
+
+
+def _policy_schedule(
+    brand: Brand,
+    snapshot: dict[str, Any],
+    author: AbstractBaseUser | None,
+    reason: str,
+    source: str,
+    effective_at: datetime,
+) -> PolicyVersion:
+    with transaction.atomic():
+        locked = Brand.objects.select_for_update().get(pk=brand.pk)
+        highest = locked.policy_versions.order_by("-number").first()
+        current = policy_version_current(locked)
+        return PolicyVersion.objects.create(
+            brand=locked,
+            number=highest.number + 1 if highest else 1,
+            created_at=timezone.now(),
+            author=author if author is not None and author.is_authenticated else None,
+            source=source,
+            snapshot=snapshot,
+            changes=snapshot_diff(current.snapshot if current else {}, snapshot),
+            reason=reason,
+            effective_at=effective_at,
+            applied=False,
+        )
+
+
+def policy_versions_apply_due(now: datetime | None = None) -> int:
+    """Put in force every version published for a time that has come, oldest first; safe to
+    run twice (a version is applied once, under its brand's lock)."""
+    now = now or timezone.now()
+    due = PolicyVersion.objects.filter(applied=False, effective_at__lte=now)
+    applied = 0
+    for version_id in due.order_by("effective_at", "number").values_list("pk", flat=True):
+        with transaction.atomic():
+            version = (
+                PolicyVersion.objects.select_for_update()
+                .select_related("brand")
+                .filter(pk=version_id, applied=False)
+                .first()
+            )
+            if version is None:
+                continue
+            spec = brand_data_read(
+                snapshot_brand_file(version.brand.slug, version.snapshot), Path(version.source)
+            )
+            brand_spec_apply(spec, source=version.source, applying=version)
+            applied += 1
+    return applied

@@ -25,6 +25,7 @@ from brands.models import (
     OpeningHours,
     PeakPeriod,
     PolicySection,
+    PolicyVersion,
     SlaPolicy,
     SupportAddress,
     UrgentReason,
@@ -369,6 +370,7 @@ def brand_spec_apply(
     source: str,
     author: AbstractBaseUser | None = None,
     reason: str = "",
+    applying: PolicyVersion | None = None,
 ) -> str:
     """Make the database match one file; returns "created", "updated" or "unchanged"."""
     slug = spec.brand["slug"]
@@ -385,7 +387,9 @@ def brand_spec_apply(
         _update_if_changed(policy, spec.policy)
     for children in spec.children.values():
         _sync_children(brand, children)
-    version = policy_version_record(brand, source=source, author=author, reason=reason)
+    version = policy_version_record(
+        brand, source=source, author=author, reason=reason, applying=applying
+    )
     if created:
         return "created"
     return "updated" if version else "unchanged"

@@ -115,39 +115,54 @@ def snapshot_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
 
 
 def policy_version_record(
-    brand: Brand, *, source: str, author: AbstractBaseUser | None = None, reason: str = ""
+    brand: Brand,
+    *,
+    source: str,
+    author: AbstractBaseUser | None = None,
+    reason: str = "",
+    applying: PolicyVersion | None = None,
 ) -> PolicyVersion | None:
-    """Store a new version if the brand's settings differ from its latest version.
+    """Store a new version if the brand's settings differ from its latest version in force.
 
     Comparing snapshots, rather than trusting callers to say what they changed, means a save
     that changes nothing records nothing and every path (file, admin, shell) is covered alike.
+    `applying`: a version published for later whose settings were just written; it becomes
+    the version in force instead of a new one being recorded.
     """
     with transaction.atomic():
         # The row lock serialises concurrent saves so version numbers never collide.
         locked = Brand.objects.select_for_update().get(pk=brand.pk)
-        latest = locked.policy_versions.order_by("-number").first()
+        latest = policy_version_current(locked)
         snapshot = policy_snapshot(locked)
         before = latest.snapshot if latest else {}
-        if snapshot == before:
+        if snapshot == before and applying is None:
             return None
         now = timezone.now()
-        version = PolicyVersion.objects.create(
-            brand=locked,
-            number=latest.number + 1 if latest else 1,
-            created_at=now,
-            author=author if author is not None and author.is_authenticated else None,
-            source=source,
-            snapshot=snapshot,
-            changes=snapshot_diff(before, snapshot),
-            reason=reason,
-        )
+        if applying is not None:
+            applying.snapshot, applying.changes = snapshot, snapshot_diff(before, snapshot)
+            applying.applied = True
+            applying.save(update_fields=["snapshot", "changes", "applied"])
+            version = applying
+        else:
+            highest = locked.policy_versions.order_by("-number").first()
+            version = PolicyVersion.objects.create(
+                brand=locked,
+                number=highest.number + 1 if highest else 1,
+                created_at=now,
+                author=author if author is not None and author.is_authenticated else None,
+                source=source,
+                snapshot=snapshot,
+                changes=snapshot_diff(before, snapshot),
+                reason=reason,
+            )
         Brand.objects.filter(pk=locked.pk).update(policy_updated_at=now)
         brand.policy_updated_at = now
         return version
 
 
 def policy_version_current(brand: Brand) -> PolicyVersion | None:
-    return brand.policy_versions.order_by("-number").first()
+    """The version in force (not one published to take effect later)."""
+    return brand.policy_versions.filter(applied=True).order_by("-number").first()
 
 
 @dataclass(frozen=True)
@@ -212,19 +227,6 @@ def brand_rules(brand: Brand) -> BrandRules:
     reasons, escalation phrases and versions all change only through a recorded policy
     version."""
     return _cached_rules(brand.pk, brand.policy_updated_at)
-
-
-def staff_alerts_set(
-    user: AbstractBaseUser, *, alert_delivery: str, is_available: bool
-) -> StaffPreference:
-    """Save how a staff user gets alerts, and whether automatic assignment may give them new
-    tickets (their availability)."""
-    preference = StaffPreference.objects.filter(user=user).first() or StaffPreference(user=user)
-    preference.alert_delivery = alert_delivery
-    preference.is_available = is_available
-    preference.full_clean()
-    preference.save()
-    return preference
 
 
 def staff_alerts_set(

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from brands import drafts
 from helpdesk.services.intake import imap, inbound
 from helpdesk.services.notices import customer as customer_notices
 from helpdesk.services.outbox import sending as outbound
@@ -57,3 +58,8 @@ def apply_retention() -> dict:
 @shared_task(time_limit=1800)
 def whatif_run(run_id: int) -> str:
     return whatif.whatif_run_execute(run_id)
+
+
+@shared_task
+def apply_due_policy_versions() -> int:
+    return drafts.policy_versions_apply_due()

@@ -193,6 +193,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.tasks.send_customer_notices",
         "schedule": env.float("CUSTOMER_NOTICES_SECONDS", default=60.0),
     },
+    # Policy versions an owner published to take effect later, put in force when due.
+    "apply-due-policy-versions": {
+        "task": "helpdesk.tasks.apply_due_policy_versions",
+        "schedule": env.float("POLICY_VERSIONS_SECONDS", default=60.0),
+    },
     # The brands' retention rules (raw mail, attachments, anonymising), in batches.
     "apply-retention": {
         "task": "helpdesk.tasks.apply_retention",

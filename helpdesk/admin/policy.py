@@ -257,19 +257,30 @@ class PublishForm(forms.Form):
     confirm = forms.BooleanField(
         required=False, label="Publish although open tickets would be past due at once"
     )
+    effective_at = forms.DateTimeField(
+        required=False,
+        label="Takes effect",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Empty: now. A later time (in the brand's time zone) publishes it for then, "
+        "for a sale event.",
+    )
 
 
 def draft_publish_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _draft(request, draft_id, write=request.method == "POST")
     form = PublishForm(request.POST or None)
+    # A time typed without a zone is the brand's, as everything on its page is.
+    with timezone.override(ZoneInfo(draft.brand.time_zone)):
+        valid = request.method == "POST" and form.is_valid()
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if valid:
         try:
             version = draft_publish(
                 draft,
                 author=request.user,
                 reason=form.cleaned_data["reason"],
                 confirmed=form.cleaned_data["confirm"],
+                effective_at=form.cleaned_data["effective_at"],
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
@@ -279,7 +290,12 @@ def draft_publish_view(request: HttpRequest, draft_id: int) -> HttpResponse:
                 else:
                     form.add_error(None, f"{setting_label(name, draft.snapshot)[0]}: {message}")
         else:
-            messages.success(request, f"Published as version {version.number}.")
+            when = (
+                ""
+                if version.applied
+                else f", in force from {version.effective_at:%Y-%m-%d %H:%M %Z}"
+            )
+            messages.success(request, f"Published as version {version.number}{when}.")
             return redirect("policy_brand", draft.brand.slug)
     if form.errors:
         status = 400

@@ -46,9 +46,10 @@ def draft_publish(
     author: AbstractBaseUser | None,
     reason: str,
     confirmed: bool = False,
+    effective_at: datetime | None = None,
 ) -> PolicyVersion:
-    """Make the draft the brand's next policy version; a draft that would put open tickets
-    past due at once needs `confirmed`."""
+    """Make the draft the brand's next policy version, now or from `effective_at`; a draft
+    that would put open tickets past due at once needs `confirmed`."""
     if draft.published_as_id is not None:
         raise ApplicationError("This draft is already published.", {"draft": "Published."})
     at_once = publish_impact(draft).breaching_at_once
@@ -58,7 +59,14 @@ def draft_publish(
             {"confirm": f"Confirm to publish although {at_once} open tickets would be past due."},
         )
     with transaction.atomic():
-        version = _publish(draft.brand, draft.snapshot, author, reason, source=f"draft {draft.pk}")
+        version = _publish(
+            draft.brand,
+            draft.snapshot,
+            author,
+            reason,
+            source=f"draft {draft.pk}",
+            effective_at=effective_at,
+        )
         draft.published_as = version
         draft.save(update_fields=["published_as"])
     return version
@@ -80,8 +88,16 @@ def _publish(
     reason: str,
     *,
     source: str,
+    effective_at: datetime | None = None,
 ) -> PolicyVersion:
     try:
-        return policy_publish(brand, snapshot, author=author, reason=reason, source=source)
+        return policy_publish(
+            brand,
+            snapshot,
+            author=author,
+            reason=reason,
+            source=source,
+            effective_at=effective_at,
+        )
     except PolicyProblems as problems:
         raise ApplicationError("The policy cannot be published.", problems.errors) from None

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from brands.drafts import draft_save, draft_start
+from brands.drafts import draft_save, draft_start, policy_versions_apply_due
 from brands.models import Brand
 from brands.services import policy_version_current
 from helpdesk.errors import ApplicationError
@@ -71,3 +71,26 @@ def test_reverting_publishes_a_version_equal_to_the_old_one(kendrascottes, owner
     assert (reverted.number, reverted.snapshot, reverted.reason) == (3, first.snapshot, "Too fast")
     assert reverted.source == "revert to v1"
     assert SlaClock.objects.count() == 0
+
+
+def test_a_version_published_for_later_takes_effect_when_due_and_not_before(kendrascottes, owner):
+    draft = draft_start(kendrascottes, owner)
+    draft_save(draft, {"policy.urgent_latest_hours": "6"})
+    sale = timezone.now() + timedelta(days=2)
+
+    version = draft_publish(draft, author=owner, reason="Sale", effective_at=sale)
+
+    assert (version.number, version.applied, version.effective_at) == (2, False, sale)
+    assert policy_version_current(kendrascottes).number == 1
+    assert policy_versions_apply_due(now=sale - timedelta(minutes=1)) == 0
+    before = TicketFactory(brand=Brand.objects.get(pk=kendrascottes.pk), is_urgent=True)
+    assert first_response(before).latest_seconds == 12 * 3600
+
+    assert policy_versions_apply_due(now=sale) == 1
+    assert policy_versions_apply_due(now=sale) == 0  # once
+
+    brand = Brand.objects.get(pk=kendrascottes.pk)
+    current = policy_version_current(brand)
+    assert (current.number, current.reason, current.applied) == (2, "Sale", True)
+    assert brand.policy_versions.count() == 2
+    assert first_response(TicketFactory(brand=brand, is_urgent=True)).latest_seconds == 6 * 3600
