@@ -31,17 +31,21 @@ from helpdesk.services.notices.customer import (
     customer_status_notice,
     ticket_acknowledge,
 )
-from helpdesk.services.notices.staff import alert_assigned, alert_customer_replied
+from helpdesk.services.notices.staff import (
+    alert_assigned,
+    alert_customer_replied,
+    alert_mentions,
+)
 from helpdesk.services.outbox.sending import email_queue
 from helpdesk.services.sla import clocks
 from helpdesk.services.sla.tiers import next_tier, ticket_move_to_tier
-from helpdesk.services.tickets.routing import auto_assignee
 from helpdesk.services.stored_files import attachments_save, files_removed_on_error
 from helpdesk.services.tickets.order_numbers import (
     order_numbers_find,
     order_numbers_merge,
     ticket_order_numbers_add_found,
 )
+from helpdesk.services.tickets.routing import auto_assignee
 
 REFERENCE_DIGITS = 6
 
@@ -436,11 +440,11 @@ def ticket_reply(
             dedupe_key=f"reply:{uuid.uuid4()}",
             to=[ticket.customer_email],
             template="reply",
+            language=ticket.language,
             context={
                 "ticket": ticket,
                 "body": body,
                 "author": author,
-            language=ticket.language,
                 # The reply that resolves asks for a rating on the status page.
                 "resolves": status == Ticket.Status.RESOLVED,
             },
@@ -455,11 +459,11 @@ def ticket_reply(
         ).ticket_message
         if attachments:
             attachments_save(message, attachments)
+        customer_pending_notice_drop(ticket)
         answered = [*clocks.ANSWER_OWED, SlaClock.Kind.TIER_RESPONSE]
         if proposes_resolution:
             answered.append(SlaClock.Kind.COMPLAINT_PROPOSAL)
         for clock in clocks.live_clocks(ticket).filter(kind__in=answered):
-        customer_pending_notice_drop(ticket)
             clocks.clock_stop(clock, at, actor=author)
         if ticket.first_responded_at is None:
             ticket.first_responded_at = at
@@ -496,7 +500,7 @@ def ticket_add_note(ticket: Ticket, *, author: AbstractBaseUser, body: str) -> M
     """An internal note: never mailed, never shown to the customer, moves no clock.
 
     The note comes back with `mentioned`: the brand's staff it names with @username
-    (`note_mentions`), for whoever tells them."""
+    (`note_mentions`), who are alerted (`notices.staff.alert_mentions`)."""
     if not body.strip():
         raise ApplicationError("The note is empty.", {"body": "Write a note."})
     note = Message.objects.create(
@@ -509,6 +513,7 @@ def ticket_add_note(ticket: Ticket, *, author: AbstractBaseUser, body: str) -> M
         created_at=timezone.now(),
     )
     note.mentioned = note_mentions(ticket.brand_id, body)
+    alert_mentions(ticket, note, note.mentioned)
     return note
 
 

@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Attachment, OutboundEmail, Signature
+from helpdesk.models import Alert, Attachment, OutboundEmail, Signature
 from helpdesk.services.outbox.sending import outbound_send
 from helpdesk.services.tickets.lifecycle import note_mentions, ticket_add_note, ticket_reply
 from tests.factories import TicketFactory, agent_of
@@ -84,3 +84,14 @@ def test_a_note_names_the_brands_staff_it_mentions_and_nobody_else(kendrascottes
 
     assert note.mentioned == [lee]
     assert note_mentions(kendrascottes.pk, "no one here") == []
+
+
+@pytest.mark.django_db
+def test_the_colleagues_a_note_mentions_get_an_alert_and_its_author_none(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    agent_of(kendrascottes, username="lee")
+    ticket = TicketFactory(brand=kendrascottes)
+
+    ticket_add_note(ticket, author=kim, body="@lee have a look; @kim noted.")
+
+    assert list(Alert.objects.values_list("user__username", "kind")) == [("lee", "mention")]
