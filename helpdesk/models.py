@@ -744,6 +744,12 @@ class Macro(models.Model):
         related_name="+",
         help_text="Set on the ticket when a reply using this macro is sent.",
     )
+    tags = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Tags added to the ticket when a reply using this macro is sent, "
+        "separated by commas.",
+    )
 
     class Meta:
         ordering = ["brand", "name"]
