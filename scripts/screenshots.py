@@ -95,7 +95,10 @@ def _shoot_all(base: str, arguments, passwords: dict[str, str], shots: dict) -> 
                 if username:
                     _log_in(contexts[username].new_page(), base, username, passwords[username])
             page = contexts[username].new_page()
-            page.goto(base + path)
+            response = page.goto(base + path)
+            if response is None or response.status >= 400:
+                # Never a picture of an error page in the README.
+                raise SystemExit(f"{path} answered {response and response.status}")
             page.wait_for_load_state("networkidle")
             page.screenshot(path=str(arguments.out / name))
             print(arguments.out / name)
