@@ -11,6 +11,7 @@ from brands.models import BrandMembership
 from brands.selectors import brands_for_user
 from helpdesk.models import Macro
 from helpdesk.services.tickets.macros import PLACEHOLDERS, macro_placeholders_unknown
+from helpdesk.services.tickets.tags import TAG_LENGTH, TAG_NAME, tag_names_parse
 
 # Who writes a brand's macros; its agents only use them.
 EDITOR_ROLES = (BrandMembership.Role.OWNER, BrandMembership.Role.SENIOR)
@@ -20,7 +21,7 @@ READER_ROLES = (*EDITOR_ROLES, BrandMembership.Role.AGENT)
 class MacroForm(forms.ModelForm):
     class Meta:
         model = Macro
-        fields = ["brand", "name", "body", "status", "category"]
+        fields = ["brand", "name", "body", "status", "category", "tags"]
         help_texts = {
             "body": "Placeholders: "
             + "; ".join(f"{{{name}}}: {what}" for name, what in PLACEHOLDERS.items())
@@ -34,6 +35,15 @@ class MacroForm(forms.ModelForm):
                 "Unknown placeholder: " + ", ".join(f"{{{name}}}" for name in unknown)
             )
         return body
+
+    def clean_tags(self) -> str:
+        names = tag_names_parse(self.cleaned_data["tags"])
+        if any(len(name) > TAG_LENGTH or not TAG_NAME.match(name) for name in names):
+            raise forms.ValidationError(
+                f"Tags are words of at most {TAG_LENGTH} letters, digits or dashes, "
+                "separated by commas."
+            )
+        return ", ".join(names)
 
     def clean(self):
         cleaned = super().clean()
@@ -54,7 +64,7 @@ def _brand_ids(request: HttpRequest, roles: tuple[str, ...]) -> frozenset[int]:
 class MacroAdmin(BrandScopedAdmin, admin.ModelAdmin):
     form = MacroForm
     brand_roles = EDITOR_ROLES
-    list_display = ["name", "brand", "status", "category"]
+    list_display = ["name", "brand", "status", "category", "tags"]
     list_filter = ["brand"]
     search_fields = ["name", "body"]
 

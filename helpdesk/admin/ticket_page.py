@@ -57,6 +57,7 @@ from helpdesk.services.tickets.properties import (
 )
 from helpdesk.services.tickets.signatures import signature_set
 from helpdesk.services.tickets.status_links import ticket_status_links_revoke
+from helpdesk.services.tickets.tags import tag_names_parse, ticket_tags_set
 
 # The customer's HTML is shown in a frame with no scripts, no same-origin access and this
 # policy: nothing loads from anywhere (inline images of the mail itself only).
@@ -276,13 +277,17 @@ class TicketWorkViews:
         ]
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
-        """Admin's "History" link opens the ticket's timeline (its audit trail) on its page."""
+        """Admin's "History" page is the ticket's timeline (its audit trail)."""
         ticket = self.get_object(request, object_id)
         if ticket is None:
             raise Http404("No such ticket.")
-        return HttpResponseRedirect(
-            reverse("admin:helpdesk_ticket_change", args=[ticket.pk]) + "#timeline"
-        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of {ticket.reference}",
+            "ticket": ticket,
+            "timeline": ticket_timeline(ticket),
+        }
+        return TemplateResponse(request, "admin/helpdesk/ticket/history.html", context)
 
     # -- the ticket page ------------------------------------------------------------------
 
@@ -309,6 +314,7 @@ class TicketWorkViews:
             "finished_clocks": done,
             "choices": property_choices(ticket),
             "customer_tickets": customer_other_tickets(request.user, ticket),
+            "tags": ", ".join(tag.name for tag in ticket.tags.all()),
             "macros": list(ticket.brand.macros.all()),
             "signature": staff_signature(request.user, ticket.brand),
             "send_choices": SEND_CHOICES,
@@ -428,6 +434,8 @@ class TicketWorkViews:
                 people = brand_staff([ticket.brand_id])
                 assignee = people.filter(pk=_int(value)).first() if value else None
                 ticket_assign(ticket, assignee, actor=request.user)
+            elif field == "tags":
+                ticket_tags_set(ticket, tag_names_parse(value), actor=request.user)
             elif field == "order_numbers":
                 ticket_order_numbers_set(ticket, OrderNumbersField().to_python(value))
             elif field == "tier":

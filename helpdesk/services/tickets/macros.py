@@ -12,6 +12,7 @@ from helpdesk.models import Macro, SlaClock, Ticket
 from helpdesk.services.audit import SYSTEM, Actor
 from helpdesk.services.sla import clocks
 from helpdesk.services.tickets.properties import ticket_category_set
+from helpdesk.services.tickets.tags import tag_names_parse, ticket_tags_set
 
 PLACEHOLDERS = {
     "customer_name": "the customer's name (or address, when the name is unknown)",
@@ -75,10 +76,13 @@ def macro_render(
 
 
 def macro_apply(ticket: Ticket, macro: Macro, *, actor: Actor = SYSTEM) -> Ticket:
-    """What a macro sets on the ticket once the reply using it is sent: its category (the
-    change recorded as `actor`'s)."""
+    """What a macro sets on the ticket once the reply using it is sent: its category, and its
+    tags added to the ticket's (the changes recorded as `actor`'s)."""
     if macro.brand_id != ticket.brand_id:
         raise ApplicationError("Unknown macro.", {"macro": "Choose a macro of the ticket's brand."})
     if macro.category_id is not None and macro.category_id != ticket.category_id:
         ticket_category_set(ticket, macro.category, actor=actor)
+    if macro.tags:
+        current = list(ticket.tags.values_list("name", flat=True))
+        ticket_tags_set(ticket, [*current, *tag_names_parse(macro.tags)], actor=actor)
     return ticket

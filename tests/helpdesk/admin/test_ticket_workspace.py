@@ -371,3 +371,11 @@ def test_a_reply_longer_than_the_api_allows_is_refused_saying_why(
         response.content.decode()
     )
     assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
+
+
+@pytest.mark.django_db
+def test_tags_are_set_in_the_side_panel(agent_client, kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes)
+    agent_client.post(page_url(ticket, "properties"), {"field": "tags", "value": "Refund, vip"})
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["refund", "vip"]
+    assert 'value="refund, vip"' in agent_client.get(page_url(ticket)).content.decode()

@@ -6,6 +6,7 @@ from brands.promises import promise_text
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Macro
 from helpdesk.services.tickets.macros import macro_apply, macro_placeholders_unknown, macro_render
+from helpdesk.services.tickets.tags import ticket_tags_set
 from tests.factories import TicketFactory, agent_of, first_response
 
 
@@ -42,3 +43,15 @@ def test_applying_a_macro_sets_its_category_only_on_its_own_brands_tickets(kendr
     assert ticket.category == category
     with pytest.raises(ApplicationError):
         macro_apply(TicketFactory(brand=crocso), macro)
+
+
+@pytest.mark.django_db
+def test_applying_a_macro_adds_its_tags_to_the_tickets(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_tags_set(ticket, ["vip"])
+    macro = Macro.objects.create(brand=kendrascottes, name="Refund", body="x", tags="refund, VIP")
+
+    macro_apply(ticket, macro, actor=kim)
+
+    assert sorted(ticket.tags.values_list("name", flat=True)) == ["refund", "vip"]
