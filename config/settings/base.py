@@ -389,6 +389,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_CLIENT_IP_CALLABLE = "helpdesk.api.client_address.login_client_address"
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "helpdesk.admin.lockout.lockout_response"
 AXES_VERBOSE = False
 # Failures are what is counted; successful logins are not logged again here.
 AXES_DISABLE_ACCESS_LOG = True
