@@ -27,6 +27,7 @@ from brands.models import (
     SupportAddress,
     UrgentReason,
 )
+from brands.policy_diff import labelled_changes, setting_label
 from brands.policy_page import page_placeholders, placeholder_errors
 from brands.selectors import brands_for_user, owned_brands
 from brands.services import policy_version_record, snapshot_diff
@@ -176,6 +177,20 @@ class OwnerPermissions(BrandScopedChoices):
     has_change_permission = has_view_permission
 
 
+class DraftedSettings:
+    """Policy settings: shown here, changed through a draft (admin/policy/), which is previewed
+    and published with a reason. Only superusers still edit them in place (an operator's
+    repair)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser
+
+    has_delete_permission = has_add_permission
+
+
 class BrandInline(OwnerPermissions, admin.TabularInline):
     extra = 0
 
@@ -189,40 +204,37 @@ class SupportAddressInline(BrandInline):
     model = SupportAddress
 
 
-class OpeningHoursInline(BrandInline):
+class OpeningHoursInline(DraftedSettings, BrandInline):
     model = OpeningHours
     max_num = 7
 
 
-class BrandHolidayInline(BrandInline):
+class BrandHolidayInline(DraftedSettings, BrandInline):
     model = BrandHoliday
 
 
-class ClosureInline(BrandInline):
+class ClosureInline(DraftedSettings, BrandInline):
     model = Closure
 
 
-class PeakPeriodInline(BrandInline):
+class PeakPeriodInline(DraftedSettings, BrandInline):
     model = PeakPeriod
 
 
-class SlaPolicyInline(OwnerPermissions, admin.StackedInline):
+class SlaPolicyInline(DraftedSettings, OwnerPermissions, admin.StackedInline):
     model = SlaPolicy
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
-        return owns_brand(request, obj)
 
-
-class CategoryInline(BrandInline):
+class CategoryInline(DraftedSettings, BrandInline):
     model = Category
 
 
-class UrgentReasonInline(BrandInline):
+class UrgentReasonInline(DraftedSettings, BrandInline):
     model = UrgentReason
 
 
-class EscalationTierInline(BrandInline):
+class EscalationTierInline(DraftedSettings, BrandInline):
     model = EscalationTier
 
 
@@ -251,7 +263,7 @@ class PolicySectionForm(forms.ModelForm):
         return self._known_placeholders("body")
 
 
-class PolicySectionInline(OwnerPermissions, admin.StackedInline):
+class PolicySectionInline(DraftedSettings, OwnerPermissions, admin.StackedInline):
     model = PolicySection
     form = PolicySectionForm
     extra = 0
@@ -260,11 +272,6 @@ class PolicySectionInline(OwnerPermissions, admin.StackedInline):
         'policy page sections (blank lines separate paragraphs, "- " starts a list item; '
         "figures as placeholders such as {first_response}, so the page follows the settings)"
     )
-
-    def has_add_permission(self, request: HttpRequest, obj: Brand | None = None) -> bool:
-        return owns_brand(request, obj)
-
-    has_delete_permission = has_add_permission
 
 
 class EmailTemplateForm(forms.ModelForm):
@@ -378,6 +385,7 @@ class BrandAdmin(BrandScopedAdmin, OwnerPermissions, admin.ModelAdmin):
         if brand.pk is None:
             return "—"
         links = [
+            (reverse("policy_brand", args=[brand.slug]), "Change the policy (in a draft)"),
             (reverse("public:policy", args=[brand.slug]), "Public policy page"),
             (reverse("public:contact", args=[brand.slug]), "Contact form"),
             (
@@ -389,14 +397,24 @@ class BrandAdmin(BrandScopedAdmin, OwnerPermissions, admin.ModelAdmin):
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
 
-def _changes_table(changes: dict, before: str = "Before", after: str = "After") -> str:
-    if not changes:
+def _changes_table(
+    changes: dict, snapshot: dict, before: str = "Before", after: str = "After"
+) -> str:
+    """A version's changes ({setting: [before, after]}) in the settings' names and units."""
+    labelled = labelled_changes(
+        snapshot | {key: old for key, (old, _) in changes.items()},
+        snapshot | {key: new for key, (_, new) in changes.items()},
+    )
+    if not labelled:
         return format_html("<p>{}</p>", "No settings differ.")
     rows = format_html_join(
         "",
-        '<tr><th scope="row"><code>{}</code></th><td class="diff-before">{}</td>'
+        '<tr><th scope="row">{}</th><td class="diff-before">{}</td>'
         '<td class="diff-after">{}</td></tr>',
-        ((key, _shown(old), _shown(new)) for key, (old, new) in sorted(changes.items())),
+        (
+            (c.label, f"{c.before} {c.before_unit}".strip(), f"{c.after} {c.unit}".strip())
+            for c in labelled
+        ),
     )
     return format_html(
         '<table class="policy-diff"><thead><tr><th>Setting</th><th>{}</th><th>{}</th></tr>'
@@ -405,14 +423,6 @@ def _changes_table(changes: dict, before: str = "Before", after: str = "After") 
         after,
         rows,
     )
-
-
-def _shown(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "(none)"
-    return str(value)
 
 
 @admin.register(PolicyVersion)
@@ -435,12 +445,12 @@ class PolicyVersionAdmin(ReadOnlyAdmin, BrandScopedAdmin, OwnerPermissions, admi
         keys = sorted(version.changes)
         if version.number == 1:
             return "First version"
-        shown = ", ".join(keys[:3])
+        shown = "; ".join(setting_label(key, version.snapshot)[0] for key in keys[:3])
         return f"{shown} and {len(keys) - 3} more" if len(keys) > 3 else shown
 
     @admin.display(description="Changes from the version before")
     def changes_shown(self, version: PolicyVersion) -> str:
-        return _changes_table(version.changes)
+        return _changes_table(version.changes, version.snapshot)
 
     @admin.display(description="Compare")
     def compare(self, version: PolicyVersion) -> str:
@@ -487,7 +497,7 @@ class PolicyVersionAdmin(ReadOnlyAdmin, BrandScopedAdmin, OwnerPermissions, admi
             "older": older,
             "newer": newer,
             "diff": diff,
-            "table": _changes_table(diff, f"v{older.number}", f"v{newer.number}"),
+            "table": _changes_table(diff, newer.snapshot, f"v{older.number}", f"v{newer.number}"),
             "between": older.brand.policy_versions.filter(
                 number__gt=older.number, number__lte=newer.number
             )

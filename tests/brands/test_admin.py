@@ -4,35 +4,51 @@ from decimal import Decimal
 
 import pytest
 
-from brands.models import BrandHoliday, BrandMembership, PolicyVersion, SlaPolicy
-from tests.brands.pages import BRANDS_URL, VERSIONS_URL, change_url, form_errors, inline_prefix
+from brands.models import BrandMembership, PolicyVersion, SlaPolicy
+from tests.brands.pages import (
+    BRANDS_URL,
+    VERSIONS_URL,
+    change_url,
+    draft_publish,
+    form_errors,
+    inline_prefix,
+)
 from tests.factories import UserFactory, admin_form_data, agent_of
 
 OWNER = BrandMembership.Role.OWNER
 
 
 @pytest.mark.django_db
-def test_an_owner_changes_the_first_response_target_through_the_change_form(
+def test_an_owner_changes_the_first_response_target_through_a_draft(
     owner_client, ks_owner, kendrascottes
 ):
-    page = owner_client.get(change_url(kendrascottes))
-    assert page.status_code == 200
-    prefix = inline_prefix(page, SlaPolicy)
-    data = admin_form_data(page)
-    assert data[f"{prefix}-0-first_response_target_hours"] == "24.00"
-    data[f"{prefix}-0-first_response_target_hours"] = "36"
+    responses = draft_publish(
+        owner_client, kendrascottes, {"promises": {"policy__first_response_target_hours": "36"}}
+    )
 
-    response = owner_client.post(change_url(kendrascottes), data)
-
-    assert response.status_code == 302, form_errors(response)
-    assert response["Location"] == BRANDS_URL
+    assert [r.status_code for r in responses] == [302]
     assert SlaPolicy.objects.get(brand=kendrascottes).first_response_target_hours == Decimal(36)
     version = kendrascottes.policy_versions.order_by("-number").first()
     assert version.number == 2
-    assert (version.author, version.source) == (ks_owner, "admin")
+    assert version.author == ks_owner and version.source.startswith("draft ")
     assert version.changes == {"policy.first_response_target_hours": ["24", "36"]}
     kendrascottes.refresh_from_db()
     assert kendrascottes.policy_updated_at == version.created_at
+
+
+@pytest.mark.django_db
+def test_the_change_form_shows_the_policy_to_owners_but_does_not_change_it(
+    owner_client, kendrascottes
+):
+    page = owner_client.get(change_url(kendrascottes))
+    assert "Change the policy (in a draft)" in page.content.decode()
+    prefix = inline_prefix(page, SlaPolicy)
+    data = admin_form_data(page, {f"{prefix}-0-first_response_target_hours": "36"})
+
+    owner_client.post(change_url(kendrascottes), data)
+
+    assert SlaPolicy.objects.get(brand=kendrascottes).first_response_target_hours == 24
+    assert kendrascottes.policy_versions.count() == 1
 
 
 @pytest.mark.django_db
@@ -51,17 +67,14 @@ def test_saving_the_change_form_without_changes_records_no_version(owner_client,
 
 @pytest.mark.django_db
 def test_negative_hours_are_refused_with_a_form_error_and_no_version(owner_client, kendrascottes):
-    page = owner_client.get(change_url(kendrascottes))
-    prefix = inline_prefix(page, SlaPolicy)
-    data = admin_form_data(page)
-    data[f"{prefix}-0-first_response_target_hours"] = "-1"
+    (response,) = draft_publish(
+        owner_client, kendrascottes, {"promises": {"policy__first_response_target_hours": "-1"}}
+    )
 
-    response = owner_client.post(change_url(kendrascottes), data)
-
-    assert response.status_code == 200
-    assert form_errors(response) == [
-        {"first_response_target_hours": ["Ensure this value is greater than or equal to 0."]}
-    ]
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "policy__first_response_target_hours": ["Ensure this value is greater than or equal to 0."]
+    }
     assert SlaPolicy.objects.get(brand=kendrascottes).first_response_target_hours == 24
     assert kendrascottes.policy_versions.count() == 1
 
@@ -70,36 +83,28 @@ def test_negative_hours_are_refused_with_a_form_error_and_no_version(owner_clien
 def test_an_unknown_holiday_name_is_refused_with_a_form_error_and_no_version(
     owner_client, kendrascottes
 ):
-    page = owner_client.get(change_url(kendrascottes))
-    prefix = inline_prefix(page, BrandHoliday)
-    data = admin_form_data(page)
-    first = data[f"{prefix}-0-name"]
-    data[f"{prefix}-0-name"] = "Festivus"
+    (response,) = draft_publish(
+        owner_client, kendrascottes, {"hours": {"calendar__holidays": ["Festivus"]}}
+    )
 
-    response = owner_client.post(change_url(kendrascottes), data)
-
-    assert response.status_code == 200
-    assert form_errors(response) == [{"name": ["Unknown holiday name 'Festivus'."]}]
-    assert kendrascottes.holidays.filter(name=first).exists()
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "calendar__holidays": [
+            "Select a valid choice. Festivus is not one of the available choices."
+        ]
+    }
     assert not kendrascottes.holidays.filter(name="Festivus").exists()
     assert kendrascottes.policy_versions.count() == 1
 
 
 @pytest.mark.django_db
-def test_an_owner_adds_a_known_holiday_in_the_inline_and_it_is_versioned(
+def test_an_owner_adds_a_known_holiday_in_a_draft_and_it_is_versioned(
     owner_client, ks_owner, kendrascottes
 ):
-    page = owner_client.get(change_url(kendrascottes))
-    prefix = inline_prefix(page, BrandHoliday)
-    data = admin_form_data(page)
-    count = int(data[f"{prefix}-TOTAL_FORMS"])
-    data[f"{prefix}-TOTAL_FORMS"] = str(count + 1)
-    data[f"{prefix}-{count}-name"] = "Veterans Day"
-    data[f"{prefix}-{count}-brand"] = str(kendrascottes.pk)
+    holidays = [*kendrascottes.holidays.values_list("name", flat=True), "Veterans Day"]
 
-    response = owner_client.post(change_url(kendrascottes), data)
+    draft_publish(owner_client, kendrascottes, {"hours": {"calendar__holidays": holidays}})
 
-    assert response.status_code == 302, form_errors(response)
     version = kendrascottes.policy_versions.order_by("-number").first()
     assert version.author == ks_owner
     assert list(version.changes) == ["calendar.holidays"]

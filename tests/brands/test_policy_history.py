@@ -2,9 +2,9 @@
 
 import pytest
 
-from brands.models import BrandMembership, PeakPeriod, SlaPolicy
-from tests.brands.pages import VERSIONS_URL, change_url, form_errors, inline_prefix
-from tests.factories import UserFactory, admin_form_data, agent_of
+from brands.models import BrandMembership, PeakPeriod
+from tests.brands.pages import VERSIONS_URL, change_url, draft_publish
+from tests.factories import UserFactory, agent_of
 
 
 @pytest.fixture
@@ -13,12 +13,12 @@ def owner(kendrascottes):
 
 
 def save_policy(client, brand, **changes) -> None:
-    """Save the brand's change form with new SLA policy values, as an owner would."""
-    page = client.get(change_url(brand))
-    prefix = inline_prefix(page, SlaPolicy)
-    data = admin_form_data(page, {f"{prefix}-0-{name}": value for name, value in changes.items()})
-    response = client.post(change_url(brand), data)
-    assert response.status_code == 302, form_errors(response)
+    """Publish new SLA policy values through a draft, as an owner would."""
+    sections = {"promises": {}, "urgent": {}}
+    for name, value in changes.items():
+        sections["urgent" if name.startswith("urgent") else "promises"][f"policy__{name}"] = value
+    responses = draft_publish(client, brand, {k: v for k, v in sections.items() if v})
+    assert all(response.status_code == 302 for response in responses)
 
 
 @pytest.fixture
@@ -38,10 +38,10 @@ def test_the_history_lists_each_version_with_its_author_time_and_changes(
 
     rows = {version.number: version for version in response.context["cl"].result_list}
     assert sorted(rows) == [1, 2, 3]
-    assert (rows[3].author, rows[3].source) == (owner, "admin")
+    assert rows[3].author == owner and rows[3].source.startswith("draft ")
     assert rows[1].author is None and rows[1].source.endswith("kendrascottes.toml")
     content = response.content.decode()
-    assert "policy.first_response_target_hours, policy.urgent_latest_hours" in content
+    assert "First response, target; Urgent first response, latest" in content
     assert "First version" in content
 
 
@@ -52,10 +52,13 @@ def test_a_versions_page_shows_each_change_before_and_after(client, history):
     content = response.content.decode()
     assert response.status_code == 200
     assert (
-        '<th scope="row"><code>policy.first_response_target_hours</code></th>'
-        '<td class="diff-before">36</td><td class="diff-after">30</td>'
+        '<th scope="row">First response, target</th>'
+        '<td class="diff-before">36 business hours</td>'
+        '<td class="diff-after">30 business hours</td>'
     ) in content
-    assert '<td class="diff-before">12</td><td class="diff-after">8</td>' in content
+    assert (
+        '<td class="diff-before">12 business hours</td><td class="diff-after">8 business hours</td>'
+    ) in content
     assert f"/compare/{history[1].pk}/{history[3].pk}/" in content
 
 
@@ -110,24 +113,18 @@ def test_versions_of_two_brands_are_not_compared(client, kendrascottes, crocso):
 @pytest.mark.django_db
 def test_a_calendar_change_is_a_version_too(client, owner, kendrascottes):
     client.force_login(owner)
-    page = client.get(change_url(kendrascottes))
-    prefix = inline_prefix(page, PeakPeriod)
-    data = admin_form_data(page)
-    data |= {
-        f"{prefix}-TOTAL_FORMS": "1",
-        f"{prefix}-0-name": "Holiday sale",
-        f"{prefix}-0-starts_on": "2026-11-27",
-        f"{prefix}-0-ends_on": "2026-11-30",
-        f"{prefix}-0-extension_hours": "24",
-        f"{prefix}-0-brand": str(kendrascottes.pk),
-    }
 
-    client.post(change_url(kendrascottes), data)
+    draft_publish(
+        client,
+        kendrascottes,
+        {"peaks": {"calendar__peak_periods__": "Holiday sale: 2026-11-27 to 2026-11-30, +24"}},
+    )
 
     version = kendrascottes.policy_versions.order_by("-number").first()
     assert version.changes == {
         "calendar.peak_periods.Holiday sale": [None, "2026-11-27 to 2026-11-30, +24 business hours"]
     }
+    assert PeakPeriod.objects.get(brand=kendrascottes).extension_hours == 24
 
 
 @pytest.mark.django_db
