@@ -35,6 +35,7 @@ from helpdesk.services.outbox.delivery import delivery_event_record, message_id_
 from helpdesk.services.outbox.sending import enqueue_on_commit
 from helpdesk.services.raw_mail import inbound_raw_read, raw_file_write
 from helpdesk.services.stored_files import file_saved, files_removed_on_error
+from helpdesk.services.tickets.customer_escalation import ticket_escalate_if_asked
 from helpdesk.services.tickets.lifecycle import (
     ticket_accepts_reply,
     ticket_create,
@@ -383,6 +384,7 @@ def _file(
             message_fields={**fields, "sender_email": customer, "sender_name": parsed.from_name},
         )
         _save_attachments(message, parsed)
+        ticket_escalate_if_asked(message)
         return REPLIED
     first_words = f"{parsed.subject}\n{parsed.new_text}"
     ticket = ticket_create(

@@ -15,6 +15,7 @@ from helpdesk.services.intake import idempotency
 from helpdesk.services.intake.inbound import is_urgent
 from helpdesk.services.intake.language import request_language
 from helpdesk.services.stored_files import attachments_save, files_removed_on_error
+from helpdesk.services.tickets.customer_escalation import ticket_escalate_if_asked
 from helpdesk.services.tickets.language import ticket_language_set
 from helpdesk.services.tickets.lifecycle import (
     ticket_accepts_reply,
@@ -119,4 +120,5 @@ def ticket_reply_from_customer(
                 ticket_language_set(reply.ticket, language)
         if attachments:
             attachments_save(reply, attachments)
+        ticket_escalate_if_asked(reply)
     return reply

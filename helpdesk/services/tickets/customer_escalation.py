@@ -9,8 +9,10 @@ Crocso on request once the customer has our first answer.
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from brands.models import SlaPolicy
+from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Message, Ticket
 from helpdesk.services.audit import CUSTOMER, Actor
@@ -21,7 +23,8 @@ After = SlaPolicy.CustomerEscalation
 
 
 def customer_escalation_refusal(ticket: Ticket, at: datetime | None = None) -> str | None:
-    """Why the customer may not ask for escalation now, in words for them; None when they may.
+    """Why the customer may not ask for escalation now, in words for them (in the active
+    language: the status page's is the ticket's); None when they may.
 
     Never on a merged ticket or one that takes no reply (closed, or resolved longer ago than
     the reopen window), only once a ticket, only below the top tier, and only after what the
@@ -29,18 +32,20 @@ def customer_escalation_refusal(ticket: Ticket, at: datetime | None = None) -> s
     """
     at = at or timezone.now()
     if ticket.merged_into_id is not None or not ticket_accepts_reply(ticket, at):
-        return f"{ticket.reference} is closed; open a new request to write about it again."
+        return _("%(reference)s is closed; open a new request to write about it again.") % {
+            "reference": ticket.reference
+        }
     if ticket.escalation_requested_at is not None:
-        return f"{ticket.reference} was escalated on request before."
+        return _("%(reference)s was escalated on request before.") % {"reference": ticket.reference}
     if next_tier(ticket.brand, ticket.tier) is None:
-        return f"{ticket.reference} is already with our senior team."
+        return _("%(reference)s is already with our senior team.") % {"reference": ticket.reference}
     after = ticket.brand.policy.customer_escalation_after
     if after == After.NEVER:
-        return "This request cannot be escalated on request."
+        return _("This request cannot be escalated on request.")
     if after == After.FIRST_RESPONSE and ticket.first_responded_at is None:
-        return "You can ask for a senior review once we have answered you."
+        return _("You can ask for a senior review once we have answered you.")
     if after == After.RESOLUTION_PROPOSAL and not _resolution_proposed(ticket):
-        return "You can ask for a senior review once we have proposed a resolution."
+        return _("You can ask for a senior review once we have proposed a resolution.")
     return None
 
 
@@ -63,6 +68,20 @@ def ticket_escalate_on_request(
         raise ApplicationError(message, {"ticket": refusal})
     # ticket_escalate checks "once" again under the ticket's lock, for two requests at once.
     return ticket_escalate(ticket, at=at, by_customer=True, actor=actor)
+
+
+def ticket_escalate_if_asked(message: Message) -> bool:
+    """A customer's message that asks for a senior review in the brand's words ("please
+    escalate", "a supervisor") escalates the ticket, once, when the brand's policy lets the
+    customer ask now; otherwise it is a message like any other, for the agent to answer.
+    Matched on the message's new text, not the quoted history. Whether it escalated."""
+    ticket = message.ticket
+    asks = brand_rules(ticket.brand).escalation_pattern
+    if asks is None or not asks.search(message.new_text or message.body_text):
+        return False
+    if customer_escalation_refusal(ticket, message.created_at) is not None:
+        return False
+    return ticket_escalate(ticket, at=message.created_at, by_customer=True, quiet=True)
 
 
 def _resolution_proposed(ticket: Ticket) -> bool:

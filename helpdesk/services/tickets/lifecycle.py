@@ -303,11 +303,6 @@ def ticket_customer_reply(
         # Every message is answered within the reply targets, not only the first.
         clocks.next_reply_start(ticket, received_at, was_waiting=was_waiting)
         alert_customer_replied(ticket, message)
-        # Asking for a senior review (the brand's phrases) escalates the ticket once, as the
-        # policies promise. Matched on the reply's new text, not the quoted history.
-        asks = brand_rules(ticket.brand).escalation_pattern
-        if asks and asks.search(new_text or body):
-            ticket_escalate(ticket, at=received_at, by_customer=True, quiet=True)
     return message
 
 

@@ -7,13 +7,11 @@ from django.core import mail
 from django.db import DatabaseError, connection, connections, transaction
 
 from brands.models import DEFAULT_ESCALATION_PHRASES, Brand, BrandMembership, phrase_lines
-from brands.services import phrase_pattern, policy_version_record
-from helpdesk.errors import ApplicationError
+from brands.services import phrase_pattern
 from helpdesk.models import OutboundEmail, SlaClock, SlaEvent, Ticket
 from helpdesk.services.sla import sweep as sweep_service
 from helpdesk.services.sla.sweep import sla_sweep
 from helpdesk.services.tickets.lifecycle import (
-    ticket_customer_reply,
     ticket_escalate,
     ticket_reply,
     ticket_set_status,
@@ -225,58 +223,6 @@ def test_a_reply_proposing_a_resolution_answers_the_complaint_clock(kendrascotte
         at=MONDAY + timedelta(hours=3),
     )
     assert ticket.clocks.get(kind="complaint_proposal").state == "stopped"
-
-
-@pytest.mark.django_db
-def test_the_customer_asking_for_a_senior_escalates_once(kendrascottes, staff):
-    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
-    ticket_reply(
-        ticket, author=staff["agent"], body="Here is our offer", at=MONDAY + timedelta(hours=2)
-    )
-    asked = MONDAY + timedelta(hours=5)
-    ticket_customer_reply(ticket, body="Not good enough, please escalate this.", received_at=asked)
-    ticket.refresh_from_db()
-    assert (ticket.tier, ticket.escalation_requested_at) == (2, asked)
-    assert clock_of(ticket, "tier_response").latest_at == asked + timedelta(days=2)
-    notice = OutboundEmail.objects.get(kind=OutboundEmail.Kind.ESCALATION_NOTICE)
-    assert notice.to == ["ann@customer.example"]
-    ticket_customer_reply(ticket, body="Escalate again!", received_at=asked + timedelta(hours=1))
-    ticket.refresh_from_db()
-    assert ticket.tier == 2
-    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ESCALATION_NOTICE).count() == 1
-    with pytest.raises(ApplicationError):
-        ticket_escalate(ticket, by_customer=True)
-
-
-@pytest.mark.django_db
-def test_crocso_customers_ask_in_their_policys_own_words(crocso):
-    ticket = TicketFactory(brand=crocso, received_at=MONDAY)
-    ticket_customer_reply(
-        ticket,
-        body="Please pass this to a senior customer service representative.",
-        received_at=MONDAY + timedelta(hours=3),
-    )
-    ticket.refresh_from_db()
-    assert ticket.tier == 2
-
-
-@pytest.mark.django_db
-def test_a_brand_owner_sets_the_phrases_that_ask_for_escalation(kendrascottes):
-    policy = kendrascottes.policy
-    policy.escalation_phrases = "responsable\nparler à un superviseur"
-    policy.save()
-    policy_version_record(kendrascottes, source="admin")
-    calm, upset = (
-        TicketFactory(brand=kendrascottes, received_at=MONDAY),
-        TicketFactory(brand=kendrascottes, received_at=MONDAY),
-    )
-    at = MONDAY + timedelta(hours=3)
-    # No longer a phrase of this brand: a manager mentioned in passing escalates nothing.
-    ticket_customer_reply(calm, body="My manager loved the ring!", received_at=at)
-    ticket_customer_reply(upset, body="Je veux parler à un  Superviseur.", received_at=at)
-    calm.refresh_from_db()
-    upset.refresh_from_db()
-    assert (calm.tier, upset.tier) == (1, 2)
 
 
 @pytest.mark.parametrize(

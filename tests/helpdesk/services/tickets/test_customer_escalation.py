@@ -7,14 +7,21 @@ import pytest
 from django.utils import timezone
 
 from brands.models import SlaPolicy
+from brands.services import policy_version_record
 from helpdesk.errors import ApplicationError
 from helpdesk.models import OutboundEmail, Ticket
 from helpdesk.services.tickets.customer_escalation import (
     customer_escalation_refusal,
     customer_may_escalate,
+    ticket_escalate_if_asked,
     ticket_escalate_on_request,
 )
-from helpdesk.services.tickets.lifecycle import ticket_reply, ticket_set_status
+from helpdesk.services.tickets.lifecycle import (
+    ticket_customer_reply,
+    ticket_escalate,
+    ticket_reply,
+    ticket_set_status,
+)
 from tests.factories import TicketFactory, agent_of
 
 
@@ -108,3 +115,72 @@ def test_closed_tickets_and_resolved_ones_past_the_reopen_window_cannot_be_escal
     ticket_set_status(ticket, Ticket.Status.CLOSED, at=timezone.now(), notify=False)
     ticket.refresh_from_db()
     assert not customer_may_escalate(ticket)
+
+
+# -- asking in words ------------------------------------------------------------------------------
+
+
+def customer_writes(ticket: Ticket, body: str, at=None) -> bool:
+    """A customer's message as mail and the storefront bring it in; whether it escalated."""
+    message = ticket_customer_reply(ticket, body=body, received_at=at or timezone.now())
+    return ticket_escalate_if_asked(message)
+
+
+@pytest.mark.django_db
+def test_asking_for_a_senior_after_the_proposed_resolution_escalates_once(kendrascottes):
+    ticket = complaint(kendrascottes)
+    agent = agent_of(kendrascottes)
+    ticket_reply(ticket, author=agent, body="Here is our offer", proposes_resolution=True)
+    asked = timezone.now()
+
+    assert customer_writes(ticket, "Not good enough, please escalate this.", at=asked)
+
+    ticket.refresh_from_db()
+    assert (ticket.tier, ticket.escalation_requested_at) == (2, asked)
+    # "within an additional 24-48 hours": calendar hours, as the policy writes them.
+    tier_clock = ticket.clocks.get(kind="tier_response", state="running")
+    assert tier_clock.latest_at == asked + timedelta(hours=48)
+    notice = OutboundEmail.objects.get(kind=OutboundEmail.Kind.ESCALATION_NOTICE)
+    assert notice.to == [ticket.customer_email]
+    assert not customer_writes(ticket, "Escalate again!")
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ESCALATION_NOTICE).count() == 1
+    with pytest.raises(ApplicationError):
+        ticket_escalate(ticket, by_customer=True)
+
+
+@pytest.mark.django_db
+def test_asking_in_words_before_the_policy_allows_it_escalates_nothing(kendrascottes, crocso):
+    complained = complaint(kendrascottes)
+    ticket_reply(complained, author=agent_of(kendrascottes), body="We are looking into it.")
+    waiting = TicketFactory(brand=crocso)
+
+    assert not customer_writes(complained, "I want a supervisor now.")
+    assert not customer_writes(waiting, "Please pass this to a senior representative.")
+
+    assert [Ticket.objects.get(pk=t.pk).tier for t in (complained, waiting)] == [1, 1]
+
+
+@pytest.mark.django_db
+def test_crocso_customers_ask_in_their_policys_own_words(crocso):
+    ticket = TicketFactory(brand=crocso)
+    ticket_reply(ticket, author=agent_of(crocso), body="Here is what we can do.")
+
+    assert customer_writes(ticket, "Please pass this to a senior customer service representative.")
+
+    assert Ticket.objects.get(pk=ticket.pk).tier == 2
+
+
+@pytest.mark.django_db
+def test_a_brand_owner_sets_the_phrases_that_ask_for_escalation(crocso):
+    policy = crocso.policy
+    policy.escalation_phrases = "responsable\nparler à un superviseur"
+    policy.save()
+    policy_version_record(crocso, source="admin")
+    calm, upset = TicketFactory(brand=crocso), TicketFactory(brand=crocso)
+    agent = agent_of(crocso)
+    for ticket in (calm, upset):
+        ticket_reply(ticket, author=agent, body="Voici notre réponse.")
+
+    # No longer a phrase of this brand: a manager mentioned in passing escalates nothing.
+    assert not customer_writes(calm, "My manager loved the clogs!")
+    assert customer_writes(upset, "Je veux parler à un  Superviseur.")
