@@ -104,8 +104,10 @@ class TicketSearchMixin:
         "Words of the conversation, a reference, an order number, a customer's name or address."
     )
     show_full_result_count = False
-    # "Show all" would read every ticket of the brands: never offered.
+    # "Show all" would read every ticket of the brands, and counts beside each filter's
+    # choices would count them once a choice: neither is offered.
     list_max_show_all = 0
+    show_facets = admin.ShowFacets.NEVER
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str
