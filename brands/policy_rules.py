@@ -43,6 +43,9 @@ class PolicyRules:
     calendar_for: Callable[[datetime], BusinessCalendar]
     tier_for: Callable[[int], EscalationTier | None]
     category_urgent: Callable[[Category], bool]
+    # A replay reads only when a promise is broken; skipping the warning instant saves a third
+    # of its time. Live clocks always have both.
+    with_targets: bool = True
 
     def deadline(self, mode: str, start: datetime, seconds: int) -> datetime:
         return clock_deadline_in(self.calendar_for, mode, start, seconds)
@@ -159,7 +162,7 @@ def _calendar_years(year: int) -> range:
     return range(year - CALENDAR_YEARS_BEFORE, year + CALENDAR_YEARS_AFTER + 1)
 
 
-def snapshot_rules(snapshot: dict[str, Any]) -> PolicyRules:
+def snapshot_rules(snapshot: dict[str, Any], *, with_targets: bool = True) -> PolicyRules:
     """The rules a policy snapshot gives, computed as the live brand's are."""
     tiers = snapshot_tiers(snapshot)
     return PolicyRules(
@@ -172,4 +175,5 @@ def snapshot_rules(snapshot: dict[str, Any]) -> PolicyRules:
         category_urgent=lambda category: bool(
             snapshot.get(f"categories.{category.slug}.is_urgent", False)
         ),
+        with_targets=with_targets,
     )

@@ -29,7 +29,7 @@ class ClockTerms:
     started_at: datetime
     target_seconds: int
     latest_seconds: int
-    target_at: datetime
+    target_at: datetime | None  # None only in a replay (PolicyRules.with_targets)
     latest_at: datetime
     is_urgent: bool
     language_extension_hours: Decimal
@@ -93,7 +93,7 @@ def _terms(
         started_at=start,
         target_seconds=target_seconds,
         latest_seconds=latest_seconds,
-        target_at=rules.deadline(mode, start, target_seconds),
+        target_at=rules.deadline(mode, start, target_seconds) if rules.with_targets else None,
         latest_at=rules.deadline(mode, start, latest_seconds),
         is_urgent=is_urgent,
         language_extension_hours=language_extension,

@@ -169,7 +169,7 @@ def replay_clocks(
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> Iterator[Replayed]:
     """Replay `clocks` (the brand's, of REPLAYED_KINDS) under `snapshot`."""
-    rules = snapshot_rules(snapshot)
+    rules = snapshot_rules(snapshot, with_targets=False)
     categories = {category.pk: category for category in brand.categories.all()}
     tickets: dict[tuple, Ticket] = {}
     total = clocks.count()
