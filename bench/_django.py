@@ -5,6 +5,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# bench/queue.py has the name of the standard library's queue, which psycopg and Celery
+# import, and a script's folder comes first on the path: the standard one is loaded now,
+# with this folder off the path, so every later import finds it already loaded.
+_path = sys.path[:]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+import queue  # noqa: E402, F401
+
+sys.path[:] = _path
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench"
 
 

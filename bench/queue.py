@@ -12,24 +12,15 @@ prints p50 and p95 in milliseconds and the queries each made. The goal: p95 unde
     python bench/queue.py [--tickets 1000000] [--messages-per-ticket 3] [--runs 7]
 """
 
-import sys
-
-# This script's folder comes first on the path, and this file's name is the standard
-# library's queue (which psycopg and Celery import): load that one before the folder returns.
-_folder = sys.path.pop(0)
-import queue  # noqa: E402, F401
-
-sys.path.insert(0, _folder)
-
-import argparse  # noqa: E402
-import logging  # noqa: E402
-import os  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
+import argparse
+import logging
+import os
+import statistics
+import time
 
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
-import _django  # noqa: E402
+import _django
 
 _django.setup()
 

@@ -231,6 +231,11 @@ class Message(models.Model):
                 name="unique_inbound_message_id_per_brand",
             )
         ]
+        indexes = [
+            # A ticket's thread in order, and its newest message first (a search snippet
+            # stops at the newest that matches).
+            models.Index(fields=["ticket", "created_at", "id"], name="message_thread"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} at {self.created_at:%Y-%m-%d %H:%M}"

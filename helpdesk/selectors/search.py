@@ -31,7 +31,7 @@ from helpdesk.models import Message, Ticket
 
 SEARCH_MAX_CHARS = 200
 # How many of the newest matching tickets are ranked (see tickets_search).
-RANK_WINDOW = 500
+RANK_WINDOW = 200
 # Marks around matched words in a snippet: characters no mail text holds, so the text can be
 # escaped as a whole and the marks turned into <mark> afterwards.
 _START, _STOP = "\x02", "\x03"
