@@ -159,6 +159,7 @@ def pages(brands: list[Brand], ticket_id: int, reference: str) -> dict[str, str]
         "list": tickets,
         "list page 3": f"{tickets}?p=3",
         "queue (mine)": f"{tickets}?queue=mine",
+        "queue page": f"{tickets}queue/",
         "filter brand": f"{tickets}?brand__id__exact={brands[0].pk}",
         "filter status open": f"{tickets}?status__exact=open",
         "filter urgent": f"{tickets}?is_urgent__exact=1",
