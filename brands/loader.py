@@ -72,6 +72,7 @@ BRAND_KEYS = {
     "support_addresses",
     "reopen_window_days",
     "acknowledgements_per_hour",
+    "auto_assign",
 }
 SECTIONS = {
     "brand",

@@ -40,6 +40,7 @@ BRAND_LABELS: dict[str, tuple[str, str]] = {
     "holiday_country": ("Holiday country", ""),
     "reopen_window_days": ("A reply reopens a resolved ticket within", "days"),
     "acknowledgements_per_hour": ("Acknowledgements per sender per hour", ""),
+    "auto_assign": ("Automatic assignment of new tickets", ""),
     "raw_mail_retention_days": ("Raw mail kept after closing", "days"),
     "attachment_retention_days": ("Attachments kept after closing", "days"),
     "anonymise_after_days": ("Anonymise closed tickets after", "days"),

@@ -35,6 +35,7 @@ BRAND_FIELDS = [
     "holiday_country",
     "reopen_window_days",
     "acknowledgements_per_hour",
+    "auto_assign",
     "raw_mail_retention_days",
     "attachment_retention_days",
     "anonymise_after_days",
