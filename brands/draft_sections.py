@@ -390,7 +390,7 @@ class SectionForm(forms.Form):
                 name = f"page_sections.{key}.{part}"
                 self.fields[_name(name)] = forms.CharField(
                     label=f"{key.replace('_', ' ').capitalize()}: {part}",
-                    required=part == "heading",
+                    required=False,
                     widget=widget(attrs={"rows": 6, "cols": 80}) if part == "body" else widget,
                 )
                 self.initial[_name(name)] = self.snapshot.get(name, "")

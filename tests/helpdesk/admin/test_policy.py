@@ -112,3 +112,29 @@ def test_another_brands_owner_finds_no_policy_pages_of_this_brand(client, crocso
     assert client.get(reverse("policy_brand", args=["kendrascottes"])).status_code == 404
     assert client.get(reverse("policy_version_page", args=[version.pk])).status_code == 404
     assert client.post(reverse("policy_brand", args=["kendrascottes"])).status_code == 404
+
+
+def test_the_page_text_is_drafted_and_previewed_and_a_placeholder_it_cannot_fill_is_refused(
+    owner_client, kendrascottes
+):
+    owner_client.post(reverse("policy_brand", args=["kendrascottes"]))
+    draft = PolicyDraft.objects.get()
+    url = reverse("policy_draft_section", args=[draft.pk, "page"])
+    form = owner_client.get(url).context["form"]
+    data = {name: value for name, value in form.initial.items() if value}
+    body = "page_sections__commitment__body"
+
+    owner_client.post(url, data | {body: "We answer every mail within {first_response}."})
+    preview = owner_client.get(reverse("policy_draft_preview", args=[draft.pk]))
+    assert (
+        '<mark class="changed">We answer every mail within 24 to 48 business hours.</mark>'
+        in preview.text
+    )
+
+    owner_client.post(url, data | {body: "Within {fastest_ever}."})
+    refused = owner_client.post(
+        reverse("policy_draft_publish", args=[draft.pk]), {"reason": "Shorter"}
+    )
+    assert refused.status_code == 400
+    assert "unknown placeholder {fastest_ever}" in refused.text
+    assert kendrascottes.policy_versions.count() == 1
