@@ -342,6 +342,16 @@ class BrandAdmin(BrandScopedAdmin, OwnerPermissions, admin.ModelAdmin):
     brand_path = "pk"
     list_display = ["name", "slug", "reference_prefix", "time_zone", "policy_updated_at"]
     readonly_fields = ["policy_updated_at", "pages"]
+    # Part of the policy too (the clocks' zone, the language answered in, whose holidays):
+    # changed in a draft, like the inlines of DraftedSettings.
+    DRAFTED_FIELDS = ("time_zone", "default_language", "holiday_country")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Brand | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            fields += self.DRAFTED_FIELDS
+        return fields
+
     search_fields = ["name", "slug"]
     inlines = [
         SupportAddressInline,

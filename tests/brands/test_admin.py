@@ -208,3 +208,17 @@ def test_policy_versions_cannot_be_edited_even_by_their_owner(client, crocso):
     version.refresh_from_db()
     assert version.source != "forged"
     assert PolicyVersion.objects.filter(brand=crocso).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_brands_zone_and_language_are_changed_in_a_draft_not_the_change_form(
+    owner_client, kendrascottes
+):
+    page = owner_client.get(change_url(kendrascottes))
+    data = admin_form_data(page, {"time_zone": "Europe/Paris", "default_language": "fr"})
+
+    owner_client.post(change_url(kendrascottes), data)
+
+    kendrascottes.refresh_from_db()
+    assert (kendrascottes.time_zone, kendrascottes.default_language) == ("America/Chicago", "en")
+    assert kendrascottes.policy_versions.count() == 1
