@@ -8,11 +8,12 @@ file's loader (brands.brand_file), so a draft is held to every check a brand fil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,21 +47,14 @@ class PolicyProblems(Exception):
         self.errors = errors
 
 
-def _hours(value: Any) -> Decimal | None:
-    try:
-        return None if value is None else Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def policy_problems(slug: str, snapshot: dict[str, Any]) -> dict[str, str]:
     """Every sanity limit the snapshot breaks, by setting; empty when it may be published."""
+    unreadable = snapshot_unreadable(slug, snapshot)
+    if unreadable:
+        return {"settings": unreadable}
     problems: dict[str, str] = {}
-    try:
-        policy = snapshot_policy(snapshot)
-        hours = snapshot_opening_hours(snapshot)
-    except (ValueError, TypeError, InvalidOperation) as error:
-        return {"policy": f"Not a valid setting: {error}"}
+    policy = snapshot_policy(snapshot)
+    hours = snapshot_opening_hours(snapshot)
     normal = policy.first_response_latest_hours
     urgent = policy.urgent_latest_hours
     if urgent is not None and normal is not None and urgent > normal:
@@ -119,17 +113,45 @@ def draft_start(brand: Brand, user: AbstractBaseUser | None) -> PolicyDraft:
     )
 
 
+# What a snapshot value that cannot be read raises on its way to a model or a brand file.
+UNREADABLE = (
+    ValueError,
+    TypeError,
+    ArithmeticError,
+    AttributeError,
+    LookupError,
+    ValidationError,
+)
+
+
+def snapshot_unreadable(slug: str, snapshot: dict[str, Any]) -> str | None:
+    """Why the snapshot's values cannot even be read as settings (a number that is text, a
+    date that is not one), or None: the sanity limits are checked on what can be read."""
+    try:
+        snapshot_policy(snapshot)
+        snapshot_opening_hours(snapshot)
+        snapshot_peak_periods(snapshot)
+        snapshot_brand_file(slug, snapshot)
+    except UNREADABLE as error:
+        return f"Not a valid setting: {error}"
+    return None
+
+
 def draft_save(
     draft: PolicyDraft, values: dict[str, Any], *, replacing: tuple[str, ...] = ()
 ) -> PolicyDraft:
     """Set settings of the draft; settings under a prefix in `replacing` (a list such as the
-    closures) are dropped first, so the values given are the whole list."""
+    closures) are dropped first, so the values given are the whole list. Values that cannot
+    be read as settings raise PolicyProblems and the draft is left as it was."""
     snapshot = {
         key: value
         for key, value in draft.snapshot.items()
         if not any(key.startswith(prefix) for prefix in replacing)
-    }
-    draft.snapshot = snapshot | values
+    } | values
+    unreadable = snapshot_unreadable(draft.brand.slug, snapshot)
+    if unreadable:
+        raise PolicyProblems({"settings": unreadable})
+    draft.snapshot = snapshot
     draft.updated_at = timezone.now()
     draft.save(update_fields=["snapshot", "updated_at"])
     return draft

@@ -6,7 +6,7 @@ brand's drafts and versions are a 404. Mounted at /admin/policy/ by config/urls.
 wrapped by the admin site's login check.
 """
 
-from datetime import datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -19,7 +19,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from brands.draft_sections import SECTION_BY_SLUG, SECTIONS, SectionForm
-from brands.drafts import GOVERNING_RULE, draft_changes, draft_save, draft_start
+from brands.drafts import (
+    GOVERNING_RULE,
+    PolicyProblems,
+    draft_changes,
+    draft_save,
+    draft_start,
+)
 from brands.loader import BrandFileError
 from brands.models import Brand, PolicyDraft, PolicyVersion, WhatIfRun
 from brands.policy_diff import labelled_changes, setting_label
@@ -67,7 +73,7 @@ def _contact_url(brand: Brand) -> str:
     return reverse("public:contact", args=[brand.slug])
 
 
-def _today(brand: Brand) -> datetime:
+def _today(brand: Brand) -> date:
     return timezone.now().astimezone(ZoneInfo(brand.time_zone)).date()
 
 
@@ -131,9 +137,13 @@ def draft_section_view(request: HttpRequest, draft_id: int, section: str) -> Htt
     form = SectionForm(SECTION_BY_SLUG[section], draft.snapshot, request.POST or None)
     if request.method == "POST" and form.is_valid():
         values, replacing = form.draft_values()
-        draft_save(draft, values, replacing=replacing)
-        messages.success(request, f"{form.section.title}: saved in the draft (not live).")
-        return redirect("policy_draft", draft.pk)
+        try:
+            draft_save(draft, values, replacing=replacing)
+        except PolicyProblems as problems:
+            form.add_error(None, " ".join(problems.errors.values()))
+        else:
+            messages.success(request, f"{form.section.title}: saved in the draft (not live).")
+            return redirect("policy_draft", draft.pk)
     context = _context(
         request,
         f"{draft.brand.name}: {form.section.title}",

@@ -11,12 +11,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from brands.drafts import draft_changes, draft_save, draft_start, policy_problems
+from brands.drafts import (
+    PolicyProblems,
+    draft_changes,
+    draft_save,
+    draft_start,
+    policy_problems,
+)
 from brands.models import Brand, PolicyDraft, PolicyVersion, WhatIfRun
 from brands.policy_diff import Change, labelled_changes
 from brands.selectors import brands_for_user, owned_brands
 from helpdesk.api.schema import errors
 from helpdesk.api.views import STAFF, StaffMixin
+from helpdesk.errors import ApplicationError
 from helpdesk.services.sla.publish import draft_publish, version_revert
 from helpdesk.services.sla.whatif import DEFAULT_DAYS, MAX_DAYS, whatif_run_start
 
@@ -227,7 +234,10 @@ class PolicyDraftApi(StaffMixin, APIView):
             raise PermissionDenied("A published draft is not changed.")
         serializer = SettingsInput(data=request.data, context={"snapshot": draft.snapshot})
         serializer.is_valid(raise_exception=True)
-        draft_save(draft, serializer.validated_data["settings"])
+        try:
+            draft_save(draft, serializer.validated_data["settings"])
+        except PolicyProblems as problems:
+            raise ApplicationError("The settings cannot be read.", problems.errors) from None
         return Response(_draft_data(draft))
 
 

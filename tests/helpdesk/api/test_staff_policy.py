@@ -71,6 +71,12 @@ def test_a_draft_setting_out_of_bounds_is_a_400_naming_it(owner):
 
     unknown = owner.patch(url, {"settings": {"policy.nonsense": "1"}}, format="json")
     too_long = owner.patch(url, {"settings": {"brand.name": "x" * 6000}}, format="json")
+    not_hours = owner.patch(
+        url, {"settings": {"policy.urgent_latest_hours": "soon"}}, format="json"
+    )
+    assert not_hours.status_code == 400
+    assert "Not a valid setting" in str(not_hours.json())
+    assert owner.get(url).json()["snapshot"]["policy.urgent_latest_hours"] == "12"
     owner.patch(url, {"settings": {"policy.first_response_target_hours": "60"}}, format="json")
     refused = owner.post(f"{url}publish/", {"reason": "Try"}, format="json")
 
