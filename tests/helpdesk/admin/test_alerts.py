@@ -72,3 +72,15 @@ def test_an_agent_chooses_in_app_only_and_becomes_unavailable(client, kendrascot
         "in_app",
         False,
     )
+
+
+def test_someone_who_left_the_brand_no_longer_reads_its_alerts(client, kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes, subject="Secret subject")
+    ticket_assign(ticket, kim)
+    kim.brand_memberships.all().delete()
+    kim.is_staff = True
+    kim.save()
+    client.force_login(kim)
+    assert count_in_header(client) == "0"
+    assert "Secret subject" not in client.get("/admin/alerts/").content.decode()
