@@ -225,6 +225,29 @@ def _week_chart(result: dict) -> str:
     return charts.bar_chart("Clocks falling due per hour of the week (brand's time)", bars)
 
 
+GROUP_LABELS = {
+    "first_response": "First response",
+    "next_reply": "Next reply",
+    "urgent": "Urgent matters",
+    "complaint": "Complaint resolution proposal",
+}
+
+
+def _compliance_rows(result: dict) -> dict[str, list[tuple[str, list, list]]]:
+    """The result's compliance as table rows: per promise, then per category and language."""
+    rows: dict[str, list] = {"promises": [], "breakdown": []}
+    for key, sides in result["compliance"].items():
+        kind, _, name = key.partition(":")
+        if name:
+            rows["breakdown"].append(
+                (f"{kind.capitalize()}: {name}", sides["live"], sides["draft"])
+            )
+        else:
+            label = GROUP_LABELS.get(key, key)
+            rows["promises"].append((label, sides["live"], sides["draft"]))
+    return rows
+
+
 def draft_whatif_view(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _draft(request, draft_id)
     form = WhatIfForm(request.POST or None)
@@ -243,6 +266,13 @@ def draft_whatif_view(request: HttpRequest, draft_id: int) -> HttpResponse:
         run=run,
         result=run.result if run and run.result else None,
         chart=_week_chart(run.result) if run and run.result else "",
+        rows=_compliance_rows(run.result) if run and run.result else {},
+        due_rows=[
+            (GROUP_LABELS.get(group, group), sides["live"], sides["draft"])
+            for group, sides in (run.result or {}).get("due_hours", {}).items()
+        ]
+        if run
+        else [],
         sections=SECTIONS,
         can_write=_can_write(request, draft.brand),
     )

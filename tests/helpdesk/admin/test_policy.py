@@ -58,6 +58,7 @@ def test_an_owner_drafts_previews_replays_and_publishes_a_faster_urgent_promise(
     replay = owner_client.get(reverse("policy_draft_whatif", args=[draft.pk]))
     assert replay.context["result"]["newly_breaching_count"] == 1
     assert ticket.reference in replay.text
+    assert "<th>Urgent matters: met</th><td>1 of 1</td><td>0 of 1</td>" in replay.text
 
     refused = owner_client.post(reverse("policy_draft_publish", args=[draft.pk]), {"reason": ""})
     assert refused.status_code == 400
