@@ -45,6 +45,7 @@ from helpdesk.services.tickets.lifecycle import (
     ticket_assign,
     ticket_escalate,
     ticket_reply,
+    ticket_resolve,
     ticket_set_status,
 )
 from helpdesk.services.tickets.macros import macro_apply, macro_render
@@ -419,7 +420,10 @@ class TicketWorkViews:
         ticket = self._work_ticket(request, pk)
         field, value = request.POST.get("field", ""), request.POST.get("value", "").strip()
         try:
-            if field == "status":
+            if field == "status" and value == Ticket.Status.RESOLVED:
+                # As the bulk action: a ticket never answered needs a reason, given there.
+                ticket_resolve(ticket, actor=request.user)
+            elif field == "status":
                 ticket_set_status(ticket, value, actor=request.user)
             elif field == "urgency":
                 ticket_urgency_set(ticket, value == "urgent", actor=request.user)

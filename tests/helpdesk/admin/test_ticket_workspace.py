@@ -379,3 +379,13 @@ def test_tags_are_set_in_the_side_panel(agent_client, kendrascottes):
     agent_client.post(page_url(ticket, "properties"), {"field": "tags", "value": "Refund, vip"})
     assert sorted(ticket.tags.values_list("name", flat=True)) == ["refund", "vip"]
     assert 'value="refund, vip"' in agent_client.get(page_url(ticket)).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_ticket_never_answered_is_not_resolved_from_the_side_panel(agent_client, kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes)
+    response = agent_client.post(
+        page_url(ticket, "properties"), {"field": "status", "value": "resolved"}, follow=True
+    )
+    assert "never answered" in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.NEW
