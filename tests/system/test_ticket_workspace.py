@@ -1,6 +1,7 @@
-"""Two agents on one ticket in Chromium at 1366x768: one opens it, inserts a macro, attaches
-a file and sends; the other, whose page is now stale, meets the collision guard, reads what
-changed and confirms. The customer gets the first reply with its file, once."""
+"""Two agents on one ticket in Chromium at 1366x768: one finds it by a word of the mail and
+by its order number, opens it, inserts a macro, attaches a file and sends; the other, whose
+page is now stale, meets the collision guard, reads what changed and confirms. The customer
+gets the first reply with its file, once, and the timeline shows both replies."""
 
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from helpdesk.services.tickets.lifecycle import ticket_create
 from tests.factories import agent_of
 from tests.system.browser import browser_test, shoot
 from tests.system.test_browser import log_in
+from tests.system.test_search_walk import search
 
 pytestmark = browser_test
 
@@ -38,7 +40,7 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
         customer_email="ann@customer.example",
         customer_name="Ann",
         subject="Ring arrived bent",
-        body="The ring I got yesterday is bent. How do I send it back?",
+        body="The ring I got yesterday is bent (order #104233). How do I send it back?",
     )
     label = tmp_path / "return-label.pdf"
     label.write_bytes(b"%PDF-1.4 a return label")
@@ -53,7 +55,13 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
         log_in(kim, live_server, "kim")
         kim.goto(f"{live_server.url}/admin/helpdesk/ticket/")
         assert no_horizontal_scroll(kim), "the ticket list scrolls sideways at 1366 px"
-        kim.click(f"text={ticket.reference}")
+        # Kim finds the ticket by a word only its mail has, then by the order number in it.
+        search(kim, "yesterday")
+        assert kim.locator("#result_list tbody tr").count() == 1
+        search(kim, "104233")
+        assert kim.locator("#result_list tbody tr").count() == 1
+        assert no_horizontal_scroll(kim), "the search results scroll sideways at 1366 px"
+        kim.click(f"#result_list >> text={ticket.reference}")
         kim.wait_for_selector(".clock-badge")
         assert no_horizontal_scroll(kim), "the ticket page scrolls sideways at 1366 px"
 
