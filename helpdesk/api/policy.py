@@ -119,6 +119,10 @@ class VersionOutput(serializers.Serializer):
     author = serializers.CharField(allow_null=True)
     source = serializers.CharField()
     reason = serializers.CharField()
+    effective_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it takes effect, if published for later."
+    )
+    applied = serializers.BooleanField(help_text="False until a version for later takes effect.")
     changes = ChangeOutput(many=True, help_text="From the version before.")
 
 
@@ -131,6 +135,8 @@ def _version_data(version: PolicyVersion, before: PolicyVersion | None) -> dict[
             "author": version.author.get_username() if version.author else None,
             "source": version.source,
             "reason": version.reason,
+            "effective_at": version.effective_at,
+            "applied": version.applied,
             "changes": _change_rows(changes),
         }
     ).data

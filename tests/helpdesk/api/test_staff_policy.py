@@ -57,6 +57,7 @@ def test_an_owner_drafts_replays_publishes_and_reverts_through_the_api(
     versions = owner.get(VERSIONS).json()
     assert [(v["number"], v["reason"]) for v in versions] == [(2, "Faster"), (1, "")]
     assert versions[0]["changes"][0]["label"] == "Urgent first response, latest"
+    assert (versions[0]["applied"], versions[0]["effective_at"]) == (True, None)
 
     reverted = owner.post(f"{VERSIONS}1/revert/", {"reason": "Back"}, format="json")
     assert reverted.status_code == 201
