@@ -393,6 +393,8 @@ AXES_LOCKOUT_CALLABLE = "helpdesk.admin.lockout.lockout_response"
 AXES_VERBOSE = False
 # Failures are what is counted; successful logins are not logged again here.
 AXES_DISABLE_ACCESS_LOG = True
+# django-axes logs every sign-in at INFO; lockouts, which an operator should see, at WARNING.
+LOGGING["loggers"] = {"axes": {"level": env("AXES_LOG_LEVEL", default="WARNING")}}
 # Two-factor authentication (TOTP, with recovery codes) is open to every staff user; owners
 # and superusers must use it when this is on (production's default).
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
