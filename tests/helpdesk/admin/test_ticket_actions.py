@@ -11,6 +11,7 @@ from helpdesk.services.sla.clocks import ticket_recompute_clocks
 from helpdesk.services.sla.sweep import sla_sweep
 from tests.factories import TicketFactory, admin_form_data, agent_of, first_response
 from tests.helpdesk.admin.pages import page_url
+from tests.notices import notices_window_passes
 
 CHICAGO = ZoneInfo("America/Chicago")
 MONDAY = datetime(2026, 11, 9, 10, 0, tzinfo=CHICAGO)
@@ -38,6 +39,9 @@ def test_resolving_in_admin_stops_the_clocks_and_tells_a_crocso_customer(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(page_url(ticket), admin_form_data(page, {"status": "resolved"}))
     assert first_response(ticket).state == "stopped"
+    assert mail.outbox == []  # told once the notice window has passed, as one mail
+    with django_capture_on_commit_callbacks(execute=True):
+        notices_window_passes()
     assert [m.to for m in mail.outbox] == [["ann@customer.example"]]
     assert "Resolved" in mail.outbox[0].body
 
