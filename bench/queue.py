@@ -167,10 +167,9 @@ def pages(brands: list[Brand], ticket_id: int, reference: str) -> dict[str, str]
         "filter breached": f"{tickets}?sla=breached",
         "filter due soon": f"{tickets}?sla=due_soon",
     }
-    # Each sortable column of the list, both ways.
-    for column in range(1, 10):
-        listed[f"sort column {column}"] = f"{tickets}?o={column}"
-        listed[f"sort column -{column}"] = f"{tickets}?o=-{column}"
+    # The sortable column (the reference), both ways; the others are not offered.
+    listed["sort by reference"] = f"{tickets}?o=1"
+    listed["sort by reference desc"] = f"{tickets}?o=-1"
     return {
         **listed,
         "search one word": f"{tickets}?q=necklace",
