@@ -21,7 +21,7 @@ from brands.drafts import (
 from brands.models import Brand, PolicyDraft, PolicyVersion, WhatIfRun
 from brands.policy_diff import Change, labelled_changes
 from brands.selectors import brands_for_user, owned_brands
-from helpdesk.api.schema import errors
+from helpdesk.api.schema import RETRY_AFTER, errors
 from helpdesk.api.views import STAFF, StaffMixin
 from helpdesk.errors import ApplicationError
 from helpdesk.services.sla.publish import draft_publish, version_revert
@@ -196,8 +196,9 @@ class WhatIfOutput(serializers.Serializer):
 class PolicyDraftListApi(StaffMixin, APIView):
     @extend_schema(
         operation_id="staff_policy_drafts_list",
-        responses={200: DraftOutput(many=True), **errors(401, 404)},
+        responses={200: DraftOutput(many=True), **errors(401, 404, 429)},
         summary="A brand's unpublished policy drafts",
+        parameters=[RETRY_AFTER],
         **STAFF,
     )
     def get(self, request: Request, slug: str) -> Response:
@@ -208,8 +209,9 @@ class PolicyDraftListApi(StaffMixin, APIView):
     @extend_schema(
         operation_id="staff_policy_drafts_create",
         request=None,
-        responses={201: DraftOutput, **errors(401, 403, 404)},
+        responses={201: DraftOutput, **errors(400, 401, 403, 404, 429)},
         summary="Start a draft holding the live policy (owners)",
+        parameters=[RETRY_AFTER],
         **STAFF,
     )
     def post(self, request: Request, slug: str) -> Response:
@@ -220,8 +222,9 @@ class PolicyDraftListApi(StaffMixin, APIView):
 class PolicyDraftApi(StaffMixin, APIView):
     @extend_schema(
         operation_id="staff_policy_draft",
-        responses={200: DraftOutput, **errors(401, 404)},
+        responses={200: DraftOutput, **errors(401, 404, 429)},
         summary="A draft: its settings, what it changes and what keeps it from publishing",
+        parameters=[RETRY_AFTER],
         **STAFF,
     )
     def get(self, request: Request, draft_id: str) -> Response:
@@ -230,8 +233,9 @@ class PolicyDraftApi(StaffMixin, APIView):
     @extend_schema(
         operation_id="staff_policy_draft_update",
         request=SettingsInput,
-        responses={200: DraftOutput, **errors(400, 401, 403, 404)},
+        responses={200: DraftOutput, **errors(400, 401, 403, 404, 429)},
         summary="Set settings of a draft (owners); nothing live changes",
+        parameters=[RETRY_AFTER],
         **STAFF,
     )
     def patch(self, request: Request, draft_id: str) -> Response:
@@ -251,8 +255,9 @@ class PolicyDraftPublishApi(StaffMixin, APIView):
     @extend_schema(
         operation_id="staff_policy_draft_publish",
         request=PublishInput,
-        responses={201: VersionOutput, **errors(400, 401, 403, 404)},
+        responses={201: VersionOutput, **errors(400, 401, 403, 404, 429)},
         summary="Publish a draft as the next policy version (owners)",
+        parameters=[RETRY_AFTER],
         **STAFF,
     )
     def post(self, request: Request, draft_id: str) -> Response:
@@ -273,8 +278,9 @@ class PolicyWhatIfStartApi(StaffMixin, APIView):
     @extend_schema(
         operation_id="staff_policy_whatif_start",
         request=WhatIfInput,
-        responses={202: WhatIfOutput, **errors(400, 401, 403, 404)},
+        responses={202: WhatIfOutput, **errors(400, 401, 403, 404, 429)},
         summary="Replay the brand's recent tickets under a draft (owners); poll the run",
+        parameters=[RETRY_AFTER],
         **STAFF,
     )
     def post(self, request: Request, draft_id: str) -> Response:
@@ -288,8 +294,9 @@ class PolicyWhatIfStartApi(StaffMixin, APIView):
 class PolicyWhatIfApi(StaffMixin, APIView):
     @extend_schema(
         operation_id="staff_policy_whatif",
-        responses={200: WhatIfOutput, **errors(401, 404)},
+        responses={200: WhatIfOutput, **errors(401, 404, 429)},
         summary="A what-if run: its progress, and its result once done",
+        parameters=[RETRY_AFTER],
         **STAFF,
     )
     def get(self, request: Request, run_id: str) -> Response:
@@ -303,8 +310,9 @@ class PolicyWhatIfApi(StaffMixin, APIView):
 class PolicyVersionListApi(StaffMixin, APIView):
     @extend_schema(
         operation_id="staff_policy_versions",
-        responses={200: VersionOutput(many=True), **errors(401, 404)},
+        responses={200: VersionOutput(many=True), **errors(401, 404, 429)},
         summary="A brand's policy versions, newest first: who, when, why, what changed",
+        parameters=[RETRY_AFTER],
         **STAFF,
     )
     def get(self, request: Request, slug: str) -> Response:
@@ -318,8 +326,9 @@ class PolicyVersionRevertApi(StaffMixin, APIView):
     @extend_schema(
         operation_id="staff_policy_version_revert",
         request=RevertInput,
-        responses={201: VersionOutput, **errors(400, 401, 403, 404)},
+        responses={201: VersionOutput, **errors(400, 401, 403, 404, 429)},
         summary="Publish a new version equal to this one (owners)",
+        parameters=[RETRY_AFTER],
         **STAFF,
     )
     def post(self, request: Request, slug: str, number: str) -> Response:
