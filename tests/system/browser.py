@@ -1,7 +1,9 @@
 """What the browser tests share: Debian's chromium (never a browser Playwright downloads),
-driven headless, and where their screenshots go (CI keeps artifacts/screenshots/)."""
+driven headless, where their screenshots go (CI keeps artifacts/screenshots/), signing in to
+admin, and the status link a customer's mail carries."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,18 @@ browser_test = [
 
 def shoot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, live_server, username: str) -> None:
+    """Sign in to admin as `username` (the factories' password)."""
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
+def status_link_in(outbound) -> str:
+    """The link to the customer's request in a mail (under PUBLIC_BASE_URL)."""
+    pattern = re.escape(settings.PUBLIC_BASE_URL.rstrip("/")) + r"/b/[a-z0-9-]+/status/[^/\s]+/"
+    return re.search(pattern, outbound.body_text)[0]

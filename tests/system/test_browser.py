@@ -14,17 +14,9 @@ from brands.models import Brand, BrandMembership
 from helpdesk.models import OutboundEmail, Ticket
 from helpdesk.services.tickets.lifecycle import ticket_create
 from tests.factories import agent_of
-from tests.system.browser import browser_test, shoot
+from tests.system.browser import browser_test, log_in, shoot
 
 pytestmark = browser_test
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
 
 
 def test_an_agent_opens_a_ticket_replies_and_the_reply_is_in_the_outbox(

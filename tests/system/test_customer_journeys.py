@@ -6,7 +6,6 @@ admin; the customer's follow-up by mail runs a reply clock the page shows; the a
 resolves; that mail's link takes the customer to rate. One journey in French, end to end.
 """
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from brands.promises import promise_text
 from helpdesk.models import Feedback, Message, OutboundEmail, SlaClock, Ticket
 from tests.factories import agent_of
 from tests.helpdesk.mail import CR, KS, make_mail, post_inbound
-from tests.system.browser import browser_test, shoot
+from tests.system.browser import browser_test, log_in, shoot, status_link_in
 
 pytestmark = browser_test
 
@@ -28,21 +27,8 @@ def links_to_the_live_server(live_server, settings):
     settings.PUBLIC_BASE_URL = live_server.url
 
 
-def link_in(outbound: OutboundEmail) -> str:
-    pattern = re.escape(settings.PUBLIC_BASE_URL) + r"/b/[a-z0-9-]+/status/[^/\s]+/"
-    return re.search(pattern, outbound.body_text)[0]
-
-
 def latest(kind: str) -> OutboundEmail:
     return OutboundEmail.objects.filter(kind=kind).latest("id")
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
 
 
 def agent_answers(page, live_server, ticket: Ticket, text: str, *, resolve: bool) -> None:
@@ -85,7 +71,7 @@ def test_a_customers_journey_from_the_first_mail_to_the_rating(
     assert promised in acknowledgement.body_text
 
     # The acknowledgement's link: the page names the request and the time it was promised.
-    page.goto(link_in(acknowledgement))
+    page.goto(status_link_in(acknowledgement))
     assert ticket.reference in page.inner_text(".reference")
     assert promised in page.inner_text("#reply-by")
     page.fill("#id_message", "I can wait a few weeks if needed.")
@@ -101,7 +87,7 @@ def test_a_customers_journey_from_the_first_mail_to_the_rating(
     agent_answers(agent_page, live_server, ticket, "Yes, they are back next month.", resolve=False)
     reply = latest(OutboundEmail.Kind.REPLY)
     assert reply.to == [ticket.customer_email]
-    assert link_in(reply)
+    assert status_link_in(reply)
 
     # The customer's follow-up by mail is one more inquiry: a reply clock runs, and the page
     # promises its time. A second message before our answer is the same clock.
@@ -121,7 +107,7 @@ def test_a_customers_journey_from_the_first_mail_to_the_rating(
     assert post_inbound(mail_client, again, recipient=address).status_code == 200
     (reply_clock,) = ticket.clocks.filter(kind=SlaClock.Kind.NEXT_REPLY)
     assert reply_clock.state == SlaClock.State.RUNNING
-    page.goto(link_in(reply))
+    page.goto(status_link_in(reply))
     assert promise_text(reply_clock.latest_at, brand.time_zone) in page.inner_text("#reply-by")
     assert "And do you ship to Canada?" in page.inner_text(".thread")
 
@@ -135,7 +121,7 @@ def test_a_customers_journey_from_the_first_mail_to_the_rating(
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.RESOLVED
     reply_clock.refresh_from_db()
     assert reply_clock.state == SlaClock.State.STOPPED
-    page.goto(link_in(resolving))
+    page.goto(status_link_in(resolving))
     page.check("input[name=rating][value='5']")
     page.fill("textarea[name=comment]", "Clear and quick.")
     page.click("text=Send rating")
@@ -173,7 +159,7 @@ def test_a_french_customers_journey_is_in_french_from_the_acknowledgement_to_the
     assert f"Vous aurez notre réponse au plus tard le {french_time}." in acknowledgement.body_text
     assert "jusqu'à 24 heures ouvrées de plus" in acknowledgement.body_text
 
-    page.goto(link_in(acknowledgement))
+    page.goto(status_link_in(acknowledgement))
     assert page.get_attribute("html", "lang") == "fr"
     assert "Reçue : nous allons vous répondre" in page.inner_text("#ticket-status")
     assert french_time in page.inner_text("#reply-by")
@@ -191,7 +177,7 @@ def test_a_tampered_and_an_expired_link_open_the_same_plain_page_with_the_fresh_
 ):
     assert post_inbound(Client(), make_mail()).status_code == 200
     ticket = Ticket.objects.get()
-    good = link_in(latest(OutboundEmail.Kind.ACKNOWLEDGEMENT))
+    good = status_link_in(latest(OutboundEmail.Kind.ACKNOWLEDGEMENT))
     tampered = good[:-3] + ("x" if good[-3] != "x" else "y") + good[-2:]
 
     page.goto(tampered)

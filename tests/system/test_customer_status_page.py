@@ -9,12 +9,11 @@ browser shows. Screenshots land in artifacts/screenshots/ (SCREENSHOTS_DIR to ch
 import re
 
 import pytest
-from django.conf import settings
 
 from helpdesk.models import Feedback, Message, OutboundEmail, Ticket
 from helpdesk.services.tickets.lifecycle import ticket_reply
 from tests.factories import StorefrontTicketFactory, agent_of
-from tests.system.browser import browser_test, shoot
+from tests.system.browser import browser_test, shoot, status_link_in
 
 pytestmark = browser_test
 
@@ -25,10 +24,6 @@ def links_to_the_live_server(live_server, settings):
     settings.PUBLIC_BASE_URL = live_server.url
 
 
-def link_in(outbound: OutboundEmail, base: str) -> str:
-    return re.search(re.escape(base) + r"/b/[a-z0-9-]+/status/[^/\s]+/", outbound.body_text)[0]
-
-
 def test_a_customer_rates_a_resolved_request_from_the_link_in_the_mail(page, kendrascottes):
     ticket = StorefrontTicketFactory(brand=kendrascottes)
     ticket_reply(
@@ -36,7 +31,7 @@ def test_a_customer_rates_a_resolved_request_from_the_link_in_the_mail(page, ken
     )
     reply = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
 
-    page.goto(link_in(reply, settings.PUBLIC_BASE_URL))
+    page.goto(status_link_in(reply))
     page.check("input[name=rating][value='4']")
     page.fill("textarea[name=comment]", "Quick, thanks")
     page.click("text=Send rating")
@@ -58,7 +53,7 @@ def test_the_acknowledgements_link_shows_the_promised_time_and_takes_a_reply_wit
     photo = tmp_path / "clasp.jpg"
     photo.write_bytes(b"jpeg bytes")
 
-    page.goto(link_in(acknowledgement, settings.PUBLIC_BASE_URL))
+    page.goto(status_link_in(acknowledgement))
     assert ticket.reference in page.inner_text(".reference")
     assert promised in page.inner_text("#reply-by")
     shoot(page, "customer-status-page")
@@ -79,7 +74,7 @@ def test_a_customer_asks_for_a_senior_review_from_the_page(page, crocso):
     ticket_reply(ticket, author=agent_of(crocso), body="Try a size up.")
     reply = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
 
-    page.goto(link_in(reply, settings.PUBLIC_BASE_URL))
+    page.goto(status_link_in(reply))
     page.click("button[name=escalate]")
     page.wait_for_selector("#escalated")
     shoot(page, "customer-status-escalated")

@@ -8,8 +8,7 @@ from helpdesk.models import Ticket
 from helpdesk.services.intake.inbound import inbound_store
 from tests.factories import TicketFactory, agent_of
 from tests.helpdesk.mail import KS, make_mail
-from tests.system.browser import browser_test, shoot
-from tests.system.test_staff_walks import log_in
+from tests.system.browser import browser_test, log_in, shoot
 
 pytestmark = browser_test
 

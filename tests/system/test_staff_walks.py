@@ -9,7 +9,7 @@ from helpdesk.models import Erasure, InboundEmail, OutboundEmail, Ticket
 from helpdesk.services.intake.inbound import inbound_store
 from helpdesk.services.sla.sweep import sla_sweep
 from tests.factories import TicketFactory, agent_of, member
-from tests.system.browser import browser_test, shoot
+from tests.system.browser import browser_test, log_in, shoot
 
 pytestmark = browser_test
 
@@ -18,14 +18,6 @@ NO_SENDER = (
     b"To: support@kendrascottes.example\r\nSubject: Clasp broke\r\n"
     b"Message-ID: <walk-1@customer.example>\r\n\r\nThe clasp of my necklace broke.\r\n"
 )
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
 
 
 def test_an_agent_files_a_mail_with_no_reply_address_from_the_inbound_list(

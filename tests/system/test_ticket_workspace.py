@@ -10,8 +10,7 @@ from django.core import mail
 from helpdesk.models import Macro, OutboundEmail, Ticket
 from helpdesk.services.tickets.lifecycle import ticket_create
 from tests.factories import agent_of
-from tests.system.browser import browser_test, shoot
-from tests.system.test_browser import log_in
+from tests.system.browser import browser_test, log_in, shoot
 from tests.system.test_search_walk import search
 
 pytestmark = browser_test
