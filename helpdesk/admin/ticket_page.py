@@ -297,7 +297,8 @@ class TicketWorkViews:
         live, done = clock_badges(ticket, timezone.now())
         # A reply the collision guard held back comes back as it was written.
         draft = request.session.pop(_draft_key(ticket), None) or {}
-        seen = thread[-1]["message"].pk if thread else 0
+        # The guard compares ids: the highest shown, whatever order the times put them in.
+        seen = max((row["message"].pk for row in thread), default=0)
         reply_form = ReplyForm(
             auto_id="id_reply_%s",
             initial={"body": draft.get("body", ""), "last_seen_message": seen},
