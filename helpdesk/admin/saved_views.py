@@ -34,11 +34,12 @@ class TagFilter(admin.SimpleListFilter):
     parameter_name = "tag"
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[int, str]]:
-        tags = Tag.objects.filter(brand__in=staffed_brands(request.user)).select_related("brand")
+        mine = Tag.objects.filter(brand__in=staffed_brands(request.user))
+        tags = list(mine.select_related("brand").order_by("name", "brand__name"))
         several = len({tag.brand_id for tag in tags}) > 1
         return [
             (tag.pk, f"{tag.name} ({tag.brand.reference_prefix})" if several else tag.name)
-            for tag in tags.order_by("name", "brand__name")
+            for tag in tags
         ]
 
     def has_output(self) -> bool:
