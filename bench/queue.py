@@ -116,6 +116,13 @@ def populate(brands: list[Brand], tickets: int, per_ticket: int, assignees: list
             WHERE t.status NOT IN ('resolved', 'closed')
             """
         )
+        # Each ticket's next due instant, as the clock service keeps it: its running clock's.
+        cursor.execute(
+            """
+            UPDATE helpdesk_ticket t SET next_due_at = c.latest_at FROM helpdesk_slaclock c
+            WHERE c.ticket_id = t.id AND c.state = 'running'
+            """
+        )
         # Messages: the customer's, our answer, the customer again; 8 to 27 words each.
         cursor.execute(
             """

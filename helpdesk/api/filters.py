@@ -104,7 +104,7 @@ class StaffTicketFilter(django_filters.FilterSet):
         fields=(
             ("received_at", "created"),
             ("updated_at", "updated"),
-            ("first_response_due_at", "due"),
+            ("next_due_at", "due"),
             ("tier", "tier"),
             ("status", "status"),
             ("reference", "reference"),

@@ -6,7 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from brands.calendars import clock_deadline, clock_open_seconds
 from brands.models import Brand, Category, SlaPolicy
@@ -282,7 +282,16 @@ def clock_start(ticket: Ticket, terms: ClockTerms, *, tier: int | None = None) -
     clock.next_check_at = next_check_at(clock)
     clock.save()
     _clock_event(clock, TicketEvent.Kind.CLOCK_START, terms.started_at, SYSTEM)
+    ticket_next_due_refresh(clock.ticket_id)
     return clock
+
+
+def ticket_next_due_refresh(ticket_id: int) -> None:
+    """Store the ticket's next due instant: the earliest latest time of its running clocks
+    (breached ones included), None when none runs. Every change of a clock calls this."""
+    running = SlaClock.objects.filter(ticket=OuterRef("pk"), state=SlaClock.State.RUNNING)
+    earliest = running.order_by("latest_at").values("latest_at")[:1]
+    Ticket.objects.filter(pk=ticket_id).update(next_due_at=Subquery(earliest))
 
 
 def clock_restart(ticket: Ticket, terms: ClockTerms | None, *, tier: int | None = None) -> None:
@@ -341,6 +350,7 @@ def clock_pause(clock: SlaClock, at: datetime, actor: Actor = SYSTEM) -> None:
     clock.next_check_at = None
     clock.save(update_fields=["elapsed_seconds", "state", "running_since", "next_check_at"])
     _clock_event(clock, TicketEvent.Kind.CLOCK_PAUSE, at, actor)
+    ticket_next_due_refresh(clock.ticket_id)
 
 
 def _deadlines_from(clock: SlaClock, at: datetime) -> None:
@@ -368,6 +378,7 @@ def clock_resume(clock: SlaClock, at: datetime, actor: Actor = SYSTEM) -> None:
     clock.next_check_at = next_check_at(clock)
     clock.save(update_fields=["target_at", "latest_at", "state", "running_since", "next_check_at"])
     _clock_event(clock, TicketEvent.Kind.CLOCK_RESUME, at, actor)
+    ticket_next_due_refresh(clock.ticket_id)
 
 
 def _current_terms(clock: SlaClock) -> ClockTerms | None:
@@ -437,6 +448,7 @@ def ticket_recompute_clocks(ticket: Ticket, now: datetime) -> int:
             changed += 1
         ticket.policy_version = policy_version_current(ticket.brand)
         ticket.save(update_fields=["policy_version", "updated_at"])
+        ticket_next_due_refresh(ticket.pk)
     return changed
 
 
@@ -449,6 +461,7 @@ def clock_stop(clock: SlaClock, at: datetime, actor: Actor = SYSTEM) -> None:
     clock.next_check_at = None
     clock.save(update_fields=["state", "stopped_at", "running_since", "next_check_at"])
     _clock_event(clock, TicketEvent.Kind.CLOCK_STOP, at, actor)
+    ticket_next_due_refresh(clock.ticket_id)
 
 
 def live_clocks(ticket: Ticket) -> QuerySet[SlaClock]:

@@ -851,12 +851,12 @@ def test_a_new_request_is_stored_filed_and_acknowledged_in_a_fixed_number_of_que
         assert inbound_process(stored.pk) == InboundEmail.Status.PROCESSED
     # Lock the message (with its raw bytes and the brands' state); look up its Message-IDs
     # with the sender's recent acknowledgements; take a ticket number; insert the ticket, its
-    # message and clock (and the clock's start in the audit trail), the acknowledgement's
-    # message and outbox row; mark the message
-    # processed; and the transaction's own begin and end. Every statement is a round trip.
+    # message and clock (and the clock's start in the audit trail), store the ticket's next
+    # due instant, the acknowledgement's message and outbox row; mark the message processed;
+    # and the transaction's own begin and end. Every statement is a round trip.
     # Attachments add their rows' one insert, nothing more.
     statements = [query["sql"].split()[0] for query in captured]
-    assert len(statements) <= 12 + bool(attachments), statements
+    assert len(statements) <= 13 + bool(attachments), statements
     assert Ticket.objects.count() == 2
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ACKNOWLEDGEMENT).count() == 2
 
