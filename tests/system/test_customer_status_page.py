@@ -83,3 +83,21 @@ def test_a_customer_asks_for_a_senior_review_from_the_page(page, crocso):
     assert ticket.tier == 2 and ticket.escalation_requested_at is not None
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ESCALATION_NOTICE).count() == 1
     assert page.locator("button[name=escalate]").count() == 0
+
+
+def test_a_customer_reopens_a_resolved_request_from_the_page(page, crocso):
+    ticket = StorefrontTicketFactory(brand=crocso, subject="Jibbitz missing")
+    ticket_reply(ticket, author=agent_of(crocso), body="Sent again.", status=Ticket.Status.RESOLVED)
+    resolving = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
+
+    page.goto(status_link_in(resolving))
+    assert "Not solved? Reopen your request" in page.inner_text("#reply")
+    page.fill("#id_message", "Still nothing in the box, sorry.")
+    page.click("text=Reopen and send")
+    page.wait_for_selector("text=Thank you: we have your message")
+    shoot(page, "customer-status-reopened")
+
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN and ticket.resolved_at is None
+    assert ticket.clocks.filter(state="running").exists()
+    assert "Still nothing in the box, sorry." in page.inner_text(".thread")
