@@ -494,6 +494,13 @@ class StaffEscalateInput(serializers.Serializer):
 class TokenInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
+    code = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="The authenticator app's current code (or a recovery code): required of "
+        "owners and superusers when the installation requires a second factor.",
+    )
 
 
 class TokenOutput(serializers.Serializer):

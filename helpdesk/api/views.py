@@ -41,6 +41,7 @@ from helpdesk.selectors.search import search_snippets
 from helpdesk.selectors.timeline import ticket_timeline
 from helpdesk.services.intake import idempotency
 from helpdesk.services.intake.storefront import ticket_open_once, ticket_reply_from_customer
+from helpdesk.services.people import second_factor_check
 from helpdesk.services.tickets.customer_escalation import ticket_escalate_on_request
 from helpdesk.services.tickets.feedback import feedback_record
 from helpdesk.services.tickets.language import ticket_language_set
@@ -306,13 +307,16 @@ class StaffTokenApi(ApiMixin, APIView):
     def post(self, request: Request) -> Response:
         serializer = s.TokenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request._request, **serializer.validated_data)
+        credentials = dict(serializer.validated_data)
+        code = credentials.pop("code", "")
+        user = authenticate(request._request, **credentials)
         # Owners too: the policy operations are for their own tooling.
         if user is None or not user.is_active or not brands_for_user(user).exists():
             raise ApplicationError(
                 "Unable to log in with these credentials.",
                 {"username": "Wrong username or password, or of no brand."},
             )
+        second_factor_check(user, code)
         token, _ = Token.objects.get_or_create(user=user)
         return Response(s.TokenOutput({"token": token.key}).data)
 

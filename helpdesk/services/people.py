@@ -20,6 +20,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -96,6 +97,24 @@ def two_factor_required(user: AbstractBaseUser) -> bool:
     if not settings.TWO_FACTOR_REQUIRED or not user.is_authenticated:
         return False
     return user.is_superuser or owned_brands(user).exists()
+
+
+def second_factor_check(user: AbstractBaseUser, code: str) -> None:
+    """A sign-in outside admin (the staff API's token) by someone who must use a second factor
+    gives the code their authenticator app shows now, or a recovery code; refused otherwise,
+    so the API is no way around the admin's second factor."""
+    if not two_factor_required(user):
+        return
+    if not user_has_device(user, confirmed=True):
+        raise ApplicationError(
+            "A second factor is required.",
+            {"code": "Set up an authenticator app in admin first, then give its code here."},
+        )
+    if not code.strip() or match_token(user, "".join(code.split())) is None:
+        raise ApplicationError(
+            "A second factor is required.",
+            {"code": "The code your authenticator app shows now, or a recovery code."},
+        )
 
 
 def totp_device(user: AbstractBaseUser) -> TOTPDevice | None:

@@ -217,3 +217,35 @@ def test_the_staff_apis_token_login_counts_and_refuses_alike(settings, kendrasco
         "fields": {},
     }
     assert attempt(Client(), "kim", "pw").status_code == 429
+
+
+# -- the staff API's token: no way around the second factor -------------------------------------
+
+
+def token_request(data: dict):
+    return Client().post("/api/v1/staff/token/", data, content_type="application/json")
+
+
+def test_an_owner_who_must_use_a_second_factor_gets_an_api_token_only_with_its_code(
+    settings, kendrascottes
+):
+    settings.TWO_FACTOR_REQUIRED = True
+    owner = agent_of(kendrascottes, role=OWNER, username="olive")
+    device = TOTPDevice.objects.create(user=owner, name="Authenticator", confirmed=True)
+    refused = token_request({"username": "olive", "password": "pw"})
+    allowed = token_request({"username": "olive", "password": "pw", "code": current_code(device)})
+    # A code used once is not taken again (and a wrong one slows the next tries).
+    replayed = token_request({"username": "olive", "password": "pw", "code": current_code(device)})
+
+    assert refused.status_code == 400 and "code" in refused.json()["fields"]
+    assert replayed.status_code == 400
+    assert allowed.status_code == 200 and allowed.json()["token"]
+
+
+def test_an_agent_needs_no_second_factor_for_an_api_token(settings, kendrascottes):
+    settings.TWO_FACTOR_REQUIRED = True
+    agent_of(kendrascottes, username="kim")
+
+    response = token_request({"username": "kim", "password": "pw"})
+
+    assert response.status_code == 200 and response.json()["token"]
