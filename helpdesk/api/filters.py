@@ -61,7 +61,9 @@ class StorefrontTicketFilter(django_filters.FilterSet):
     customer_email = django_filters.CharFilter(
         method="filter_customer_email", max_length=254, help_text="The customer's address."
     )
-    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    # A column of the ticket itself: no join to undo, so no DISTINCT (which would sort every
+    # matching ticket before the first page).
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices, distinct=False)
     created_after = DateTimeFilter(field_name="received_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="received_at", lookup_expr="lt")
 
@@ -77,7 +79,9 @@ class StorefrontTicketFilter(django_filters.FilterSet):
 
 class StaffTicketFilter(django_filters.FilterSet):
     brand = django_filters.CharFilter(field_name="brand__slug", max_length=50)
-    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    # A column of the ticket itself: no join to undo, so no DISTINCT (which would sort every
+    # matching ticket before the first page).
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices, distinct=False)
     urgent = django_filters.BooleanFilter(field_name="is_urgent")
     tier = TierFilter(min_value=1, max_value=32767)
     assignee = UserIdFilter(
