@@ -269,6 +269,28 @@ class Attachment(models.Model):
         return self.filename
 
 
+class HeldReplyFile(models.Model):
+    """A file of a reply the collision guard held back, kept for the agent's next try on the
+    ticket (`services.tickets.held_files`): only that agent sees, drops or sends it; it goes
+    when sent (becoming the reply's attachment) or, left unsent, after HELD_REPLY_FILES_HOURS."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Where attachments' files go: a file sent becomes an attachment's where it lies.
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "author"], name="held_file_owner")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class SlaClockQuerySet(models.QuerySet):
     def live(self) -> "SlaClockQuerySet":
         """Clocks still measuring a promise (running or paused)."""
@@ -736,8 +758,9 @@ class Erasure(models.Model):
 class Macro(models.Model):
     """A canned reply of one brand: its body's placeholders ({customer_name}, {reference},
     {promised_time}...) are filled in for the ticket at hand
-    (`services.tickets.macros.macro_render`); applying it may also set the ticket's category,
-    and suggests the status the reply leaves it in."""
+    (`services.tickets.macros.macro_render`); applying it may also set the ticket's category
+    and tags, and its status is the one the reply leaves the ticket in unless the agent
+    chooses another (`macros.macro_reply_status`)."""
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="macros")
     name = models.CharField(max_length=120)
@@ -750,7 +773,8 @@ class Macro(models.Model):
             (Ticket.Status.WAITING, "Wait on the customer"),
             (Ticket.Status.RESOLVED, "Resolve it"),
         ],
-        help_text="The status the reply suggests (the agent still chooses how to send).",
+        help_text="What sending a reply with this macro does to the ticket: the composer's "
+        "main button sends with it, and the other buttons stay there to choose otherwise.",
     )
     category = models.ForeignKey(
         Category,
