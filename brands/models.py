@@ -98,7 +98,8 @@ class Brand(models.Model):
         max_length=12,
         choices=AutoAssign.choices,
         default=AutoAssign.OFF,
-        help_text="Give each new ticket to an available agent of its tier as it arrives.",
+        help_text="Give each new ticket to an available agent of its tier as it arrives, and "
+        "open tickets nobody owns as soon as someone of their tier is available.",
     )
 
     class Meta:
@@ -186,7 +187,9 @@ class StaffPreference(models.Model):
         help_text="How you hear of assignments, replies, warnings, breaches and mentions.",
     )
     is_available = models.BooleanField(
-        default=True, help_text="Automatic assignment gives new tickets only to available agents."
+        default=True,
+        help_text="Automatic assignment gives tickets only to available agents; switching it "
+        "off keeps the tickets you have.",
     )
 
     def __str__(self) -> str:

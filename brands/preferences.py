@@ -22,7 +22,7 @@ class PreferencesForm(forms.Form):
     )
     is_available = forms.BooleanField(
         required=False,
-        label="Available: automatic assignment may give me new tickets",
+        label="Available: automatic assignment may give me tickets",
     )
 
     def __init__(self, *args, brands_zone: str | None, **kwargs) -> None:

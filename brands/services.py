@@ -233,8 +233,9 @@ def brand_rules(brand: Brand) -> BrandRules:
 def staff_alerts_set(
     user: AbstractBaseUser, *, alert_delivery: str, is_available: bool
 ) -> StaffPreference:
-    """Save how a staff user gets alerts, and whether automatic assignment may give them new
-    tickets (their availability)."""
+    """Save how a staff user gets alerts, and whether automatic assignment may give them
+    tickets (their availability). Switching it off takes none of their tickets away: it only
+    stops new ones coming; the tickets they have stay theirs until someone reassigns them."""
     preference = StaffPreference.objects.filter(user=user).first() or StaffPreference(user=user)
     preference.alert_delivery = alert_delivery
     preference.is_available = is_available
