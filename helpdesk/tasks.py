@@ -8,7 +8,7 @@ from helpdesk.services.intake import imap, inbound
 from helpdesk.services.notices import customer as customer_notices
 from helpdesk.services.outbox import sending as outbound
 from helpdesk.services.sla import sweep, whatif
-from helpdesk.services.tickets import retention
+from helpdesk.services.tickets import lifecycle, retention
 
 
 # A restarting database is not the mail's fault: the sends run again seconds later (rows
@@ -47,6 +47,11 @@ def requeue_stuck_work() -> int:
 @shared_task
 def fetch_imap_mail() -> int:
     return imap.mailboxes_fetch()
+
+
+@shared_task
+def assign_unowned_tickets() -> int:
+    return lifecycle.unowned_tickets_assign()
 
 
 @shared_task

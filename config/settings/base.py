@@ -198,6 +198,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.tasks.apply_due_policy_versions",
         "schedule": env.float("POLICY_VERSIONS_SECONDS", default=60.0),
     },
+    # Automatic assignment of open tickets nobody owns, once someone of their tier is available.
+    "assign-unowned-tickets": {
+        "task": "helpdesk.tasks.assign_unowned_tickets",
+        "schedule": env.float("AUTO_ASSIGN_SECONDS", default=60.0),
+    },
     # The brands' retention rules (raw mail, attachments, anonymising), in batches.
     "apply-retention": {
         "task": "helpdesk.tasks.apply_retention",
@@ -208,6 +213,8 @@ CELERY_BEAT_SCHEDULE = {
 CUSTOMER_NOTICE_WINDOW_SECONDS = env.int("CUSTOMER_NOTICE_WINDOW_SECONDS", default=300)
 # A resolved ticket nobody rated or reopened gets one request to rate it this long after.
 RATING_REQUEST_AFTER_HOURS = env.int("RATING_REQUEST_AFTER_HOURS", default=24)
+# Unowned tickets the beat's automatic assignment hands out per run; the next run goes on.
+AUTO_ASSIGN_BATCH_SIZE = env.int("AUTO_ASSIGN_BATCH_SIZE", default=100)
 # Rows each retention rule handles per brand and run; the next run goes on.
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 # Outbound mail that keeps failing at the ESP is given up (and shown as failed) after this.

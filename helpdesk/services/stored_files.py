@@ -1,5 +1,5 @@
-"""Uploaded files kept with a message, and files written for database work that is undone are
-removed with it.
+"""Uploaded files kept with a message (or held for a reply's next try), and files written
+for database work that is undone are removed with it.
 
 File storage has no transactions: an attachment saved by work that then fails (a dedup race
 run again, a crash in processing, a duplicate API request) would stay on disk with no row
@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models.fields.files import FieldFile
 from django.utils.text import get_valid_filename
 
-from helpdesk.models import Attachment, Message
+from helpdesk.models import Attachment, HeldReplyFile, Message
 
 logger = logging.getLogger(__name__)
 
@@ -63,17 +63,38 @@ def _storage_name(filename: str) -> str:
         return "attachment"
 
 
+def upload_store(row: Attachment | HeldReplyFile, upload: UploadedFile) -> None:
+    """Write an uploaded file into `row` (not yet saved): its file in storage, noted for
+    `files_removed_on_error`, and the uploader's name, type and size on the row."""
+    row.filename = os.path.basename(upload.name or "")[:255] or "attachment"
+    row.content_type = (upload.content_type or "")[:255]
+    row.size = upload.size or 0
+    row.file.save(_storage_name(row.filename), upload, save=False)
+    file_saved(row.file)
+
+
 def attachments_save(message: Message, files: Sequence[UploadedFile]) -> list[Attachment]:
     """Keep uploaded files (a storefront's, an agent's reply's) with `message`."""
     rows = []
     for upload in files:
-        attachment = Attachment(
-            message=message,
-            filename=os.path.basename(upload.name or "")[:255] or "attachment",
-            content_type=(upload.content_type or "")[:255],
-            size=upload.size or 0,
-        )
-        attachment.file.save(_storage_name(attachment.filename), upload, save=False)
-        file_saved(attachment.file)
+        attachment = Attachment(message=message)
+        upload_store(attachment, upload)
         rows.append(attachment)
     return Attachment.objects.bulk_create(rows)
+
+
+def held_files_attach(message: Message, held: Sequence[HeldReplyFile]) -> list[Attachment]:
+    """Make files held back with a reply `message`'s attachments, where they lie in storage;
+    the held rows go (in the caller's transaction, so a failure keeps them held)."""
+    rows = Attachment.objects.bulk_create(
+        Attachment(
+            message=message,
+            file=file.file.name,
+            filename=file.filename,
+            content_type=file.content_type,
+            size=file.size,
+        )
+        for file in held
+    )
+    HeldReplyFile.objects.filter(pk__in=[file.pk for file in held]).delete()
+    return rows

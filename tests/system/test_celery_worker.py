@@ -1,5 +1,6 @@
 """End to end with a real Celery worker and beat against Redis: time passes, the beat's sweep
-fires the warning and the breach, and the escalation mail leaves through the worker."""
+fires the warning and the breach, and the escalation mail leaves through the worker; the beat's
+automatic assignment gives a ticket nobody owned to the agent who became available."""
 
 import time
 from datetime import timedelta
@@ -8,12 +9,13 @@ import pytest
 import redis
 from celery.beat import EmbeddedService
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from brands.models import BrandMembership, OpeningHours
-from brands.services import policy_version_record
-from helpdesk.models import OutboundEmail, SlaEvent
+from brands.models import Brand, BrandMembership, OpeningHours, StaffPreference
+from brands.services import policy_version_record, staff_alerts_set
+from helpdesk.models import Alert, OutboundEmail, SlaEvent
 from tests.conftest import REDIS_URL, celery_broker, redis_is_up
 from tests.factories import TicketFactory, agent_of
 
@@ -22,9 +24,13 @@ pytestmark = pytest.mark.skipif(not redis_is_up(), reason=f"needs Redis at {REDI
 
 @pytest.fixture
 def redis_celery(tmp_path):
-    """The project's Celery app on Redis with a real worker and a beat sweeping twice a second."""
+    """The project's Celery app on Redis with a real worker and a beat sweeping and handing
+    out unowned tickets twice a second (the project's schedule entries, sooner)."""
     redis.Redis.from_url(REDIS_URL).delete("celery")  # leftovers from an aborted run
-    schedule = {"sla-sweep": {"task": "helpdesk.tasks.sla_sweep", "schedule": 0.5}}
+    schedule = {
+        name: {**settings.CELERY_BEAT_SCHEDULE[name], "schedule": 0.5}
+        for name in ("sla-sweep", "assign-unowned-tickets")
+    }
     with (
         celery_broker(REDIS_URL, beat_schedule=schedule) as app,
         start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30),
@@ -75,6 +81,25 @@ def test_the_beat_warns_then_breaches_then_escalates_by_mail(kendrascottes, redi
     escalation = next(m for m in mail.outbox if "Escalated to tier 2" in m.subject)
     assert escalation.to == ["senior@ks.example"]
     assert OutboundEmail.objects.filter(status="sent").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_gives_an_unowned_ticket_to_the_agent_who_becomes_available(
+    kendrascottes, redis_celery
+):
+    kendrascottes.auto_assign = Brand.AutoAssign.ROUND_ROBIN
+    kendrascottes.save(update_fields=["auto_assign"])
+    ann = agent_of(kendrascottes, username="ann")
+    delivery = StaffPreference.AlertDelivery.IN_APP
+    staff_alerts_set(ann, alert_delivery=delivery, is_available=False)
+    ticket = TicketFactory(brand=kendrascottes)
+    assert ticket.assignee is None
+
+    staff_alerts_set(ann, alert_delivery=delivery, is_available=True)
+
+    assert wait_for(lambda: Alert.objects.filter(user=ann, kind=Alert.Kind.ASSIGNED).exists())
+    ticket.refresh_from_db()
+    assert ticket.assignee == ann
 
 
 # Sent by hand, the signal reaches Celery's Django fixup too, which expects a worker.

@@ -22,7 +22,7 @@ from brands.models import Brand, Category
 from brands.selectors import brand_staff
 from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Message, OutboundEmail, SlaClock, Ticket, TicketEvent
+from helpdesk.models import HeldReplyFile, Message, OutboundEmail, SlaClock, Ticket, TicketEvent
 from helpdesk.selectors.staff import staff_signature
 from helpdesk.services.audit import CUSTOMER, SYSTEM, Actor, ticket_event_record
 from helpdesk.services.notices.customer import (
@@ -39,13 +39,17 @@ from helpdesk.services.notices.staff import (
 from helpdesk.services.outbox.sending import email_queue
 from helpdesk.services.sla import clocks
 from helpdesk.services.sla.tiers import next_tier, ticket_move_to_tier
-from helpdesk.services.stored_files import attachments_save, files_removed_on_error
+from helpdesk.services.stored_files import (
+    attachments_save,
+    files_removed_on_error,
+    held_files_attach,
+)
 from helpdesk.services.tickets.order_numbers import (
     order_numbers_find,
     order_numbers_merge,
     ticket_order_numbers_add_found,
 )
-from helpdesk.services.tickets.routing import auto_assignee
+from helpdesk.services.tickets.routing import assignee_gone, auto_assignee, unowned_ticket_ids
 
 REFERENCE_DIGITS = 6
 
@@ -338,6 +342,8 @@ def _reopen(ticket: Ticket, at: datetime) -> None:
             ticket.brand, received_at=at, is_urgent=ticket.is_urgent, language=ticket.language
         ),
     )
+    # Back with an owner who has left the brand, or with none: the brand's rule hands it on.
+    ticket_auto_assign(ticket)
 
 
 def reply_conflicts(ticket: Ticket, last_seen_message: int) -> list[Message]:
@@ -372,16 +378,25 @@ def _conflict_error(ticket: Ticket, unseen: list[Message]) -> ApplicationError:
     )
 
 
+def reply_held_back(error: ApplicationError) -> bool:
+    """Whether `ticket_reply` refused for the collision guard (the ticket changed since the
+    agent's view), so the reply may be sent again as it is once they have read what changed."""
+    return "last_seen_message" in error.fields
+
+
 def signature_append(body: str, signature: str) -> str:
     """The reply with the agent's signature below it, set off as mail clients expect."""
     signature = signature.strip()
     return f"{body.rstrip()}\n\n-- \n{signature}" if signature else body
 
 
-def reply_attachments_errors(attachments: Sequence[UploadedFile]) -> dict[str, str]:
-    """The limits a mail's attachments have on the way in, for a reply's on the way out."""
+def reply_attachments_errors(
+    attachments: Sequence[UploadedFile], *, held: int = 0
+) -> dict[str, str]:
+    """The limits a mail's attachments have on the way in, for a reply's on the way out;
+    `held` more files (kept from a try the collision guard held back) count with them."""
     limit, most = settings.ATTACHMENT_MAX_BYTES, settings.API_ATTACHMENTS_MAX
-    if len(attachments) > most:
+    if len(attachments) + held > most:
         return {"attachments": f"At most {most} files per reply."}
     for upload in attachments:
         if (upload.size or 0) > limit:
@@ -402,12 +417,14 @@ def ticket_reply(
     at: datetime | None = None,
     last_seen_message: int | None = None,
     attachments: Sequence[UploadedFile] = (),
+    held_files: Sequence[HeldReplyFile] = (),
 ) -> Message:
     """An agent's reply to the customer, sent by mail, then the ticket moves to `status`.
 
     It answers the first-response, next-reply and tier windows, restarts the periodic-update
     clock, and, on a complaint, `proposes_resolution` answers the resolution-proposal promise.
-    The agent's signature for the brand is appended; `attachments` go with the mail.
+    The agent's signature for the brand is appended; `attachments` go with the mail, and so
+    do `held_files`, the agent's files kept from a try the guard held back (`composer`).
 
     `last_seen_message` is the newest message the agent's view showed (an optimistic version
     check): if the customer wrote or another reply went out since, nothing is sent and the
@@ -418,7 +435,7 @@ def ticket_reply(
         raise ApplicationError("The reply is empty.", {"body": "Write a reply."})
     if status not in (Ticket.Status.OPEN, Ticket.Status.WAITING, Ticket.Status.RESOLVED):
         raise ApplicationError("Unknown status.", {"status": "Open, waiting or resolved."})
-    errors = reply_attachments_errors(attachments)
+    errors = reply_attachments_errors(attachments, held=len(held_files))
     if errors:
         raise ApplicationError("The attachments were refused.", errors)
     at = at or timezone.now()
@@ -454,6 +471,8 @@ def ticket_reply(
         ).ticket_message
         if attachments:
             attachments_save(message, attachments)
+        if held_files:
+            held_files_attach(message, held_files)
         customer_pending_notice_drop(ticket)
         answered = [*clocks.ANSWER_OWED, SlaClock.Kind.TIER_RESPONSE]
         if proposes_resolution:
@@ -513,11 +532,15 @@ def ticket_add_note(ticket: Ticket, *, author: AbstractBaseUser, body: str) -> M
 
 
 def ticket_assign(
-    ticket: Ticket, assignee: AbstractBaseUser | None, *, actor: Actor = SYSTEM
+    ticket: Ticket,
+    assignee: AbstractBaseUser | None,
+    *,
+    actor: Actor = SYSTEM,
+    detail: str = "",
 ) -> Ticket:
     """Give the ticket to `assignee` (None: nobody), who must be one of its brand's staff.
-    The change is recorded with `actor`, and the new assignee is alerted (unless they took
-    it themselves)."""
+    The change is recorded with `actor` (and `detail`, why), and the new assignee is alerted
+    (unless they took it themselves)."""
     if assignee is not None and not brand_staff([ticket.brand_id]).filter(pk=assignee.pk).exists():
         raise ApplicationError(
             "The assignee does not work for this brand.",
@@ -531,11 +554,48 @@ def ticket_assign(
         after = assignee.get_username() if assignee is not None else None
         if previous != after:
             ticket_event_record(
-                ticket.pk, TicketEvent.Kind.ASSIGNEE, actor=actor, before=previous, after=after
+                ticket.pk,
+                TicketEvent.Kind.ASSIGNEE,
+                actor=actor,
+                before=previous,
+                after=after,
+                detail=detail,
             )
             if assignee is not None and assignee != actor:
                 alert_assigned(ticket, assignee)
     return ticket
+
+
+def ticket_auto_assign(ticket: Ticket) -> AbstractBaseUser | None:
+    """Give a live ticket nobody can own (no assignee, or one deactivated or no longer of its
+    brand) to whom its brand's rule chooses now, as the system, alerting them; returns them.
+    With nobody available, a departed assignee is taken off, so the queue shows the ticket
+    as unassigned and the beat hands it on later. Nothing happens while the rule is off, nor
+    to a ticket someone owns. Call with the ticket locked: its lock before the candidates'
+    (`auto_assignee`), as at creation."""
+    if ticket.brand.auto_assign == Brand.AutoAssign.OFF or ticket.status in Ticket.FINISHED_STATES:
+        return None
+    gone = assignee_gone(ticket)
+    if ticket.assignee_id is not None and not gone:
+        return None
+    assignee = auto_assignee(ticket.brand, ticket.tier)
+    if assignee is not None or gone:
+        reason = "the assignee no longer works for the brand" if gone else "nobody owned it"
+        ticket_assign(ticket, assignee, detail=f"automatic assignment: {reason}")
+    return assignee
+
+
+def unowned_tickets_assign(limit: int | None = None) -> int:
+    """The beat's round of automatic assignment: live unassigned tickets of brands with the
+    rule on go to whom the rule chooses, most pressing first (`unowned_ticket_ids`), at most
+    `limit` (AUTO_ASSIGN_BATCH_SIZE) a run; the next run goes on. Returns how many went."""
+    assigned = 0
+    for ticket_id in unowned_ticket_ids(limit or settings.AUTO_ASSIGN_BATCH_SIZE):
+        with transaction.atomic():
+            # Read again under its lock: an agent may have taken it meanwhile.
+            if ticket_auto_assign(Ticket.objects.locked(ticket_id)) is not None:
+                assigned += 1
+    return assigned
 
 
 def ticket_set_status(

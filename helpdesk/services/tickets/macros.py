@@ -75,6 +75,28 @@ def macro_render(
     return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), macro.body)
 
 
+# What sending with a macro does, in the composer's words (after "This macro sends the reply
+# and ...").
+MACRO_STATUS_WORDS = {
+    Ticket.Status.OPEN: "keeps the ticket open",
+    Ticket.Status.WAITING: "waits on the customer",
+    Ticket.Status.RESOLVED: "resolves the ticket",
+}
+
+
+def macro_reply_status(macro: Macro | None, chosen: str = "") -> str:
+    """The status a reply leaves the ticket in: the agent's explicit choice, else the status
+    of the macro it was written with, else open."""
+    return chosen or (macro.status if macro is not None else "") or Ticket.Status.OPEN
+
+
+def macro_status_sentence(macro: Macro) -> str:
+    """What sending a reply with `macro` does to the ticket, for the composer to say ("" for a
+    macro that sets no status)."""
+    words = MACRO_STATUS_WORDS.get(macro.status)
+    return f"This macro sends the reply and {words}." if words else ""
+
+
 def macro_apply(ticket: Ticket, macro: Macro, *, actor: Actor = SYSTEM) -> Ticket:
     """What a macro sets on the ticket once the reply using it is sent: its category, and its
     tags added to the ticket's (the changes recorded as `actor`'s)."""

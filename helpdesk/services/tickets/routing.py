@@ -1,21 +1,36 @@
 """Automatic assignment: a brand that turns it on (`Brand.auto_assign`) gives each new
 ticket to one of its available agents at the ticket's tier as the ticket is created
 (`ticket_create` asks `auto_assignee`), so no new ticket sits unowned while someone is there.
+Tickets that found nobody (or came back to an owner who has left) are handed out later by the
+same rule: the beat's `unowned_tickets_assign` and a reopening (`ticket_auto_assign`).
 
 Round-robin chooses the available agent who has waited longest since their last automatic
 ticket (`BrandMembership.last_assigned_at`); least-open the one with the fewest open tickets
 of the brand (ties: who waited longest). Available: an active user who has not switched it
-off in their preferences. The candidates' rows are locked while choosing, so two tickets
-created at once go to two people.
+off in their preferences. Switching it off takes nobody's tickets away: it only stops new ones
+coming. The candidates' rows are locked while choosing, so two tickets created at once go to
+two people.
 """
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from brands.models import Brand, BrandMembership
+from brands.selectors import brand_staff
 from helpdesk.models import Ticket
 from helpdesk.services.notices.staff import SENIOR_TIER
+
+
+def _tier_role(tier: int) -> str:
+    """Who works a tier: agents the first, seniors the ones above."""
+    return BrandMembership.Role.AGENT if tier < SENIOR_TIER else BrandMembership.Role.SENIOR
+
+
+def _available(memberships: QuerySet[BrandMembership]) -> QuerySet[BrandMembership]:
+    return memberships.filter(user__is_active=True).exclude(
+        user__staff_preference__is_available=False
+    )
 
 
 def auto_assignee(brand: Brand, tier: int) -> AbstractBaseUser | None:
@@ -24,10 +39,7 @@ def auto_assignee(brand: Brand, tier: int) -> AbstractBaseUser | None:
     that creates the ticket."""
     if brand.auto_assign == Brand.AutoAssign.OFF:
         return None
-    role = BrandMembership.Role.AGENT if tier < SENIOR_TIER else BrandMembership.Role.SENIOR
-    candidates = BrandMembership.objects.filter(
-        brand=brand, role=role, user__is_active=True
-    ).exclude(user__staff_preference__is_available=False)
+    candidates = _available(BrandMembership.objects.filter(brand=brand, role=_tier_role(tier)))
     locked = list(candidates.select_for_update(of=("self",)).values_list("pk", flat=True))
     if not locked:
         return None
@@ -47,3 +59,39 @@ def auto_assignee(brand: Brand, tier: int) -> AbstractBaseUser | None:
     membership.last_assigned_at = timezone.now()
     membership.save(update_fields=["last_assigned_at"])
     return membership.user
+
+
+def assignee_gone(ticket: Ticket) -> bool:
+    """The ticket's assignee can no longer be given it: deactivated, or no longer working for
+    its brand (`brand_staff`, whom assignment accepts). False for an unassigned ticket."""
+    if ticket.assignee_id is None:
+        return False
+    return not brand_staff([ticket.brand_id]).filter(pk=ticket.assignee_id).exists()
+
+
+def unowned_ticket_ids(limit: int) -> list[int]:
+    """Up to `limit` live unassigned tickets the rule could give someone now (their brand
+    has it on and someone of their tier is available), most pressing first: the earliest
+    next due instant (urgent and old tickets are due soonest), then the oldest; tickets
+    waiting on the customer, whose clocks stand still, last."""
+    staffed = _available(
+        BrandMembership.objects.exclude(brand__auto_assign=Brand.AutoAssign.OFF).filter(
+            role__in=[BrandMembership.Role.AGENT, BrandMembership.Role.SENIOR]
+        )
+    )
+    served = Q()
+    for brand_id, role in staffed.order_by().values_list("brand_id", "role").distinct():
+        tiers = (
+            Q(tier__lt=SENIOR_TIER)
+            if role == BrandMembership.Role.AGENT
+            else Q(tier__gte=SENIOR_TIER)
+        )
+        served |= Q(brand_id=brand_id) & tiers
+    if not served:
+        return []
+    waiting = (
+        Ticket.objects.exclude(status__in=Ticket.FINISHED_STATES)
+        .filter(served, assignee__isnull=True)
+        .order_by(F("next_due_at").asc(nulls_last=True), "received_at", "pk")
+    )
+    return list(waiting.values_list("pk", flat=True)[:limit])

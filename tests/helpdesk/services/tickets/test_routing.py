@@ -1,10 +1,20 @@
-"""Automatic assignment of new tickets, round-robin or least-open, among available agents."""
+"""Automatic assignment, round-robin or least-open, among available agents: of new tickets,
+of tickets nobody owns by the beat, and of reopened tickets whose agent has left."""
+
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from brands.memberships import membership_revoke
 from brands.models import Brand, BrandMembership, StaffPreference
+from brands.services import staff_alerts_set
 from helpdesk.models import Alert, Ticket, TicketEvent
-from helpdesk.services.tickets.lifecycle import ticket_set_status
+from helpdesk.services.tickets.lifecycle import (
+    ticket_customer_reply,
+    ticket_set_status,
+    unowned_tickets_assign,
+)
 from tests.factories import TicketFactory, agent_of
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +71,132 @@ def test_nobody_available_leaves_the_ticket_unassigned(kendrascottes, crocso):
     away = agent_of(kendrascottes, username="away")
     StaffPreference.objects.create(user=away, is_available=False)
     assert TicketFactory(brand=kendrascottes).assignee is None
+
+
+# -- tickets nobody owns: the beat's round and reopened tickets --------------------------------
+
+
+def unavailable(user) -> None:
+    staff_alerts_set(user, alert_delivery=StaffPreference.AlertDelivery.IN_APP, is_available=False)
+
+
+def available(user) -> None:
+    staff_alerts_set(user, alert_delivery=StaffPreference.AlertDelivery.IN_APP, is_available=True)
+
+
+def test_the_beat_gives_a_ticket_that_found_nobody_to_the_first_agent_available(kendrascottes):
+    turn_on(kendrascottes, Brand.AutoAssign.ROUND_ROBIN)
+    ann = agent_of(kendrascottes, username="ann")
+    unavailable(ann)
+    ticket = TicketFactory(brand=kendrascottes)
+    assert ticket.assignee is None
+    assert unowned_tickets_assign() == 0  # still nobody there
+
+    available(ann)
+    assert unowned_tickets_assign() == 1
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == ann
+    [event] = ticket.events.filter(kind=TicketEvent.Kind.ASSIGNEE)
+    assert (event.before, event.after, event.actor_kind) == ("", "ann", "system")
+    assert event.detail == "automatic assignment: nobody owned it"
+    [alert] = Alert.objects.filter(user=ann)
+    assert (alert.kind, alert.ticket) == (Alert.Kind.ASSIGNED, ticket)
+    assert unowned_tickets_assign() == 0  # a second run finds nothing left to do
+
+
+def test_the_beat_hands_out_the_most_pressing_tickets_first_a_batch_at_a_time(kendrascottes):
+    turn_on(kendrascottes, Brand.AutoAssign.ROUND_ROBIN)
+    ann = agent_of(kendrascottes, username="ann")
+    unavailable(ann)
+    now = timezone.now()
+    newest = TicketFactory(brand=kendrascottes, received_at=now - timedelta(minutes=5))
+    oldest = TicketFactory(brand=kendrascottes, received_at=now - timedelta(hours=3))
+    urgent = TicketFactory(
+        brand=kendrascottes, received_at=now - timedelta(minutes=1), is_urgent=True
+    )
+    available(ann)
+
+    assert unowned_tickets_assign(limit=2) == 2
+
+    mine = set(Ticket.objects.filter(assignee=ann).values_list("pk", flat=True))
+    assert mine == {urgent.pk, oldest.pk}  # the urgent one is due soonest, then the oldest
+    assert unowned_tickets_assign(limit=2) == 1  # the next run goes on
+    newest.refresh_from_db()
+    assert newest.assignee == ann
+
+
+def test_the_beat_leaves_finished_tickets_other_tiers_and_brands_without_the_rule(
+    kendrascottes, crocso
+):
+    turn_on(kendrascottes, Brand.AutoAssign.ROUND_ROBIN)
+    ann = agent_of(kendrascottes, username="ann")
+    agent_of(crocso, username="carl")  # Crocso's rule is off
+    unavailable(ann)
+    resolved = TicketFactory(brand=kendrascottes)
+    ticket_set_status(resolved, Ticket.Status.RESOLVED)
+    senior_ticket = TicketFactory(brand=kendrascottes)
+    Ticket.objects.filter(pk=senior_ticket.pk).update(tier=2)  # no senior is available
+    TicketFactory(brand=crocso)
+    available(ann)
+
+    assert unowned_tickets_assign() == 0
+    assert not Ticket.objects.filter(assignee__isnull=False).exists()
+
+
+def test_switching_availability_off_keeps_the_tickets_one_has(kendrascottes):
+    turn_on(kendrascottes, Brand.AutoAssign.ROUND_ROBIN)
+    ann = agent_of(kendrascottes, username="ann")
+    agent_of(kendrascottes, username="bob")
+    ticket = TicketFactory(brand=kendrascottes)
+    assert ticket.assignee == ann
+    unavailable(ann)
+
+    assert unowned_tickets_assign() == 0
+    ticket_set_status(ticket, Ticket.Status.RESOLVED)
+    ticket_customer_reply(ticket, body="One more question.")  # reopens it
+
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee) == (Ticket.Status.OPEN, ann)
+    assert ticket.events.filter(kind=TicketEvent.Kind.ASSIGNEE).count() == 1
+
+
+def test_a_reopened_ticket_of_an_agent_who_left_the_brand_goes_to_one_available(kendrascottes):
+    turn_on(kendrascottes, Brand.AutoAssign.ROUND_ROBIN)
+    ann = agent_of(kendrascottes, username="ann")
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_set_status(ticket, Ticket.Status.RESOLVED)
+    membership_revoke(BrandMembership.objects.get(user=ann))
+    bob = agent_of(kendrascottes, username="bob")
+
+    ticket_customer_reply(ticket, body="It broke again.")
+
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee) == (Ticket.Status.OPEN, bob)
+    event = ticket.events.filter(kind=TicketEvent.Kind.ASSIGNEE).last()
+    assert (event.before, event.after, event.actor_kind) == ("ann", "bob", "system")
+    assert event.detail == "automatic assignment: the assignee no longer works for the brand"
+    assert set(Alert.objects.filter(user=bob).values_list("kind", flat=True)) == {
+        Alert.Kind.ASSIGNED,
+        Alert.Kind.CUSTOMER_REPLIED,
+    }
+
+
+def test_a_reopened_ticket_of_a_deactivated_agent_waits_unassigned_for_the_beat(kendrascottes):
+    turn_on(kendrascottes, Brand.AutoAssign.LEAST_OPEN)
+    ann = agent_of(kendrascottes, username="ann")
+    bob = agent_of(kendrascottes, username="bob")
+    unavailable(bob)
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_set_status(ticket, Ticket.Status.RESOLVED)
+    ann.is_active = False
+    ann.save(update_fields=["is_active"])
+
+    ticket_customer_reply(ticket, body="Still waiting for the refund.")
+
+    ticket.refresh_from_db()
+    assert ticket.assignee is None  # nobody available: off the departed agent's hands
+    available(bob)
+    assert unowned_tickets_assign() == 1
+    ticket.refresh_from_db()
+    assert ticket.assignee == bob
