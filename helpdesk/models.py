@@ -167,6 +167,12 @@ class Ticket(models.Model):
             # The same order across brands: an agent of several brands (or a search's newest
             # matches) reads a page in order, without sorting all their tickets.
             models.Index(fields=["-received_at", "-id"], name="ticket_newest"),
+            # The list's other sorts (admin.ticket_search.LIST_SORTS), each in one brand's
+            # tickets and across brands, so a page is read in order from either end.
+            models.Index(fields=["brand", "is_urgent", "received_at", "id"]),
+            models.Index(fields=["is_urgent", "received_at", "id"], name="ticket_urgency"),
+            models.Index(fields=["brand", "next_due_at", "id"]),
+            models.Index(fields=["next_due_at", "id"], name="ticket_next_due"),
             # The open tickets by their next due instant: the queue's order.
             # (Its condition is the queue's own words, so the planner sees that it applies.)
             models.Index(

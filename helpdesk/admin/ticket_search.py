@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import F, OrderBy, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
@@ -51,6 +51,34 @@ class NextPagePaginator(Paginator):
         return self._get_page(self._rows[: self.per_page], number, self)
 
 
+# The sorts the list offers, by the column's ordering field: the columns each is read in, in
+# the order of an index over one brand's tickets and one across brands (Ticket.Meta.indexes),
+# so a page of a million tickets is read from the index's end, never sorted. The reference
+# is ordered by the brand's number: its text sorts KS-1000000 before KS-999999.
+LIST_SORTS = {
+    "reference": ("brand_id", "number"),
+    "received_at": ("received_at", "id"),
+    "is_urgent": ("is_urgent", "received_at", "id"),
+    "next_due_at": ("next_due_at", "id"),
+}
+
+
+def list_sort_order(ordering: list) -> list:
+    """The list's order when the agent chose a sort: that sort's columns, all in its
+    direction (where the next due instant is missing, last when ascending, as the index keeps
+    it). Any other order is left as it is."""
+    chosen = ordering[0] if ordering else None
+    if isinstance(chosen, OrderBy) and isinstance(chosen.expression, F):
+        name, descending = chosen.expression.name, chosen.descending
+    elif isinstance(chosen, str):
+        name, descending = chosen.removeprefix("-"), chosen.startswith("-")
+    else:
+        return ordering
+    if name not in LIST_SORTS:
+        return ordering
+    return [F(column).desc() if descending else F(column).asc() for column in LIST_SORTS[name]]
+
+
 class TicketChangeList(ChangeList):
     """Admin's list, plus the snippet of each shown ticket's matching message when searching."""
 
@@ -59,6 +87,12 @@ class TicketChangeList(ChangeList):
         if field_name not in self.sortable_by:
             return None
         return super().get_ordering_field(field_name)
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> list:
+        ordering = super().get_ordering(request, queryset)
+        if not self.params.get(ORDER_VAR):
+            return ordering
+        return list_sort_order(ordering)
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
@@ -116,10 +150,10 @@ class TicketSearchMixin:
     show_facets = admin.ShowFacets.NEVER
     # Rows are drawn in Python: half admin's hundred keeps a page's drawing short.
     list_per_page = 50
-    # Only orders an index serves (newest first by default, or the reference): sorting a
-    # million tickets by subject, brand name or a due time would read them all for a page.
-    # The queue orders open tickets by their due times.
-    sortable_by = ["reference"]
+    # Only orders an index serves (LIST_SORTS; newest first by default): sorting a million
+    # tickets by subject, status or assignee would read them all for a page, and those are
+    # the filters' work. The queue orders open tickets by their due times.
+    sortable_by = ["reference", "urgency", "received", "next_due"]
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str

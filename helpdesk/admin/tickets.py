@@ -172,6 +172,7 @@ class TicketAdmin(
         "urgency",
         "tier",
         "assignee",
+        "received",
         "first_response_due",
         "next_due",
     ]
@@ -435,6 +436,12 @@ class TicketAdmin(
         if ticket.is_urgent:
             return format_html('<span class="urgency urgency-urgent">{}</span>', "Urgent")
         return format_html('<span class="urgency urgency-normal">{}</span>', "normal")
+
+    @admin.display(description="Received", ordering="received_at")
+    def received(self, ticket: Ticket) -> str:
+        # In the brand's zone, as the due times beside it.
+        local = timezone.localtime(ticket.received_at, timezone=ZoneInfo(ticket.brand.time_zone))
+        return f"{local:%d %b %H:%M}"
 
     @admin.display(description="Next due", ordering="next_due_at")
     def next_due(self, ticket: Ticket) -> str:

@@ -5,10 +5,18 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from helpdesk.services.tickets.lifecycle import ticket_customer_reply
+from helpdesk.admin.ticket_search import list_sort_order
+from helpdesk.admin.tickets import TicketAdmin
+from helpdesk.models import Ticket
+from helpdesk.services.tickets.lifecycle import (
+    ticket_customer_reply,
+    ticket_reference,
+    ticket_set_status,
+)
 from tests.factories import TicketFactory, agent_of
 from tests.helpdesk.admin.pages import TICKETS_URL
 
@@ -76,16 +84,49 @@ def test_pages_follow_one_another_without_counting(ks_agent_client, kendrascotte
     assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
 
 
+def column(name: str) -> int:
+    """The `o` number of a list column (admin counts its checkbox column first)."""
+    return ["action_checkbox", *TicketAdmin.list_display].index(name)
+
+
 @pytest.mark.django_db
-def test_the_list_sorts_only_by_what_an_index_serves(ks_agent_client, kendrascottes):
-    older = TicketFactory(
-        brand=kendrascottes, subject="A", received_at=timezone.now() - timedelta(hours=2)
+def test_the_list_sorts_by_the_columns_an_index_serves_both_ways(ks_agent_client, kendrascottes):
+    now = timezone.now()
+    older = TicketFactory(brand=kendrascottes, subject="A", received_at=now - timedelta(hours=2))
+    newer = TicketFactory(
+        brand=kendrascottes, subject="B", is_urgent=True, received_at=now - timedelta(hours=1)
     )
-    newer = TicketFactory(brand=kendrascottes, subject="B")
-    subject_column = 3  # reference, brand, subject, ...
+    waiting = TicketFactory(brand=kendrascottes, subject="C", received_at=now - timedelta(hours=3))
+    ticket_set_status(waiting, Ticket.Status.WAITING)  # owes nothing now: no due time
+    # Past a million the reference grows a digit: its text would sort KS-1000000 first.
+    for ticket, number in ((older, 999_999), (newer, 1_000_000), (waiting, 1_000_001)):
+        ticket.number, ticket.reference = number, ticket_reference(kendrascottes, number)
+        ticket.save(update_fields=["number", "reference"])
 
-    by_subject = ks_agent_client.get(TICKETS_URL, {"o": subject_column})
-    by_reference = ks_agent_client.get(TICKETS_URL, {"o": 1})
+    def by(name: str, descending: bool = False) -> list[str]:
+        sort = f"-{column(name)}" if descending else column(name)
+        return shown(ks_agent_client.get(TICKETS_URL, {"o": sort}))
 
-    assert shown(by_subject) == [newer.reference, older.reference]  # newest first, unsorted
-    assert shown(by_reference) == [older.reference, newer.reference]
+    assert by("reference") == [older.reference, newer.reference, waiting.reference]
+    assert by("reference", descending=True) == by("reference")[::-1]
+    assert by("received") == [waiting.reference, older.reference, newer.reference]
+    assert by("received", descending=True) == [newer.reference, older.reference, waiting.reference]
+    # Urgent first on the first click, then newest first.
+    assert by("urgency") == [newer.reference, older.reference, waiting.reference]
+    assert by("next_due")[-1] == waiting.reference  # nothing due comes last...
+    assert by("next_due", descending=True)[0] == waiting.reference  # ...and first reversed
+    # A column no index orders by (and a crafted number) sorts nothing: the newest made first,
+    # not the subjects' A, B, C.
+    newest_made = [waiting.reference, newer.reference, older.reference]
+    assert shown(ks_agent_client.get(TICKETS_URL, {"o": column("subject")})) == newest_made
+    assert shown(ks_agent_client.get(TICKETS_URL, {"o": "99"})) == newest_made
+
+
+def test_a_chosen_sort_is_read_in_its_index_order_whatever_admin_added():
+    assert list_sort_order(["-received_at", "-pk"]) == [F("received_at").desc(), F("id").desc()]
+    assert list_sort_order(["reference"]) == [F("brand_id").asc(), F("number").asc()]
+    assert list_sort_order([F("next_due_at").desc(nulls_first=True), "-pk"]) == [
+        F("next_due_at").desc(),
+        F("id").desc(),
+    ]
+    assert list_sort_order(["subject", "-pk"]) == ["subject", "-pk"]
