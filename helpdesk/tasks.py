@@ -8,7 +8,7 @@ from helpdesk.services.intake import imap, inbound
 from helpdesk.services.notices import customer as customer_notices
 from helpdesk.services.outbox import sending as outbound
 from helpdesk.services.sla import sweep, whatif
-from helpdesk.services.tickets import lifecycle, retention
+from helpdesk.services.tickets import composer, lifecycle, retention
 
 
 # A restarting database is not the mail's fault: the sends run again seconds later (rows
@@ -57,6 +57,11 @@ def assign_unowned_tickets() -> int:
 @shared_task
 def apply_retention() -> dict:
     return retention.retention_apply()
+
+
+@shared_task
+def remove_stale_held_files() -> int:
+    return composer.held_files_remove_stale()
 
 
 # A replay reads up to two years of a brand's clocks: minutes on a large brand, not hours.

@@ -208,7 +208,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "helpdesk.tasks.apply_retention",
         "schedule": env.float("RETENTION_SECONDS", default=3600.0),
     },
+    # Files of replies the collision guard held back that nobody sent.
+    "remove-stale-held-files": {
+        "task": "helpdesk.tasks.remove_stale_held_files",
+        "schedule": env.float("HELD_FILES_SECONDS", default=3600.0),
+    },
 }
+# A held reply's files wait this long for the agent to send it, then go.
+HELD_REPLY_FILES_HOURS = env.int("HELD_REPLY_FILES_HOURS", default=24)
 # Status changes within this many seconds of the first reach the customer as one mail.
 CUSTOMER_NOTICE_WINDOW_SECONDS = env.int("CUSTOMER_NOTICE_WINDOW_SECONDS", default=300)
 # A resolved ticket nobody rated or reopened gets one request to rate it this long after.
