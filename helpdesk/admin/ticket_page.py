@@ -39,16 +39,21 @@ from helpdesk.selectors.timeline import ticket_timeline
 from helpdesk.services.presence import ticket_presence_beat, ticket_presence_leave
 from helpdesk.services.rendering.status_links import status_path
 from helpdesk.services.sla.tiers import next_tier
+from helpdesk.services.tickets.composer import composer_reply_send, held_files_of
 from helpdesk.services.tickets.language import ticket_language_set
 from helpdesk.services.tickets.lifecycle import (
+    reply_held_back,
     ticket_add_note,
     ticket_assign,
     ticket_escalate,
-    ticket_reply,
     ticket_resolve,
     ticket_set_status,
 )
-from helpdesk.services.tickets.macros import macro_apply, macro_render
+from helpdesk.services.tickets.macros import (
+    macro_render,
+    macro_reply_status,
+    macro_status_sentence,
+)
 from helpdesk.services.tickets.merge import ticket_merge
 from helpdesk.services.tickets.order_numbers import ticket_order_numbers_set
 from helpdesk.services.tickets.properties import (
@@ -129,7 +134,8 @@ def html_for_frame(html: str, images: dict[str, str] | None = None) -> str:
 
 
 # The composer's submit buttons: each says what happens to the ticket after the reply, so
-# nothing rides on a default the agent did not see.
+# nothing rides on a default the agent did not see. The first, the main one, is the macro's
+# choice when the reply uses a macro with a status.
 SEND_CHOICES = [
     (Ticket.Status.OPEN, "Send"),
     (Ticket.Status.WAITING, "Send and wait on customer"),
@@ -143,7 +149,8 @@ class ReplyForm(forms.Form):
         max_length=settings.API_MESSAGE_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
     )
-    send = forms.ChoiceField(choices=SEND_CHOICES)
+    # Left out (a submit without a button), the reply goes as its macro says.
+    send = forms.ChoiceField(choices=SEND_CHOICES, required=False)
     proposes_resolution = forms.BooleanField(
         required=False, label="This reply proposes a resolution to the complaint"
     )
@@ -295,13 +302,21 @@ class TicketWorkViews:
     def ticket_page_context(self, request: HttpRequest, ticket: Ticket) -> dict:
         thread = ticket_thread(ticket)
         live, done = clock_badges(ticket, timezone.now())
-        # A reply the collision guard held back comes back as it was written.
+        # A reply the collision guard held back comes back as it was written, with its macro
+        # (and its files, kept by the service until sent or stale).
         draft = request.session.pop(_draft_key(ticket), None) or {}
+        macros = list(ticket.brand.macros.all())
+        draft_macro = next((macro for macro in macros if macro.pk == draft.get("macro")), None)
+        primary = macro_reply_status(draft_macro)
         # The guard compares ids: the highest shown, whatever order the times put them in.
         seen = max((row["message"].pk for row in thread), default=0)
         reply_form = ReplyForm(
             auto_id="id_reply_%s",
-            initial={"body": draft.get("body", ""), "last_seen_message": seen},
+            initial={
+                "body": draft.get("body", ""),
+                "last_seen_message": seen,
+                "macro": draft_macro.pk if draft_macro else None,
+            },
         )
         if not any(
             clock.kind == SlaClock.Kind.COMPLAINT_PROPOSAL and clock.state != SlaClock.State.STOPPED
@@ -317,9 +332,13 @@ class TicketWorkViews:
             "choices": property_choices(ticket),
             "customer_tickets": customer_other_tickets(request.user, ticket),
             "tags": ", ".join(tag.name for tag in ticket.tags.all()),
-            "macros": list(ticket.brand.macros.all()),
+            "macros": macros,
+            "macro_sentence": macro_status_sentence(draft_macro) if draft_macro else "",
+            "held_files": list(held_files_of(ticket, request.user)),
             "signature": staff_signature(request.user, ticket.brand),
-            "send_choices": SEND_CHOICES,
+            # The main button first; the page's script reorders them when a macro goes in.
+            "send_choices": sorted(SEND_CHOICES, key=lambda choice: choice[0] != primary),
+            "send_order": " ".join(value for value, _ in SEND_CHOICES),
             "image_types": INLINE_IMAGE_TYPES,
             "attachments_max": settings.API_ATTACHMENTS_MAX,
             "attachment_max_bytes": settings.ATTACHMENT_MAX_BYTES,
@@ -362,34 +381,30 @@ class TicketWorkViews:
         data = form.cleaned_data
         macro = ticket.brand.macros.filter(pk=data["macro"]).first() if data["macro"] else None
         try:
-            ticket_reply(
+            composer_reply_send(
                 ticket,
                 author=request.user,
                 body=data["body"],
-                status=data["send"],
+                chosen_status=data["send"],
+                macro=macro,
                 proposes_resolution=data.get("proposes_resolution", False),
                 last_seen_message=data["last_seen_message"],
                 attachments=request.FILES.getlist("attachments"),
+                held_files=[_int(value) or 0 for value in request.POST.getlist("held_files")],
             )
         except ApplicationError as error:
-            if "last_seen_message" in error.fields:
-                # Shown again with what changed marked, the draft kept, and the page's newer
-                # view: sending again confirms.
+            if reply_held_back(error):
+                # Shown again with what changed marked, the draft and its macro kept (its
+                # files too, by the service), and the page's newer view: sending confirms.
                 request.session[_draft_key(ticket)] = {
                     "body": data["body"],
+                    "macro": macro.pk if macro else None,
                     "seen": data["last_seen_message"],
                     "collision": error.fields["last_seen_message"],
                 }
-                if request.FILES:
-                    self.message_user(request, "Attach your files again.", messages.WARNING)
                 return self._back(ticket, "#composer")
             self._refused(request, error)
             return self._back(ticket)
-        if macro is not None:
-            try:
-                macro_apply(ticket, macro, actor=request.user)
-            except ApplicationError as error:
-                self._refused(request, error)
         ticket.refresh_from_db()
         self.message_user(
             request,
@@ -463,7 +478,8 @@ class TicketWorkViews:
             {
                 "id": macro.pk,
                 "body": macro_render(macro, ticket, request.user),
-                "send": macro.status,
+                "send": macro_reply_status(macro),
+                "says": macro_status_sentence(macro),
             }
         )
 

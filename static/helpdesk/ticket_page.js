@@ -19,6 +19,23 @@
   // A macro is filled in for this ticket by the server and inserted where the cursor is.
   const picker = document.getElementById("macro-select");
   const body = document.getElementById("id_reply_body");
+  // The macro's status is how the reply goes unless the agent picks another button: its
+  // button becomes the main one (first, highlighted) and the composer says what it does.
+  const buttons = page.querySelector(".send-buttons");
+  const says = document.getElementById("macro-status");
+  function sendAs(status, sentence) {
+    const order = buttons.dataset.order.split(" ");
+    Array.from(buttons.querySelectorAll("button"))
+      .sort(function (a, b) {
+        return (a.value !== status) - (b.value !== status) || order.indexOf(a.value) - order.indexOf(b.value);
+      })
+      .forEach(function (button) {
+        button.classList.toggle("default", button.value === status);
+        buttons.appendChild(button);
+      });
+    says.textContent = sentence;
+    says.hidden = !sentence;
+  }
   if (picker && body) {
     picker.addEventListener("change", function () {
       if (!picker.value) return;
@@ -31,10 +48,7 @@
           body.focus();
           body.selectionStart = body.selectionEnd = start + macro.body.length;
           document.getElementById("id_reply_macro").value = macro.id;
-          // The macro suggests how to send; the agent still presses the button.
-          page.querySelectorAll(".send-buttons button").forEach(function (button) {
-            button.classList.toggle("default", macro.send ? button.value === macro.send : button.value === "open");
-          });
+          sendAs(macro.send, macro.says);
           picker.value = "";
         })
         .catch(function () { picker.value = ""; alert("The macro could not be loaded."); });

@@ -1,13 +1,15 @@
 """Two agents on one ticket in Chromium at 1366x768: one finds it by a word of the mail and
-by its order number, opens it, inserts a macro, attaches a file and sends; the other, whose
-page is now stale, meets the collision guard, reads what changed and confirms. The customer
-gets the first reply with its file, once, and the timeline shows both replies."""
+by its order number, opens it, inserts a macro (which says what it does and makes its status
+the main button), attaches a file and sends; the other, whose page is now stale, attaches a
+file, meets the collision guard, reads what changed, finds the file still attached, adds
+another and confirms. The customer gets each reply once with its files, and the timeline
+shows both replies."""
 
 from pathlib import Path
 
 from django.core import mail
 
-from helpdesk.models import Macro, OutboundEmail, Ticket
+from helpdesk.models import HeldReplyFile, Macro, OutboundEmail, Ticket
 from helpdesk.services.tickets.lifecycle import ticket_create
 from tests.factories import agent_of
 from tests.system.browser import browser_test, log_in, shoot
@@ -16,6 +18,7 @@ from tests.system.test_search_walk import search
 pytestmark = browser_test
 
 LAPTOP = {"width": 1366, "height": 768}
+PHOTO = b"\x89PNG the new ring"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -43,6 +46,10 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
     )
     label = tmp_path / "return-label.pdf"
     label.write_bytes(b"%PDF-1.4 a return label")
+    photo = tmp_path / "new-ring.png"
+    photo.write_bytes(PHOTO)
+    note = tmp_path / "delivery-note.pdf"
+    note.write_bytes(b"%PDF-1.4 a delivery note")
     url = f"{live_server.url}/admin/helpdesk/ticket/{ticket.pk}/change/"
 
     kim_context = browser.new_context(viewport=LAPTOP)
@@ -77,22 +84,35 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
         assert kim.input_value("#id_reply_body") == (
             f"Hello Ann, here is the return label for {ticket.reference}."
         )
-        # The macro suggests waiting on the customer; the agent still presses the button.
-        assert "default" in kim.get_attribute("button[name=send][value=waiting]", "class")
+        # The macro waits on the customer unless Kim picks otherwise: the composer says so,
+        # its button is the main one (first), and the others stay as choices.
+        assert kim.inner_text("#macro-status") == (
+            "This macro sends the reply and waits on the customer."
+        )
+        main = kim.locator(".send-buttons button").first
+        assert main.get_attribute("value") == "waiting"
+        assert kim.locator(".send-buttons button.default").count() == 1
+        assert "default" in main.get_attribute("class")
+        assert kim.locator(".send-buttons button").count() == 3
         kim.set_input_files("#id_reply_attachments", str(label))
         shoot(kim, "workspace-composer-with-macro")
-        kim.click("button[name=send][value=waiting]")
+        main.click()
         kim.wait_for_selector("text=Reply sent to ann@customer.example")
 
-        # Lee's page is stale: the guard holds the reply back and keeps the draft.
+        # Lee's page is stale: the guard holds the reply back and keeps the draft and its file.
         lee.fill("#id_reply_body", "We will send a new ring.")
+        lee.set_input_files("#id_reply_attachments", str(photo))
         lee.click("button[name=send][value=open]")
         lee.wait_for_selector(".collision")
         shoot(lee, "workspace-collision")
         assert "Kim Lee replied at" in lee.inner_text(".collision")
         assert lee.input_value("#id_reply_body") == "We will send a new ring."
         assert "return label" in lee.inner_text(".message-unseen")
+        kept = lee.inner_text(".held-files")
+        assert "new-ring.png" in kept and f"{len(PHOTO)}\xa0bytes" in kept
+        assert lee.is_checked(".held-files input[name=held_files]")
         assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).count() == 1
+        lee.set_input_files("#id_reply_attachments", str(note))
         lee.click("button[name=send][value=open]")
         lee.wait_for_selector("text=Reply sent to ann@customer.example")
         assert no_horizontal_scroll(lee)
@@ -123,4 +143,10 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
     assert first.attachments == [
         ("return-label.pdf", b"%PDF-1.4 a return label", "application/pdf")
     ]
+    second = next(message for message in to_ann if "new ring" in message.body)
+    assert sorted(second.attachments) == [
+        ("delivery-note.pdf", b"%PDF-1.4 a delivery note", "application/pdf"),
+        ("new-ring.png", PHOTO, "image/png"),
+    ]
+    assert not HeldReplyFile.objects.exists()
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.OPEN

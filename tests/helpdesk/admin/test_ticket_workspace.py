@@ -11,7 +11,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from brands.models import BrandMembership
-from helpdesk.models import Attachment, Feedback, Macro, OutboundEmail, Signature, Ticket
+from helpdesk.models import (
+    Attachment,
+    Feedback,
+    HeldReplyFile,
+    Macro,
+    OutboundEmail,
+    Signature,
+    Ticket,
+)
 from helpdesk.services.tickets.lifecycle import ticket_customer_reply, ticket_reply
 from tests.factories import MessageFactory, TicketFactory, agent_of
 from tests.helpdesk.admin.pages import page_url
@@ -179,7 +187,12 @@ def test_a_macro_is_filled_in_for_the_ticket_and_only_for_its_brand(
     answer = agent_client.get(page_url(ticket, f"macro/{macro.pk}")).json()
     refused = agent_client.get(page_url(ticket, f"macro/{other.pk}"))
 
-    assert answer == {"id": macro.pk, "body": "Hi Ann, Kim Lee here.", "send": "waiting"}
+    assert answer == {
+        "id": macro.pk,
+        "body": "Hi Ann, Kim Lee here.",
+        "send": "waiting",
+        "says": "This macro sends the reply and waits on the customer.",
+    }
     assert refused.status_code == 404
 
 
@@ -253,6 +266,81 @@ def test_a_stale_reply_is_held_back_with_the_draft_and_the_new_message_marked(
         {"body": "It ships today.", "send": "waiting", "last_seen_message": newest_id(ticket)},
     )
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_held_reply_comes_back_with_its_files_and_its_macro_and_sends_them_once_confirmed(
+    agent_client, kendrascottes
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    macro = Macro.objects.create(
+        brand=kendrascottes, name="Label", body="x", status=Ticket.Status.RESOLVED
+    )
+    seen = newest_id(ticket)
+    ticket_customer_reply(ticket, body="Actually, it arrived.")
+
+    agent_client.post(
+        page_url(ticket, "reply"),
+        {
+            "body": "Here is your label.",
+            "last_seen_message": seen,
+            "macro": macro.pk,
+            "attachments": [SimpleUploadedFile("label.pdf", b"%PDF-1.4", "application/pdf")],
+        },
+    )
+
+    page = agent_client.get(page_url(ticket)).content.decode()
+    held = HeldReplyFile.objects.get()
+    assert f'name="held_files" value="{held.pk}" checked> label.pdf</label>' in page
+    assert "8\xa0bytes" in page
+    assert "Attach your files again" not in page
+    # The macro's word and its button, first and main, come back with the draft.
+    assert "This macro sends the reply and resolves the ticket." in page
+    assert f'name="macro" value="{macro.pk}"' in page
+    assert '<button type="submit" class="button default" name="send" value="resolved">' in page
+    assert page.index('value="resolved">Send and resolve') < page.index('value="open">Send<')
+
+    # Confirmed from the main button: the kept file goes, in the macro's status.
+    agent_client.post(
+        page_url(ticket, "reply"),
+        {
+            "body": "Here is your label.",
+            "send": "resolved",
+            "last_seen_message": newest_id(ticket),
+            "macro": macro.pk,
+            "held_files": [held.pk],
+        },
+    )
+    outbound = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
+    assert outbound.ticket_message.attachments.get().filename == "label.pdf"
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.RESOLVED
+    assert not HeldReplyFile.objects.exists()
+
+
+@pytest.mark.django_db
+def test_another_agents_held_files_are_not_listed_for_nor_sent_by_a_colleague(
+    client, kendrascottes, agent
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    held = HeldReplyFile.objects.create(
+        ticket=ticket,
+        author=agent,
+        file=ContentFile(b"%PDF", name="label.pdf"),
+        filename="kims-label.pdf",
+        created_at=timezone.now(),
+    )
+    client.force_login(agent_of(kendrascottes, username="lee"))
+
+    assert "kims-label.pdf" not in client.get(page_url(ticket)).content.decode()
+    answer = client.post(
+        page_url(ticket, "reply"),
+        {"body": "Here.", "send": "open", "held_files": [held.pk]},
+        follow=True,
+    )
+
+    assert "Nothing was sent: a kept file is no longer held for you." in answer.content.decode()
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
+    assert HeldReplyFile.objects.get() == held
 
 
 @pytest.mark.django_db
