@@ -22,7 +22,7 @@ from brands.models import Brand, PolicyDraft, PolicyVersion, WhatIfRun
 from brands.policy_diff import Change, labelled_changes
 from brands.selectors import brands_for_user, owned_brands
 from helpdesk.api.schema import RETRY_AFTER, errors
-from helpdesk.api.views import STAFF, StaffMixin
+from helpdesk.api.views import STAFF, StaffMixin, path_id
 from helpdesk.errors import ApplicationError
 from helpdesk.services.sla.publish import draft_publish, version_revert
 from helpdesk.services.sla.whatif import DEFAULT_DAYS, MAX_DAYS, whatif_run_start
@@ -39,13 +39,6 @@ def _brand(request: Request, brand: Brand, *, write: bool) -> Brand:
     return brand
 
 
-def _id(value: str) -> int:
-    """A path's number; anything else (the paths take any text) is not found."""
-    if not value.isascii() or not value.isdigit() or len(value) > 12:
-        raise NotFound("Not found.")
-    return int(value)
-
-
 def _brand_by_slug(request: Request, slug: str, *, write: bool = False) -> Brand:
     brand = Brand.objects.filter(slug=slug[:50]).first()
     if brand is None:
@@ -55,7 +48,7 @@ def _brand_by_slug(request: Request, slug: str, *, write: bool = False) -> Brand
 
 def _draft(request: Request, draft_id: str, *, write: bool = False) -> PolicyDraft:
     drafts = PolicyDraft.objects.select_related("brand", "started_by", "published_as")
-    draft = drafts.filter(pk=_id(draft_id)).first()
+    draft = drafts.filter(pk=path_id(draft_id)).first()
     if draft is None:
         raise NotFound("Not found.")
     _brand(request, draft.brand, write=write)
@@ -300,7 +293,7 @@ class PolicyWhatIfApi(StaffMixin, APIView):
         **STAFF,
     )
     def get(self, request: Request, run_id: str) -> Response:
-        run = WhatIfRun.objects.select_related("draft__brand").filter(pk=_id(run_id)).first()
+        run = WhatIfRun.objects.select_related("draft__brand").filter(pk=path_id(run_id)).first()
         if run is None:
             raise NotFound("Not found.")
         _brand(request, run.draft.brand, write=False)
@@ -333,7 +326,7 @@ class PolicyVersionRevertApi(StaffMixin, APIView):
     )
     def post(self, request: Request, slug: str, number: str) -> Response:
         brand = _brand_by_slug(request, slug, write=True)
-        version = brand.policy_versions.filter(number=_id(number)).first()
+        version = brand.policy_versions.filter(number=path_id(number)).first()
         if version is None:
             raise NotFound("Not found.")
         serializer = RevertInput(data=request.data)

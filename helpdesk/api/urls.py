@@ -1,7 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from helpdesk.api import policy, views
+from helpdesk.api import alerts, policy, views
 
 v1 = [
     path("brand/", views.BrandApi.as_view(), name="brand"),
@@ -68,6 +68,18 @@ v1 = [
         "staff/tickets/<str:reference>/resolve/",
         views.StaffTicketResolveApi.as_view(),
         name="staff-ticket-resolve",
+    ),
+    path("staff/alerts/", alerts.StaffAlertListApi.as_view(), name="staff-alerts"),
+    path(
+        "staff/alerts/unread-count/",
+        alerts.StaffAlertUnreadCountApi.as_view(),
+        name="staff-alerts-unread-count",
+    ),
+    path("staff/alerts/read/", alerts.StaffAlertsReadAllApi.as_view(), name="staff-alerts-read"),
+    path(
+        "staff/alerts/<str:alert_id>/read/",
+        alerts.StaffAlertReadApi.as_view(),
+        name="staff-alert-read",
     ),
     path(
         "staff/brands/<str:slug>/policy/drafts/",

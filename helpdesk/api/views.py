@@ -87,6 +87,13 @@ def _reference(reference: str) -> str | None:
     return reference.upper() if REFERENCE.match(reference) else None
 
 
+def path_id(value: str) -> int:
+    """A path's number; anything else (the paths take any text) is not found."""
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        raise NotFound("Not found.")
+    return int(value)
+
+
 class ApiMixin:
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)

@@ -3,7 +3,7 @@ alerts about tickets of brands the user still works for: someone who left a bran
 reads its tickets' subjects here."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from brands.selectors import staffed_brands
 from helpdesk.models import Alert
@@ -22,3 +22,23 @@ def alerts_for_user(user: AbstractBaseUser) -> QuerySet[Alert]:
 
 def unread_alert_count(user: AbstractBaseUser) -> int:
     return _alerts(user).filter(read_at__isnull=True).count()
+
+
+def alerts_list(
+    user: AbstractBaseUser, *, unread_only: bool = False, unread_first: bool = False
+) -> QuerySet[Alert]:
+    """All the user's alerts with their tickets, newest first (or the unread ones first, each
+    part newest first), for a paged list such as the staff API's."""
+    alerts = _alerts(user).select_related("ticket")
+    if unread_only:
+        alerts = alerts.filter(read_at__isnull=True)
+    newest = ["-created_at", "-id"]
+    if unread_first:
+        unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+        return alerts.order_by(unread.desc(), *newest)
+    return alerts.order_by(*newest)
+
+
+def user_alert(user: AbstractBaseUser, alert_id: int) -> Alert | None:
+    """One of the user's alerts (None: another user's, of a brand they left, or none)."""
+    return _alerts(user).select_related("ticket").filter(pk=alert_id).first()

@@ -237,7 +237,12 @@ def alert_mentions(ticket: Ticket, note: Message, users: Iterable[AbstractBaseUs
 def alert_open(user: AbstractBaseUser, alert_id: int) -> Alert | None:
     """The user's alert, marked read now if it was not (None: not theirs, or no such alert)."""
     alert = Alert.objects.filter(pk=alert_id, user=user).select_related("ticket").first()
-    if alert is not None and alert.read_at is None:
+    return alert_mark_read(alert) if alert is not None else None
+
+
+def alert_mark_read(alert: Alert) -> Alert:
+    """Mark the alert read now, unless it was already (its first reading stands)."""
+    if alert.read_at is None:
         alert.read_at = timezone.now()
         Alert.objects.filter(pk=alert.pk, read_at__isnull=True).update(read_at=alert.read_at)
     return alert
