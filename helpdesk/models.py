@@ -461,6 +461,9 @@ class TicketEvent(models.Model):
         CLOCK_PAUSE = "clock_pause", "Clock paused"
         CLOCK_RESUME = "clock_resume", "Clock resumed"
         CLOCK_STOP = "clock_stop", "Clock stopped"
+        # Its due times computed again under the current policy: `before` and `after` are the
+        # clock's latest instant (ISO 8601) either side.
+        CLOCK_RECOMPUTE = "clock_recompute", "Clock recomputed"
         MERGE = "merge", "Merge"
 
     class ActorKind(models.TextChoices):

@@ -8,6 +8,8 @@ API serves it; both find the ticket through the user's brands first.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
+
 from helpdesk.models import SlaEvent, Ticket, TicketEvent
 
 STATUS_LABELS = dict(Ticket.Status.choices)
@@ -35,6 +37,11 @@ def _change(before: str, after: str, none: str = "none") -> str:
     return f"{before or none} → {after or none}"
 
 
+def _due(stored: str) -> str:
+    """A recorded instant in the zone the page or request shows times in."""
+    return f"{timezone.localtime(datetime.fromisoformat(stored)):%Y-%m-%d %H:%M %Z}"
+
+
 def _text(event: TicketEvent) -> str:
     kind, before, after, detail = event.kind, event.before, event.after, event.detail
     Kind = TicketEvent.Kind
@@ -48,6 +55,9 @@ def _text(event: TicketEvent) -> str:
     elif kind in (Kind.CLOCK_START, Kind.CLOCK_PAUSE, Kind.CLOCK_RESUME, Kind.CLOCK_STOP):
         verb = event.get_kind_display().removeprefix("Clock ")
         return f"{detail} clock {verb}"
+    elif kind == Kind.CLOCK_RECOMPUTE:
+        moved = _change(_due(before), _due(after)) if before != after else "unchanged"
+        return f"{detail} clock recomputed: due {moved}"
     elif kind == Kind.MERGE:
         return f"Merged into {after}" if detail == "into" else f"{after} merged into this ticket"
     else:

@@ -1,7 +1,7 @@
 """SLA clocks: what each promise gives a ticket, and how clocks start, pause, resume and stop."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -418,12 +418,14 @@ def clock_terms(
     return periodic_update_terms(brand, start=start)
 
 
-def ticket_recompute_clocks(ticket: Ticket, now: datetime) -> int:
+def ticket_recompute_clocks(ticket: Ticket, now: datetime, *, actor: Actor = SYSTEM) -> int:
     """Recompute a ticket's live clocks under the brand's current policy.
 
     Policy changes apply to clocks started afterwards; this is the deliberate exception an
-    agent or owner asks for. Each clock keeps its start and the time it has used; a deadline
-    moved past `now` may warn or breach again at its new instant. Returns clocks changed.
+    agent or owner asks for (or a change of urgency, category or language brings). Each clock
+    keeps its start and the time it has used; a deadline moved past `now` may warn or breach
+    again at its new instant. Each clock's recompute is recorded with its due time before and
+    after, by `actor`. Returns clocks changed.
     """
     changed = 0
     with transaction.atomic():
@@ -433,6 +435,7 @@ def ticket_recompute_clocks(ticket: Ticket, now: datetime) -> int:
             terms = _current_terms(clock)
             if terms is None:
                 continue
+            due_before = clock.latest_at
             clock.mode = terms.mode
             clock.target_seconds = terms.target_seconds
             clock.latest_seconds = terms.latest_seconds
@@ -445,6 +448,15 @@ def ticket_recompute_clocks(ticket: Ticket, now: datetime) -> int:
                 clock.breached_at = None
             clock.next_check_at = next_check_at(clock)
             clock.save()
+            ticket_event_record(
+                ticket.pk,
+                TicketEvent.Kind.CLOCK_RECOMPUTE,
+                actor=actor,
+                detail=clock.get_kind_display(),
+                before=due_before.astimezone(UTC).isoformat(),
+                after=clock.latest_at.astimezone(UTC).isoformat(),
+                at=now,
+            )
             changed += 1
         ticket.policy_version = policy_version_current(ticket.brand)
         ticket.save(update_fields=["policy_version", "updated_at"])

@@ -65,7 +65,7 @@ def ticket_language_set(
             at=at,
         )
         if recompute:
-            clocks.ticket_recompute_clocks(locked, at)
+            clocks.ticket_recompute_clocks(locked, at, actor=actor)
         if actor is not None:
             ticket_add_note(
                 locked,

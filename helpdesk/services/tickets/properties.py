@@ -46,7 +46,7 @@ def ticket_urgency_set(
             locked.is_urgent = is_urgent
             locked.save(update_fields=["is_urgent", "updated_at"])
             ticket_changes_record(before, locked, actor=actor)
-            clocks.ticket_recompute_clocks(locked, at)
+            clocks.ticket_recompute_clocks(locked, at, actor=actor)
     ticket.is_urgent = is_urgent
     return ticket
 
@@ -80,7 +80,7 @@ def ticket_category_set(
         locked.save(update_fields=["category", "is_urgent", "updated_at"])
         ticket_changes_record(before, locked, actor=actor)
         if recompute:
-            clocks.ticket_recompute_clocks(locked, at)
+            clocks.ticket_recompute_clocks(locked, at, actor=actor)
         complaint_running = (
             clocks.live_clocks(locked).filter(kind=SlaClock.Kind.COMPLAINT_PROPOSAL).exists()
         )

@@ -32,3 +32,17 @@ def test_another_brands_ticket_is_not_found(staff, cr_ticket):
 def test_a_storefront_key_cannot_read_the_timeline(storefront, ks_ticket):
     response = storefront.get(f"/api/v1/staff/tickets/{ks_ticket.reference}/timeline/")
     assert response.status_code in (401, 403)
+
+
+def test_a_language_change_serves_the_clocks_recompute_as_the_agents(staff, ks_ticket):
+    response = staff.post(
+        f"/api/v1/staff/tickets/{ks_ticket.reference}/language/", {"language": "fr"}
+    )
+    assert response.status_code == 200
+
+    timeline = staff.get(f"/api/v1/staff/tickets/{ks_ticket.reference}/timeline/").json()
+
+    [recompute] = [entry for entry in timeline if entry["kind"] == "clock_recompute"]
+    assert recompute["actor"] == "Kim Agent"
+    assert recompute["text"].startswith("First response clock recomputed: due ")
+    assert " → " in recompute["text"]  # the language extension moved the due time
