@@ -27,6 +27,13 @@ def _tier_role(tier: int) -> str:
     return BrandMembership.Role.AGENT if tier < SENIOR_TIER else BrandMembership.Role.SENIOR
 
 
+def _role_tiers(role: str) -> Q:
+    """The tickets' tiers `_tier_role` gives `role`, as a filter."""
+    return (
+        Q(tier__lt=SENIOR_TIER) if role == BrandMembership.Role.AGENT else Q(tier__gte=SENIOR_TIER)
+    )
+
+
 def _available(memberships: QuerySet[BrandMembership]) -> QuerySet[BrandMembership]:
     return memberships.filter(user__is_active=True).exclude(
         user__staff_preference__is_available=False
@@ -81,12 +88,7 @@ def unowned_ticket_ids(limit: int) -> list[int]:
     )
     served = Q()
     for brand_id, role in staffed.order_by().values_list("brand_id", "role").distinct():
-        tiers = (
-            Q(tier__lt=SENIOR_TIER)
-            if role == BrandMembership.Role.AGENT
-            else Q(tier__gte=SENIOR_TIER)
-        )
-        served |= Q(brand_id=brand_id) & tiers
+        served |= Q(brand_id=brand_id) & _role_tiers(role)
     if not served:
         return []
     waiting = (
