@@ -126,9 +126,13 @@ def _due_label(ticket: Ticket, due, target=None) -> str:
     if due is None:
         return "—"
     local = timezone.localtime(due, timezone=ZoneInfo(ticket.brand.time_zone))
-    # The time never breaks; the state after it may go to the next line, so the due columns
-    # stay narrow enough for the list to fit a laptop's width.
-    label = format_html('<span class="due-time">{}</span>', f"{local:%a %d %b %H:%M %Z}")
+    # The day and the time each never break, but may go on two lines, as may the state after
+    # them: the due columns stay narrow enough for the list to fit a laptop's width.
+    label = format_html(
+        '<span class="due-time">{}</span> <span class="due-time">{}</span>',
+        f"{local:%a %d %b}",
+        f"{local:%H:%M %Z}",
+    )
     state = deadline_state(target, due, timezone.now())
     if state == BREACHED:
         return format_html('<strong class="sla-breached">{} · breached</strong>', label)
@@ -175,7 +179,7 @@ class TicketAdmin(
         "urgency",
         "next_due",
         "first_response_due",
-        "assignee",
+        "assignee_name",
         "tier",
         "received",
         "brand",
@@ -454,6 +458,13 @@ class TicketAdmin(
         if ticket.is_urgent:
             return format_html('<span class="urgency urgency-urgent">{}</span>', "Urgent")
         return format_html('<span class="urgency urgency-normal">{}</span>', "normal")
+
+    @admin.display(description="Assignee")
+    def assignee_name(self, ticket: Ticket) -> str:
+        if ticket.assignee is None:
+            return "—"
+        name = ticket.assignee.get_full_name() or ticket.assignee.get_username()
+        return format_html('<span title="{}">{}</span>', ticket.assignee.get_username(), name)
 
     @admin.display(description="Received", ordering="received_at")
     def received(self, ticket: Ticket) -> str:

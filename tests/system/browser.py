@@ -51,3 +51,19 @@ def status_link_in(outbound) -> str:
     """The link to the customer's request in a mail (under PUBLIC_BASE_URL)."""
     pattern = re.escape(settings.PUBLIC_BASE_URL.rstrip("/")) + r"/b/[a-z0-9-]+/status/[^/\s]+/"
     return re.search(pattern, outbound.body_text)[0]
+
+
+def list_columns_cut_off(page) -> list[str]:
+    """The ticket list's columns not wholly in view: past the window's edge, or past the edge
+    of the list's own box, which scrolls sideways (where a page-wide check sees nothing
+    wrong)."""
+    return page.evaluate(
+        """() => {
+          const box = document.querySelector('#changelist .results');
+          const edge = Math.min(window.innerWidth, box.getBoundingClientRect().right);
+          const headers = [...document.querySelectorAll('#result_list thead th')];
+          return headers
+            .filter(th => th.getBoundingClientRect().right > edge + 1)
+            .map(th => th.className.split(' ').find(name => name.startsWith('column-')));
+        }"""
+    )

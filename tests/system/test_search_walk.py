@@ -8,7 +8,7 @@ from helpdesk.models import Ticket
 from helpdesk.services.intake.inbound import inbound_store
 from tests.factories import TicketFactory, agent_of
 from tests.helpdesk.mail import KS, make_mail
-from tests.system.browser import browser_test, log_in, shoot
+from tests.system.browser import browser_test, list_columns_cut_off, log_in, shoot
 
 pytestmark = browser_test
 
@@ -45,8 +45,9 @@ def test_an_agent_finds_a_ticket_by_a_word_of_a_mail_and_by_its_order_number(
     assert rows.count() == 1
     assert page.inner_text("#result_list mark") == "turquoise"
     assert "snapped" in rows.first.inner_text()
-    # Nothing of the list is cut off at this width.
+    # Nothing of the list is cut off at this width, the matching message's column included.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert list_columns_cut_off(page) == []
 
     search(page, "104233")
     shoot(page, "agent-search-by-an-order-number")
