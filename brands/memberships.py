@@ -3,12 +3,28 @@
 A user's staff flag is derived, never set by hand: any membership lets them into admin (where
 every page is limited to their brands and roles), and losing the last one takes admin away.
 Every place that changes memberships (admin, invitations, the demo) calls these functions.
+
+When someone stops working a brand's tickets (their agent or senior role there is gone), the
+`staff_left_brand` signal says so once the change is committed, so the helpdesk, which this
+app cannot import, can hand their open tickets on.
 """
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.dispatch import Signal
 
 from brands.models import Brand, BrandMembership
+from brands.selectors import brand_staff
+
+# Sent with `user` and `brand_id` after commit; see the module's docstring.
+staff_left_brand = Signal()
+
+
+def _tell_if_no_longer_staff(user: AbstractBaseUser, brand_id: int) -> None:
+    if not brand_staff([brand_id]).filter(pk=user.pk).exists():
+        transaction.on_commit(
+            lambda: staff_left_brand.send(sender=BrandMembership, user=user, brand_id=brand_id)
+        )
 
 
 def staff_access_sync(user: AbstractBaseUser) -> bool:
@@ -32,13 +48,16 @@ def membership_change(membership: BrandMembership, previous_user: AbstractBaseUs
     """After a membership was saved (perhaps moved to another user): both users' access."""
     with transaction.atomic():
         staff_access_sync(membership.user)
+        _tell_if_no_longer_staff(membership.user, membership.brand_id)
         if previous_user is not None and previous_user.pk != membership.user_id:
             staff_access_sync(previous_user)
+            _tell_if_no_longer_staff(previous_user, membership.brand_id)
 
 
 def membership_revoke(membership: BrandMembership) -> None:
     """Take a role away; the user's last one takes admin access with it."""
-    user = membership.user
+    user, brand_id = membership.user, membership.brand_id
     with transaction.atomic():
         membership.delete()
         staff_access_sync(user)
+        _tell_if_no_longer_staff(user, brand_id)

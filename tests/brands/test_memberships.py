@@ -3,6 +3,7 @@ rights, and taking their last role away takes admin away."""
 
 from brands.memberships import membership_grant, membership_revoke
 from brands.models import BrandMembership
+from helpdesk.services.tickets.lifecycle import ticket_assign
 from tests.factories import TicketFactory, UserFactory
 
 AGENT = BrandMembership.Role.AGENT
@@ -73,3 +74,21 @@ def test_a_superuser_keeps_admin_without_memberships(kendrascottes):
     membership_revoke(membership_grant(root, kendrascottes, OWNER))
     root.refresh_from_db()
     assert root.is_staff
+
+
+def test_an_agent_removed_in_admin_leaves_their_open_tickets_to_the_team(
+    client, kendrascottes, django_capture_on_commit_callbacks
+):
+    root = UserFactory(username="root", is_superuser=True)
+    person = UserFactory(username="person")
+    membership = membership_grant(person, kendrascottes, AGENT)
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_assign(ticket, person)
+    client.force_login(root)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/brands/brandmembership/{membership.pk}/delete/", {"post": "yes"})
+
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    assert ticket.events.last().detail == "the assignee no longer works for the brand"

@@ -585,6 +585,28 @@ def ticket_auto_assign(ticket: Ticket) -> AbstractBaseUser | None:
     return assignee
 
 
+def departed_assignee_tickets_hand_on(user: AbstractBaseUser, brand_id: int | None = None) -> int:
+    """Someone can no longer be given tickets (they left `brand_id`'s staff, or, with no brand,
+    were deactivated): each of their live tickets there goes to whom its brand's rule chooses,
+    else back to unassigned, as the system with the reason, so it shows in colleagues' queues
+    instead of sitting with nobody. A ticket whose assignee is still allowed (they came back
+    meanwhile) is left. Returns how many tickets moved."""
+    theirs = Ticket.objects.filter(assignee=user).exclude(status__in=Ticket.FINISHED_STATES)
+    if brand_id is not None:
+        theirs = theirs.filter(brand_id=brand_id)
+    moved = 0
+    for ticket_id in theirs.values_list("pk", flat=True):
+        with transaction.atomic():
+            ticket = Ticket.objects.locked(ticket_id)
+            if ticket.assignee_id != user.pk or not assignee_gone(ticket):
+                continue
+            if ticket_auto_assign(ticket) is None and ticket.assignee_id == user.pk:
+                # The brand's rule is off: nobody is chosen, the ticket is simply freed.
+                ticket_assign(ticket, None, detail="the assignee no longer works for the brand")
+            moved += 1
+    return moved
+
+
 def unowned_tickets_assign(limit: int | None = None) -> int:
     """The beat's round of automatic assignment: live unassigned tickets of brands with the
     rule on go to whom the rule chooses, most pressing first (`unowned_ticket_ids`), at most

@@ -6,11 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from brands.memberships import membership_revoke
+from brands.memberships import membership_change, membership_revoke
 from brands.models import Brand, BrandMembership, StaffPreference
 from brands.services import staff_alerts_set
 from helpdesk.models import Alert, Ticket, TicketEvent
 from helpdesk.services.tickets.lifecycle import (
+    ticket_assign,
     ticket_customer_reply,
     ticket_set_status,
     unowned_tickets_assign,
@@ -200,3 +201,78 @@ def test_a_reopened_ticket_of_a_deactivated_agent_waits_unassigned_for_the_beat(
     assert unowned_tickets_assign() == 1
     ticket.refresh_from_db()
     assert ticket.assignee == bob
+
+
+def test_an_agent_who_leaves_the_brand_hands_their_open_tickets_back_when_the_rule_is_off(
+    kendrascottes, crocso, django_capture_on_commit_callbacks
+):
+    ann = agent_of(kendrascottes, username="ann")
+    BrandMembership.objects.create(user=ann, brand=crocso, role=BrandMembership.Role.AGENT)
+    open_here = TicketFactory(brand=kendrascottes)
+    done_here = TicketFactory(brand=kendrascottes)
+    elsewhere = TicketFactory(brand=crocso)
+    for ticket in (open_here, done_here, elsewhere):
+        ticket_assign(ticket, ann)
+    ticket_set_status(done_here, Ticket.Status.RESOLVED)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_revoke(BrandMembership.objects.get(user=ann, brand=kendrascottes))
+
+    for ticket in (open_here, done_here, elsewhere):
+        ticket.refresh_from_db()
+    assert open_here.assignee is None  # in the colleagues' queue again
+    assert (done_here.assignee, elsewhere.assignee) == (ann, ann)
+    event = open_here.events.filter(kind=TicketEvent.Kind.ASSIGNEE).last()
+    assert (event.before, event.after, event.actor_kind) == ("ann", "", "system")
+    assert event.detail == "the assignee no longer works for the brand"
+
+
+def test_an_agent_who_leaves_hands_their_open_tickets_to_whom_the_rule_chooses(
+    kendrascottes, django_capture_on_commit_callbacks
+):
+    turn_on(kendrascottes, Brand.AutoAssign.ROUND_ROBIN)
+    ann = agent_of(kendrascottes, username="ann")
+    ticket = TicketFactory(brand=kendrascottes)
+    assert ticket.assignee == ann
+    bob = agent_of(kendrascottes, username="bob")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        # Made an owner only: no longer one who answers the brand's tickets.
+        membership = BrandMembership.objects.get(user=ann)
+        membership.role = BrandMembership.Role.OWNER
+        membership.save()
+        membership_change(membership, ann)
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == bob
+    assert Alert.objects.filter(user=bob, kind=Alert.Kind.ASSIGNED, ticket=ticket).exists()
+
+
+def test_a_deactivated_agent_hands_their_open_tickets_on(
+    kendrascottes, django_capture_on_commit_callbacks
+):
+    ann = agent_of(kendrascottes, username="ann")
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_assign(ticket, ann)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ann.is_active = False
+        ann.save()
+
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+
+
+def test_an_agent_who_keeps_another_role_there_keeps_their_tickets(
+    kendrascottes, django_capture_on_commit_callbacks
+):
+    ann = agent_of(kendrascottes, username="ann")
+    BrandMembership.objects.create(user=ann, brand=kendrascottes, role=BrandMembership.Role.SENIOR)
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_assign(ticket, ann)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_revoke(BrandMembership.objects.get(user=ann, role=BrandMembership.Role.AGENT))
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == ann
