@@ -464,3 +464,38 @@ def test_clocks_of_other_brands_do_not_leak_into_the_sla_filter(client, cr_agent
     response = client.get(TICKETS_URL, {"sla": "due_soon"})
 
     assert listed(response) == []
+
+
+@pytest.mark.django_db
+def test_the_queue_and_the_ticket_page_read_as_many_queries_for_1_and_50_tickets(client, crocso):
+    """The agent's queue, and a ticket page whose customer card lists the customer's other
+    tickets, cost the same queries with 1 ticket as with 50."""
+    client.force_login(agent_of(crocso, username="counted"))
+    first = TicketFactory(brand=crocso, customer_email="ann@customer.example")
+
+    def queue_queries(rows: int) -> int:
+        client.get(TICKETS_URL, {"queue": "mine"})  # warm the per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(TICKETS_URL, {"queue": "mine"})
+        assert len(response.context["cl"].result_list) == rows
+        return len(queries)
+
+    def page_queries() -> int:
+        client.get(page_url(first))
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(page_url(first))
+        assert response.status_code == 200
+        return len(queries)
+
+    one = (queue_queries(rows=1), page_queries())
+    for i in range(49):
+        TicketFactory(
+            brand=crocso,
+            customer_email="ann@customer.example",
+            is_urgent=i % 5 == 0,
+            received_at=timezone.now() - timedelta(hours=i),
+        )
+    fifty = (queue_queries(rows=50), page_queries())
+
+    assert one == fifty
+    assert "CR-000002" in client.get(page_url(first)).content.decode()  # on the card
