@@ -11,20 +11,18 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from brands.models import Brand
-from brands.promises import hours_text, promise_text
+from brands.promises import hours_text
 from helpdesk.models import OutboundEmail, PendingStatusNotice, SlaClock, Ticket
 from helpdesk.services.outbox.sending import email_queue
-from helpdesk.services.rendering.customer_words import CUSTOMER_STATUS, customer_language
+from helpdesk.services.rendering.customer_words import CUSTOMER_STATUS, customer_promise_text
 from helpdesk.services.rendering.status_links import status_link_expired, status_url
 
 STATUS_LINKS_PER_MAIL = 10
 
 
 def _promise(ticket: Ticket, moment: datetime | None) -> str:
-    """A due time as the ticket's customer reads it, in their language."""
-    if moment is None:
-        return ""
-    return promise_text(moment, ticket.brand.time_zone, customer_language(ticket.language))
+    """A due time as the ticket's customer reads it, or nothing when there is none."""
+    return "" if moment is None else customer_promise_text(ticket, moment)
 
 
 def customer_notice(

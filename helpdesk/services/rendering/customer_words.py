@@ -1,9 +1,12 @@
 """The words a customer reads, in their language: which language that is, and the ticket's
 status as they would say it. Mail and the status page both use these."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from brands.promises import promise_text
 from helpdesk.models import Ticket
 
 # The ticket's status as the customer reads it.
@@ -21,3 +24,9 @@ def customer_language(language: str) -> str:
     itself where there is a catalogue for it (fr, es, de, en), else English."""
     base = (language or "").lower().replace("_", "-").split("-")[0]
     return base if base in {code for code, _name in settings.LANGUAGES} else "en"
+
+
+def customer_promise_text(ticket: Ticket, moment: datetime) -> str:
+    """A due time as the ticket's customer reads it: in the language they are written to and
+    the brand's time zone (the notices' "we answer by" and a macro's {promised_time})."""
+    return promise_text(moment, ticket.brand.time_zone, customer_language(ticket.language))

@@ -6,10 +6,10 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from brands.promises import promise_text
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Macro, SlaClock, Ticket
 from helpdesk.services.audit import SYSTEM, Actor
+from helpdesk.services.rendering.customer_words import customer_promise_text
 from helpdesk.services.sla import clocks
 from helpdesk.services.tickets.properties import ticket_category_set
 from helpdesk.services.tickets.tags import tag_names_parse, ticket_tags_set
@@ -20,7 +20,7 @@ PLACEHOLDERS = {
     "reference": "the ticket's reference, e.g. KS-000123",
     "subject": "the ticket's subject",
     "order_number": "the ticket's order number",
-    "promised_time": "when the customer hears from us next, in the brand's words and zone",
+    "promised_time": "when the customer hears from us next, in their language and the brand's zone",
     "agent_name": "the replying agent's name",
     "brand_name": "the brand's name",
 }
@@ -71,7 +71,8 @@ def macro_render(
     }
     if "{promised_time}" in macro.body:
         moment = promised_time(ticket, now or timezone.now())
-        values["promised_time"] = promise_text(moment, ticket.brand.time_zone)
+        # In the language the reply mail is written in, as every due time the customer reads.
+        values["promised_time"] = customer_promise_text(ticket, moment)
     return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), macro.body)
 
 

@@ -1,5 +1,8 @@
 """Macros filled in for a ticket, and what applying one sets."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from brands.promises import promise_text
@@ -8,6 +11,9 @@ from helpdesk.models import Macro
 from helpdesk.services.tickets.macros import macro_apply, macro_placeholders_unknown, macro_render
 from helpdesk.services.tickets.tags import ticket_tags_set
 from tests.factories import TicketFactory, agent_of, first_response
+
+CHICAGO = ZoneInfo("America/Chicago")
+MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=CHICAGO)
 
 
 @pytest.mark.django_db
@@ -29,6 +35,27 @@ def test_a_macro_fills_in_the_customer_the_reference_the_promise_and_the_agent(k
         "Kim Lee of Kendrascottes. {unknown} {customer_name.__class__} stay as written."
     )
     assert macro_placeholders_unknown(macro.body) == ["unknown"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "promise"),
+    [
+        # Another language adds 24 business hours to the 48: three business days.
+        ("fr", "jeudi 10 décembre, 10:00 CST"),
+        ("en", "Wednesday 9 December, 10:00 AM CST"),
+    ],
+)
+def test_a_macros_promised_time_is_written_in_the_tickets_language(
+    kendrascottes, language, promise
+):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY, language=language)
+    macro = Macro.objects.create(brand=kendrascottes, name="Soon", body="{promised_time}")
+
+    text = macro_render(macro, ticket, kim, now=MONDAY + timedelta(hours=1))
+
+    assert text == promise
 
 
 @pytest.mark.django_db
