@@ -15,6 +15,7 @@ from brands.promises import brand_promises, promise_text
 from helpdesk.models import Message, SlaClock, Ticket
 from helpdesk.selectors.storefront import StorefrontTicket
 from helpdesk.services.rendering.status_links import status_url
+from helpdesk.services.tickets.customer_escalation import customer_escalation_refusal
 from helpdesk.services.tickets.order_numbers import ORDER_NUMBER_MAX_CHARS, ORDER_NUMBERS_MAX
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
@@ -249,6 +250,19 @@ class PublicMessageOutput(serializers.Serializer):
     attachments = AttachmentOutput(many=True)
 
 
+class EscalationOutput(serializers.Serializer):
+    """Whether the escalate call would be taken now. No time is given: the brand's rule waits on
+    events (our answer, a proposed resolution), not on a clock."""
+
+    allowed = serializers.BooleanField(
+        help_text="Whether the customer may ask for a senior review now (the escalate call)."
+    )
+    reason = serializers.CharField(
+        help_text="Why not, in words for the customer (the escalate call's 400 says the same); "
+        "empty when allowed."
+    )
+
+
 class TicketDetailOutput(TicketListItemOutput):
     customer_email = serializers.EmailField()
     customer_name = serializers.CharField()
@@ -263,6 +277,7 @@ class TicketDetailOutput(TicketListItemOutput):
     )
     escalated = serializers.SerializerMethodField()
     escalation_requested_at = serializers.DateTimeField(allow_null=True)
+    escalation = serializers.SerializerMethodField()
     feedback_given = serializers.BooleanField(source="has_feedback")
     messages = PublicMessageOutput(many=True, source="public_messages")
 
@@ -271,6 +286,11 @@ class TicketDetailOutput(TicketListItemOutput):
 
     def get_escalated(self, ticket: StorefrontTicket) -> bool:
         return ticket.tier > 1
+
+    @extend_schema_field(EscalationOutput)
+    def get_escalation(self, ticket: StorefrontTicket) -> dict[str, Any]:
+        refusal = customer_escalation_refusal(ticket)
+        return {"allowed": refusal is None, "reason": refusal or ""}
 
     def to_representation(self, ticket: StorefrontTicket) -> dict[str, Any]:
         """The API's hottest answer, built directly: DRF copies every declared field (nested
@@ -295,6 +315,7 @@ class TicketDetailOutput(TicketListItemOutput):
             "complaint_proposal_due_at": _or_none(moment, ticket.complaint_proposal_due_at),
             "escalated": self.get_escalated(ticket),
             "escalation_requested_at": _or_none(moment, ticket.escalation_requested_at),
+            "escalation": self.get_escalation(ticket),
             "feedback_given": ticket.has_feedback,
             "messages": [
                 {**message, "created_at": moment(message["created_at"])}

@@ -204,7 +204,8 @@ class TicketDetailApi(StorefrontMixin, APIView):
         operation_id="tickets_retrieve",
         responses={200: s.TicketDetailOutput, **errors(401, 404, 429)},
         parameters=[RETRY_AFTER],
-        summary="A ticket: status, due times and the public thread (never internal notes)",
+        summary="A ticket: status, due times, the public thread (never internal notes) and "
+        "whether the customer may ask for a senior review now",
         **STOREFRONT,
     )
     def get(self, request: Request, reference: str) -> Response:

@@ -11,7 +11,7 @@ from django.db.models import DateTimeField, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from brands.models import Brand, Category
+from brands.models import Brand, Category, EscalationTier
 from helpdesk.models import Attachment, Feedback, Message, SlaClock, Ticket
 
 
@@ -49,16 +49,21 @@ def _running_due_sql(kind: str) -> str:
     )
 
 
-# The ticket with its category, whether feedback was given and the running clocks' due times
-# (a paused clock promises nothing until the customer answers). Found by its reference alone
-# and its brand checked on the row: with the brand in the WHERE clause, PostgreSQL without
-# statistics (a new database, autovacuum behind) may pick the brand's index and read every
-# ticket of the brand.
+# The ticket with its category, whether feedback was given, the running clocks' due times (a
+# paused clock promises nothing until the customer answers) and what the customer-escalation
+# rule asks beyond the ticket's columns (a tier above it, a proposed resolution: a query each
+# on a model ticket). Found by its reference alone and its brand checked on the row: with the
+# brand in the WHERE clause, PostgreSQL without statistics (a new database, autovacuum
+# behind) may pick the brand's index and read every ticket of the brand.
 _STOREFRONT_TICKET_SQL = f"""
 SELECT t.id, t.brand_id, t.reference, t.subject, t.status, t.tier, t.customer_email,
        t.customer_name, t.order_number, t.language, t.received_at, t.updated_at, t.resolved_at,
-       t.escalation_requested_at, c.slug,
+       t.escalation_requested_at, c.slug, t.merged_into_id, t.first_responded_at,
        EXISTS (SELECT 1 FROM {Feedback._meta.db_table} f WHERE f.ticket_id = t.id),
+       EXISTS (SELECT 1 FROM {EscalationTier._meta.db_table} e
+               WHERE e.brand_id = t.brand_id AND e.level > t.tier),
+       EXISTS (SELECT 1 FROM {Message._meta.db_table} p WHERE p.ticket_id = t.id
+               AND p.kind = '{Message.Kind.OUTBOUND}' AND p.proposes_resolution),
        {_running_due_sql(SlaClock.Kind.FIRST_RESPONSE)},
        {_running_due_sql(SlaClock.Kind.TIER_RESPONSE)},
        {_running_due_sql(SlaClock.Kind.COMPLAINT_PROPOSAL)}
@@ -106,7 +111,12 @@ class StorefrontTicket:
     resolved_at: datetime | None
     escalation_requested_at: datetime | None
     category_slug: str | None
+    merged_into_id: int | None
+    first_responded_at: datetime | None
     has_feedback: bool
+    # What `customer_escalation_refusal` reads of a model ticket by a query each.
+    has_next_tier: bool
+    resolution_proposed: bool
     brand: Brand
     public_messages: list[dict[str, Any]] = field(default_factory=list)
     first_response_due_at: datetime | None = None
@@ -123,7 +133,20 @@ def storefront_ticket(brand: Brand, reference: str) -> StorefrontTicket | None:
         row = cursor.fetchone()
         if row is None or row[1] != brand.pk:
             return None
-        pk, _, *shown, slug, feedback, first_response_due, escalation_due, proposal_due = row
+        (
+            pk,
+            _,
+            *shown,
+            slug,
+            merged_into_id,
+            first_responded_at,
+            feedback,
+            has_next_tier,
+            resolution_proposed,
+            first_response_due,
+            escalation_due,
+            proposal_due,
+        ) = row
         cursor.execute(_PUBLIC_THREAD_SQL, [pk, Message.Kind.NOTE])
         thread = _public_thread(cursor.fetchall(), brand)
     received_at, updated_at, resolved_at, requested_at = (_aware(value) for value in shown[8:])
@@ -135,7 +158,11 @@ def storefront_ticket(brand: Brand, reference: str) -> StorefrontTicket | None:
         resolved_at=resolved_at,
         escalation_requested_at=requested_at,
         category_slug=slug,
-        has_feedback=bool(feedback),  # SQLite answers 0 or 1
+        merged_into_id=merged_into_id,
+        first_responded_at=_aware(first_responded_at),
+        has_feedback=bool(feedback),  # SQLite answers EXISTS with 0 or 1
+        has_next_tier=bool(has_next_tier),
+        resolution_proposed=bool(resolution_proposed),
         brand=brand,
         public_messages=thread,
         first_response_due_at=_aware(first_response_due),

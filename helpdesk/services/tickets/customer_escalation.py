@@ -15,6 +15,7 @@ from brands.models import SlaPolicy
 from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Message, Ticket
+from helpdesk.selectors.storefront import StorefrontTicket
 from helpdesk.services.audit import CUSTOMER, Actor
 from helpdesk.services.sla.tiers import next_tier
 from helpdesk.services.tickets.lifecycle import ticket_accepts_reply, ticket_escalate
@@ -22,13 +23,17 @@ from helpdesk.services.tickets.lifecycle import ticket_accepts_reply, ticket_esc
 After = SlaPolicy.CustomerEscalation
 
 
-def customer_escalation_refusal(ticket: Ticket, at: datetime | None = None) -> str | None:
+def customer_escalation_refusal(
+    ticket: Ticket | StorefrontTicket, at: datetime | None = None
+) -> str | None:
     """Why the customer may not ask for escalation now, in words for them (in the active
     language: the status page's is the ticket's); None when they may.
 
     Never on a merged ticket or one that takes no reply (closed, or resolved longer ago than
     the reopen window), only once a ticket, only below the top tier, and only after what the
-    brand's policy waits for.
+    brand's policy waits for. The rule tells no time when that will be: it waits on events (our
+    answer, a proposed resolution), not on a clock.
+    `ticket` is a model or the storefront's detail, which read the rest with the ticket.
     """
     at = at or timezone.now()
     if ticket.merged_into_id is not None or not ticket_accepts_reply(ticket, at):
@@ -37,7 +42,7 @@ def customer_escalation_refusal(ticket: Ticket, at: datetime | None = None) -> s
         }
     if ticket.escalation_requested_at is not None:
         return _("%(reference)s was escalated on request before.") % {"reference": ticket.reference}
-    if next_tier(ticket.brand, ticket.tier) is None:
+    if not _has_next_tier(ticket):
         return _("%(reference)s is already with our senior team.") % {"reference": ticket.reference}
     after = ticket.brand.policy.customer_escalation_after
     if after == After.NEVER:
@@ -84,5 +89,13 @@ def ticket_escalate_if_asked(message: Message) -> bool:
     return ticket_escalate(ticket, at=message.created_at, by_customer=True, quiet=True)
 
 
-def _resolution_proposed(ticket: Ticket) -> bool:
+def _has_next_tier(ticket: Ticket | StorefrontTicket) -> bool:
+    if isinstance(ticket, StorefrontTicket):
+        return ticket.has_next_tier
+    return next_tier(ticket.brand, ticket.tier) is not None
+
+
+def _resolution_proposed(ticket: Ticket | StorefrontTicket) -> bool:
+    if isinstance(ticket, StorefrontTicket):
+        return ticket.resolution_proposed
     return ticket.messages.filter(kind=Message.Kind.OUTBOUND, proposes_resolution=True).exists()

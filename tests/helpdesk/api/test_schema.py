@@ -26,6 +26,20 @@ def test_the_schema_validates_and_lists_every_path():
     assert len(api_paths()) == 28
 
 
+def test_the_storefront_detail_describes_whether_the_customer_may_escalate():
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    detail = schemas["TicketDetailOutput"]
+    assert "escalation" in detail["required"]
+    assert detail["properties"]["escalation"]["readOnly"] is True
+    (reference,) = detail["properties"]["escalation"]["allOf"]
+    escalation = schemas[reference["$ref"].rsplit("/", 1)[-1]]
+    assert {name: field["type"] for name, field in escalation["properties"].items()} == {
+        "allowed": "boolean",
+        "reason": "string",
+    }
+    assert all(field["description"] for field in escalation["properties"].values())
+
+
 def test_every_operation_documents_its_auth_and_errors():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     schemes = schema["components"]["securitySchemes"]

@@ -684,6 +684,72 @@ def test_crocsos_storefront_may_escalate_once_we_have_answered(crocso_storefront
     assert crocso_storefront.post(url).json()["escalated"] is True
 
 
+@pytest.mark.django_db
+def test_the_detail_says_the_customer_may_not_escalate_yet_and_why(storefront, ks_ticket):
+    url = f"/api/v1/tickets/{ks_ticket.reference}/"
+
+    escalation = storefront.get(url).json()["escalation"]
+
+    # Kendrascottes' policy waits for a proposed resolution; the escalate call says the same.
+    assert escalation["allowed"] is False
+    assert "proposed a resolution" in escalation["reason"]
+    refused = storefront.post(f"{url}escalate/")
+    assert refused.json()["fields"]["ticket"] == escalation["reason"]
+
+
+@pytest.mark.django_db
+def test_the_detail_says_the_customer_may_escalate_once_a_resolution_is_proposed(
+    storefront, ks_ticket, ks_agent
+):
+    ticket_reply(ks_ticket, author=ks_agent, body="We are looking into it.")
+    url = f"/api/v1/tickets/{ks_ticket.reference}/"
+    assert storefront.get(url).json()["escalation"]["allowed"] is False
+
+    ticket_reply(ks_ticket, author=ks_agent, body="A refund?", proposes_resolution=True)
+
+    assert storefront.get(url).json()["escalation"] == {"allowed": True, "reason": ""}
+
+
+@pytest.mark.django_db
+def test_crocsos_detail_allows_escalation_once_we_have_answered(crocso_storefront, cr_ticket):
+    url = f"/api/v1/tickets/{cr_ticket.reference}/"
+    before = crocso_storefront.get(url).json()["escalation"]
+    assert before["allowed"] is False and "once we have answered" in before["reason"]
+
+    ticket_reply(cr_ticket, author=agent_of(cr_ticket.brand), body="Try a size up.")
+
+    assert crocso_storefront.get(url).json()["escalation"] == {"allowed": True, "reason": ""}
+
+
+@pytest.mark.django_db
+def test_the_detail_says_an_escalated_ticket_cannot_be_escalated_again(
+    storefront, ks_ticket, ks_agent
+):
+    ticket_reply(ks_ticket, author=ks_agent, body="A refund?", proposes_resolution=True)
+
+    escalated = storefront.post(f"/api/v1/tickets/{ks_ticket.reference}/escalate/").json()
+
+    assert escalated["escalated"] is True
+    assert escalated["escalation"]["allowed"] is False
+    assert "escalated on request before" in escalated["escalation"]["reason"]
+    again = storefront.get(f"/api/v1/tickets/{ks_ticket.reference}/").json()
+    assert again["escalation"] == escalated["escalation"]
+
+
+@pytest.mark.django_db
+def test_the_detail_says_a_ticket_with_the_senior_team_or_closed_cannot_be_escalated(
+    storefront, ks_ticket, ks_agent
+):
+    url = f"/api/v1/tickets/{ks_ticket.reference}/"
+    ticket_escalate(ks_ticket, actor=ks_agent)  # by an agent, to the top tier
+    assert "already with our senior team" in storefront.get(url).json()["escalation"]["reason"]
+
+    ticket_set_status(ks_ticket, Ticket.Status.CLOSED)
+
+    escalation = storefront.get(url).json()["escalation"]
+    assert escalation["allowed"] is False and "is closed" in escalation["reason"]
+
+
 # ---------------------------------------------------------------------------------- feedback
 
 

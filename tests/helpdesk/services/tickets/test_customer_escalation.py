@@ -10,6 +10,7 @@ from brands.models import SlaPolicy
 from brands.services import policy_version_record
 from helpdesk.errors import ApplicationError
 from helpdesk.models import OutboundEmail, Ticket
+from helpdesk.selectors.storefront import storefront_ticket
 from helpdesk.services.tickets.customer_escalation import (
     customer_escalation_refusal,
     customer_may_escalate,
@@ -115,6 +116,33 @@ def test_closed_tickets_and_resolved_ones_past_the_reopen_window_cannot_be_escal
     ticket_set_status(ticket, Ticket.Status.CLOSED, at=timezone.now(), notify=False)
     ticket.refresh_from_db()
     assert not customer_may_escalate(ticket)
+
+
+@pytest.mark.django_db
+def test_the_storefronts_detail_gets_the_same_answer_as_the_ticket_itself(kendrascottes):
+    """The storefront's detail reads the tier above and the proposed resolution with the
+    ticket, in one query: the rule must answer it as it answers the model, at every step."""
+    ticket = complaint(kendrascottes)
+    agent = agent_of(kendrascottes)
+
+    def answers() -> tuple[str | None, str | None]:
+        model = Ticket.objects.select_related("brand__policy").get(pk=ticket.pk)
+        row = storefront_ticket(model.brand, ticket.reference)
+        return customer_escalation_refusal(model), customer_escalation_refusal(row)
+
+    steps = [
+        lambda: ticket_reply(ticket, author=agent, body="Looking into it."),
+        lambda: ticket_reply(ticket, author=agent, body="A refund?", proposes_resolution=True),
+        lambda: ticket_escalate_on_request(ticket),
+    ]
+    seen = [answers()]
+    for step in steps:
+        step()
+        seen.append(answers())
+
+    assert all(model == row for model, row in seen), seen
+    allowed = [model is None for model, _row in seen]
+    assert allowed == [False, False, True, False]
 
 
 # -- asking in words ------------------------------------------------------------------------------
