@@ -477,7 +477,8 @@ class TicketAdmin(
         if ticket.next_due_at is None:
             return "—"
         kind = SlaClock.Kind(ticket.next_due_kind).label.lower()
-        return format_html("{} ({})", _due_label(ticket, ticket.next_due_at), kind)
+        label = _due_label(ticket, ticket.next_due_at, ticket.next_due_target_at)
+        return format_html("{} ({})", label, kind)
 
 
 @admin.register(Attachment)

@@ -185,6 +185,11 @@ def test_a_ticket_past_its_target_shows_due_soon_and_past_its_latest_shows_breac
 
     assert "sla-due-soon" in row_of(response, due_soon.reference)
     assert "· due soon" in row_of(response, due_soon.reference)
+    # In both due columns: the next due (here the first response too) turns amber as well.
+    next_due = re.search(
+        r'<td class="field-next_due">(.*?)</td>', row_of(response, due_soon.reference)
+    )
+    assert "sla-due-soon" in next_due[1]
     assert "breached" not in row_of(response, due_soon.reference)
     assert "· breached" in row_of(response, breached.reference)
     assert "sla-breached" in row_of(response, breached.reference)
