@@ -465,6 +465,8 @@ class TicketEvent(models.Model):
         # clock's latest instant (ISO 8601) either side.
         CLOCK_RECOMPUTE = "clock_recompute", "Clock recomputed"
         MERGE = "merge", "Merge"
+        # `before` and `after` are the ticket's order numbers, comma-separated.
+        ORDER_NUMBERS = "order_numbers", "Order numbers"
 
     class ActorKind(models.TextChoices):
         AGENT = "agent", "Agent"
@@ -600,6 +602,7 @@ class OutboundEmail(models.Model):
         ESCALATION_NOTICE = "escalation_notice", "Escalation notice"
         STATUS_LINKS = "status_links", "Fresh status links"
         RATING_REQUEST = "rating_request", "Rating request"
+        ORDER_NUMBER_REQUEST = "order_number_request", "Order number request"
         STAFF_ALERT = "staff_alert", "Alert to staff"
 
     class Status(models.TextChoices):
