@@ -456,12 +456,17 @@ class StaffReplyInput(serializers.Serializer):
     proposes_resolution = serializers.BooleanField(
         default=False, help_text="On a complaint: this reply proposes the resolution."
     )
+    # Required: a reply sent without it could go out over a customer's newer message unread.
     last_seen_message = serializers.IntegerField(
-        required=False,
         min_value=0,
         max_value=2**63 - 1,
-        help_text="The id of the newest message you have read. If the customer wrote or "
-        "another reply went out since, nothing is sent: a 400 says what changed.",
+        help_text="The id of the newest message you have read (the last of the ticket "
+        "detail's `messages`). If the customer wrote or another reply went out since, nothing "
+        "is sent: a 400 says what changed.",
+        error_messages={
+            "required": "Send the id of the newest message you showed (the last of the "
+            "ticket detail's messages), so a reply never goes out over one unread."
+        },
     )
 
 

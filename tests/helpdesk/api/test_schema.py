@@ -80,3 +80,10 @@ def test_the_schema_and_the_docs_page_are_served():
     # Served from the app itself: nothing the page needs comes from another host.
     assert b"drf_spectacular_sidecar/redoc" in docs.content
     assert b"cdn." not in docs.content
+
+
+def test_the_staff_reply_requires_the_newest_message_the_client_showed():
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    reply = schemas["StaffReplyInputRequest"]
+    assert set(reply["required"]) == {"body", "last_seen_message"}
+    assert "newest message" in reply["properties"]["last_seen_message"]["description"]

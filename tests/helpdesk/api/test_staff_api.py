@@ -264,7 +264,11 @@ def test_an_agent_replies_by_mail_and_sets_the_status(
     with django_capture_on_commit_callbacks(execute=True):
         response = staff.post(
             f"/api/v1/staff/tickets/{ks_ticket.reference}/reply/",
-            {"body": "Which size do you wear?", "status": "waiting"},
+            {
+                "body": "Which size do you wear?",
+                "status": "waiting",
+                "last_seen_message": ks_ticket.messages.latest("id").pk,
+            },
             format="json",
         )
     assert response.status_code == 201, response.json()
@@ -277,7 +281,10 @@ def test_an_agent_replies_by_mail_and_sets_the_status(
 @pytest.mark.django_db
 def test_a_reply_with_an_unknown_status_or_no_body_is_refused(staff, ks_ticket):
     url = f"/api/v1/staff/tickets/{ks_ticket.reference}/reply/"
-    response = staff.post(url, {"body": "", "status": "closed"}, format="json")
+    seen = ks_ticket.messages.latest("id").pk
+    response = staff.post(
+        url, {"body": "", "status": "closed", "last_seen_message": seen}, format="json"
+    )
     assert response.status_code == 400
     assert set(response.json()["fields"]) == {"body", "status"}
 
