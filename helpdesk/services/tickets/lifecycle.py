@@ -445,7 +445,8 @@ def ticket_reply(
             unseen = reply_conflicts(ticket, last_seen_message)
             if unseen:
                 raise _conflict_error(ticket, unseen)
-        body = signature_append(body, staff_signature(author, ticket.brand))
+        signature = staff_signature(author, ticket.brand)
+        body = signature_append(body, signature)
         message = email_queue(
             brand=ticket.brand,
             kind=OutboundEmail.Kind.REPLY,
@@ -462,6 +463,9 @@ def ticket_reply(
             },
             ticket=ticket,
             thread_message={
+                # The agent's own signature signs the reply: the template's sign-off would
+                # sign it a second time.
+                "signed": bool(signature.strip()),
                 "author": author,
                 "body_text": body,
                 "created_at": at,

@@ -4,10 +4,17 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from brands.models import EmailTemplate
+from brands.services import policy_version_record
 from helpdesk.errors import ApplicationError
 from helpdesk.models import Alert, Attachment, OutboundEmail, Signature
 from helpdesk.services.outbox.sending import outbound_send
-from helpdesk.services.tickets.lifecycle import note_mentions, ticket_add_note, ticket_reply
+from helpdesk.services.tickets.lifecycle import (
+    note_mentions,
+    ticket_add_note,
+    ticket_customer_reply,
+    ticket_reply,
+)
 from tests.factories import TicketFactory, agent_of
 
 
@@ -24,6 +31,60 @@ def test_the_agents_signature_for_the_brand_ends_the_reply(kendrascottes, crocso
     outbound = OutboundEmail.objects.get(kind=OutboundEmail.Kind.REPLY)
     assert "On its way.\n\n-- \nKim\nKendrascottes care" in outbound.body_text
     assert "Crocso" not in outbound.body_text
+
+
+@pytest.mark.django_db
+def test_a_signed_reply_is_signed_once_and_keeps_its_reference(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim", first_name="Kim")
+    Signature.objects.create(user=kim, brand=kendrascottes, text="Kim, Kendrascottes care")
+    ticket = TicketFactory(brand=kendrascottes)
+
+    outbound_send(ticket_reply(ticket, author=kim, body="On its way.").outbound_email.pk)
+
+    sent = mail.outbox[-1]
+    assert sent.body.startswith(
+        f"On its way.\n\n-- \nKim, Kendrascottes care\n\nReference: {ticket.reference}\n"
+    )
+    assert "Customer Service" not in sent.body
+    html = sent.alternatives[0][0]
+    assert "Kim, Kendrascottes care" in html
+    assert f"<p>Reference: {ticket.reference}</p>" in html
+    assert "Customer Service" not in html
+
+
+@pytest.mark.django_db
+def test_an_unsigned_reply_keeps_the_brands_sign_off(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim", first_name="Kim")
+    ticket = TicketFactory(brand=kendrascottes)
+
+    outbound_send(ticket_reply(ticket, author=kim, body="On its way.").outbound_email.pk)
+
+    sent = mail.outbox[-1]
+    sign_off = f"Kim, {kendrascottes.from_name or kendrascottes.name}"
+    assert sent.body.startswith(f"On its way.\n\n{sign_off}\nReference: {ticket.reference}\n")
+    assert f"<p>{sign_off}<br>\nReference: {ticket.reference}</p>" in sent.alternatives[0][0]
+
+
+@pytest.mark.django_db
+def test_a_brands_own_reply_wording_knows_whether_the_agent_signed(crocso):
+    EmailTemplate.objects.create(
+        brand=crocso,
+        name="reply",
+        subject="Re: {{ ticket.subject }}",
+        body_text="{{ body }}{% if not signed %}\n\nThe Crocso team{% endif %}",
+    )
+    policy_version_record(crocso, source="test")
+    crocso.refresh_from_db()
+    cleo, max_ = agent_of(crocso, username="cleo"), agent_of(crocso, username="max")
+    Signature.objects.create(user=cleo, brand=crocso, text="Cleo")
+    ticket = TicketFactory(brand=crocso)
+
+    signed = ticket_reply(ticket, author=cleo, body="Sized up.").outbound_email
+    ticket_customer_reply(ticket, body="Thanks")
+    unsigned = ticket_reply(ticket, author=max_, body="Glad to help.").outbound_email
+
+    assert signed.body_text == "Sized up.\n\n-- \nCleo\n"
+    assert unsigned.body_text == "Glad to help.\n\nThe Crocso team\n"
 
 
 @pytest.mark.django_db
