@@ -457,7 +457,8 @@ class TicketWorkViews:
             elif field == "tags":
                 ticket_tags_set(ticket, tag_names_parse(value), actor=request.user)
             elif field == "order_numbers":
-                ticket_order_numbers_set(ticket, OrderNumbersField().to_python(value))
+                numbers = OrderNumbersField().to_python(value)
+                ticket_order_numbers_set(ticket, numbers, actor=request.user)
             elif field == "tier":
                 ticket_tier_set(ticket, _int(value) or 0, actor=request.user)
             else:

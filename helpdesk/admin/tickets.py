@@ -298,7 +298,7 @@ class TicketAdmin(
             if "assignee" in form.changed_data:
                 ticket_assign(obj, obj.assignee, actor=request.user)
             if "order_numbers" in form.changed_data:
-                ticket_order_numbers_set(obj, obj.order_numbers)
+                ticket_order_numbers_set(obj, obj.order_numbers, actor=request.user)
             if "language" in form.changed_data:
                 ticket_language_set(obj, obj.language, actor=request.user)
             if "status" in form.changed_data:

@@ -464,7 +464,8 @@ class StaffTicketOrderNumbersApi(StaffMixin, APIView):
         ticket = self.ticket_or_404(reference)
         serializer = s.StaffOrderNumbersInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        ticket_order_numbers_set(ticket, serializer.validated_data["order_numbers"])
+        numbers = serializer.validated_data["order_numbers"]
+        ticket_order_numbers_set(ticket, numbers, actor=request.user)
         return Response(self.detail(ticket))
 
 

@@ -1,6 +1,6 @@
 """What the customer is told automatically: acknowledgement, status and escalation notices, a
-request to rate a resolved ticket, and fresh links to their requests when they ask for them.
-All in the ticket's language."""
+request for a missing order number, a request to rate a resolved ticket, and fresh links to
+their requests when they ask for them. All in the ticket's language."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from brands.models import Brand
 from brands.promises import hours_text
-from helpdesk.models import OutboundEmail, PendingStatusNotice, SlaClock, Ticket
+from helpdesk.models import Message, OutboundEmail, PendingStatusNotice, SlaClock, Ticket
 from helpdesk.services.outbox.sending import email_queue
 from helpdesk.services.rendering.customer_words import CUSTOMER_STATUS, customer_promise_text
 from helpdesk.services.rendering.status_links import status_link_expired, status_url
@@ -81,6 +81,25 @@ def ticket_acknowledge(
             "needs_order_number": ticket.is_incomplete,
             "language_extension": hours_text(ticket.brand.policy.language_extension_hours),
         },
+    )
+
+
+def customer_order_number_request(ticket: Ticket) -> OutboundEmail:
+    """Ask the customer for the order number the ticket's category needs, in the
+    acknowledgement's words. Asked again only once the customer has written since: until
+    then the last request stands, however often an agent changes the category."""
+    latest = (
+        ticket.messages.filter(kind=Message.Kind.INBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return customer_notice(
+        ticket,
+        kind=OutboundEmail.Kind.ORDER_NUMBER_REQUEST,
+        dedupe_key=f"order-number-request:{ticket.pk}:{latest}",
+        template="order_number_request",
+        context={},
     )
 
 

@@ -45,8 +45,12 @@ from helpdesk.services.stored_files import (
     held_files_attach,
 )
 from helpdesk.services.tickets.order_numbers import (
+    order_number_missing,
+    order_numbers_change_record,
     order_numbers_find,
     order_numbers_merge,
+    order_numbers_text,
+    ticket_completeness_apply,
     ticket_order_numbers_add_found,
 )
 from helpdesk.services.tickets.routing import assignee_gone, auto_assignee, unowned_ticket_ids
@@ -90,10 +94,6 @@ def _next_ticket_number(brand: Brand) -> int:
         return cursor.fetchone()[0]
 
 
-def _order_number_missing(category: Category | None, order_number: str) -> bool:
-    return bool(category and category.requires_order_number and not order_number.strip())
-
-
 def _validate_new_ticket(
     brand: Brand,
     *,
@@ -114,12 +114,15 @@ def _validate_new_ticket(
 
 
 def category_errors(
-    brand: Brand, category: Category | None, order_number: str, *, incomplete_ok: bool = False
+    brand: Brand, category: Category | None, order_number: str, *, incomplete_ok: bool = True
 ) -> dict[str, str]:
-    """Field errors for a category of another brand, or one needing a missing order number."""
+    """Field errors for a category of another brand, or (where the customer fills in the
+    request themselves, `incomplete_ok=False`) one needing a missing order number. An
+    agent's choice of such a category stands: the ticket is incomplete and the customer
+    asked for the number (`ticket_completeness_apply`)."""
     if category is not None and category.brand_id != brand.pk:
         return {"category": "This category does not belong to the brand."}
-    if not incomplete_ok and _order_number_missing(category, order_number):
+    if not incomplete_ok and order_number_missing(category, order_number):
         return {"order_number": f"An order number is required for {category.name}."}
     return {}
 
@@ -127,17 +130,17 @@ def category_errors(
 def ticket_details_save(ticket: Ticket, fields: list[str], *, actor: Actor = SYSTEM) -> Ticket:
     """Save an agent's edit of a ticket's plain details (subject, category, order number...).
 
-    A category that needs an order number is refused without one, as at creation; once the
-    order number is there, a ticket that was incomplete for want of it no longer is.
+    A category that needs an order number the ticket lacks makes it incomplete, and the
+    customer is asked for the number; once the number is there, it no longer is.
     """
     errors = category_errors(ticket.brand, ticket.category, ticket.order_number)
     if errors:
         raise ApplicationError("The ticket's details were refused.", errors)
     ticket.order_number = ticket.order_number.strip()
-    ticket.is_incomplete = False
     with transaction.atomic():
         before = Ticket.objects.select_related("category").get(pk=ticket.pk)
-        ticket.save(update_fields=[*fields, "order_number", "is_incomplete", "updated_at"])
+        completeness = ticket_completeness_apply(ticket)
+        ticket.save(update_fields=[*fields, "order_number", *completeness, "updated_at"])
         ticket_changes_record(before, ticket, actor=actor)
     return ticket
 
@@ -147,8 +150,9 @@ def _urgency(ticket: Ticket) -> str:
 
 
 def ticket_changes_record(before: Ticket, after: Ticket, *, actor: Actor = SYSTEM) -> None:
-    """Record the audited fields (category, urgency) that differ between two states of a
-    ticket: for services that save several fields at once, such as an agent's edit."""
+    """Record the audited fields (category, urgency, order numbers) that differ between two
+    states of a ticket: for services that save several fields at once, such as an agent's
+    edit."""
     if before.category_id != after.category_id:
         ticket_event_record(
             after.pk,
@@ -165,6 +169,7 @@ def ticket_changes_record(before: Ticket, after: Ticket, *, actor: Actor = SYSTE
             before=_urgency(before),
             after=_urgency(after),
         )
+    order_numbers_change_record(order_numbers_text(before), after, actor=actor)
 
 
 def ticket_create(
@@ -228,7 +233,7 @@ def ticket_create(
             needs_translation=clocks.language_is_foreign(brand, language),
             order_number=order_number.strip(),
             order_numbers=order_numbers,
-            is_incomplete=_order_number_missing(category, order_number),
+            is_incomplete=order_number_missing(category, order_number),
             linked_ticket=linked_ticket,
             policy_version_id=brand_rules(brand).policy_version_id,
             received_at=received_at,

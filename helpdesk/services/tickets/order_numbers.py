@@ -2,17 +2,22 @@
 (its brand file's `order_number_pattern`), given by a storefront, or set by an agent.
 
 The first is also the ticket's `order_number`, the one a category that needs an order number
-looks at: once there is one, a ticket waiting for it is no longer incomplete.
+looks at. A ticket whose category needs one and has none is incomplete: the customer is asked
+for it (by the acknowledgement when it is so from the start, by a mail of its own when an
+agent's category or edit makes it so), and the number their next message brings completes it.
+Every change of the numbers after creation is recorded with who made it.
 """
 
 from collections.abc import Iterable
 
 from django.db import transaction
 
-from brands.models import Brand
+from brands.models import Brand, Category
 from brands.services import brand_rules
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Ticket
+from helpdesk.models import Ticket, TicketEvent
+from helpdesk.services.audit import CUSTOMER, SYSTEM, Actor, ticket_event_record
+from helpdesk.services.notices.customer import customer_order_number_request
 
 ORDER_NUMBERS_MAX = 20
 ORDER_NUMBER_MAX_CHARS = 64
@@ -54,37 +59,63 @@ def order_numbers_errors(numbers: list[str]) -> dict[str, str]:
     return {}
 
 
-def _apply(ticket: Ticket, numbers: list[str]) -> list[str]:
-    """Set the ticket's numbers (not saved); the fields changed."""
+def order_number_missing(category: Category | None, order_number: str) -> bool:
+    """Whether `category` needs an order number and `order_number` is none."""
+    return bool(category and category.requires_order_number and not order_number.strip())
+
+
+def ticket_completeness_apply(ticket: Ticket) -> list[str]:
+    """Mark the ticket, held under its lock, incomplete when its category needs an order
+    number it lacks, complete once it has one (not saved); the fields changed. A ticket
+    that becomes incomplete has the customer asked for the number."""
+    missing = order_number_missing(ticket.category, ticket.order_number)
+    if missing == ticket.is_incomplete:
+        return []
+    ticket.is_incomplete = missing
+    if missing:
+        customer_order_number_request(ticket)
+    return ["is_incomplete"]
+
+
+def order_numbers_text(ticket: Ticket) -> str:
+    """The ticket's order numbers as the timeline shows them: its order number first."""
+    return ", ".join(order_numbers_merge([ticket.order_number], ticket.order_numbers or []))
+
+
+def order_numbers_change_record(before: str, ticket: Ticket, *, actor: Actor) -> None:
+    """Record the change from `before` (an `order_numbers_text`) to the ticket's numbers now,
+    if they differ."""
+    after = order_numbers_text(ticket)
+    if after != before:
+        ticket_event_record(
+            ticket.pk, TicketEvent.Kind.ORDER_NUMBERS, actor=actor, before=before, after=after
+        )
+
+
+def _apply(ticket: Ticket, numbers: list[str], *, actor: Actor) -> None:
+    """Give the locked ticket `numbers`, save and record the change."""
+    before = order_numbers_text(ticket)
     ticket.order_numbers = numbers
-    changed = ["order_numbers"]
-    first = numbers[0] if numbers else ""
     if ticket.order_number not in numbers:
-        ticket.order_number = first
-        changed.append("order_number")
-    if ticket.is_incomplete and ticket.order_number:
-        ticket.is_incomplete = False
-        changed.append("is_incomplete")
-    return changed
+        ticket.order_number = numbers[0] if numbers else ""
+    changed = ticket_completeness_apply(ticket)
+    ticket.save(update_fields=["order_numbers", "order_number", *changed, "updated_at"])
+    order_numbers_change_record(before, ticket, actor=actor)
 
 
-def ticket_order_numbers_set(ticket: Ticket, numbers: list[str]) -> Ticket:
-    """An agent's list of the ticket's order numbers (the staff API, the ticket page),
-    replacing what was there. A category that needs an order number keeps at least one."""
+def ticket_order_numbers_set(
+    ticket: Ticket, numbers: list[str], *, actor: Actor = SYSTEM
+) -> Ticket:
+    """The list of the ticket's order numbers `actor` gives (an agent on the ticket page or
+    through the staff API), replacing what was there. Leaving none where the category needs
+    one makes the ticket incomplete, and the customer is asked for it."""
     errors = order_numbers_errors(numbers)
     if errors:
         raise ApplicationError("The order numbers were refused.", errors)
     numbers = order_numbers_merge(numbers)
     with transaction.atomic():
         ticket = Ticket.objects.locked(ticket.pk)
-        category = ticket.category
-        if not numbers and category is not None and category.requires_order_number:
-            raise ApplicationError(
-                "The order numbers were refused.",
-                {"order_numbers": f"An order number is required for {category.name}."},
-            )
-        changed = _apply(ticket, numbers)
-        ticket.save(update_fields=[*changed, "updated_at"])
+        _apply(ticket, numbers, actor=actor)
     return ticket
 
 
@@ -94,5 +125,4 @@ def ticket_order_numbers_add_found(ticket: Ticket, text: str) -> None:
     found = order_numbers_find(ticket.brand, text)
     numbers = order_numbers_merge(ticket.order_numbers or [], found)
     if numbers != (ticket.order_numbers or []):
-        changed = _apply(ticket, numbers)
-        ticket.save(update_fields=[*changed, "updated_at"])
+        _apply(ticket, numbers, actor=CUSTOMER)

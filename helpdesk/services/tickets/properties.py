@@ -22,6 +22,7 @@ from helpdesk.services.tickets.lifecycle import (
     ticket_changes_record,
     ticket_escalate,
 )
+from helpdesk.services.tickets.order_numbers import ticket_completeness_apply
 
 
 def ticket_urgency_set(
@@ -62,7 +63,8 @@ def ticket_category_set(
 
     An urgent category makes the ticket urgent (clocks recomputed); a complaint category
     starts the resolution-proposal clock when none runs. A category that needs an order
-    number is refused while the ticket has none, as on the ticket's form.
+    number the ticket lacks makes it incomplete, and the customer is asked for the number;
+    another category makes it complete again.
     """
     at = at or timezone.now()
     with transaction.atomic():
@@ -77,7 +79,8 @@ def ticket_category_set(
         urgent = locked.is_urgent or bool(category and category.is_urgent)
         recompute = urgent != locked.is_urgent
         locked.is_urgent = urgent
-        locked.save(update_fields=["category", "is_urgent", "updated_at"])
+        completeness = ticket_completeness_apply(locked)
+        locked.save(update_fields=["category", "is_urgent", *completeness, "updated_at"])
         ticket_changes_record(before, locked, actor=actor)
         if recompute:
             clocks.ticket_recompute_clocks(locked, at, actor=actor)
@@ -90,6 +93,7 @@ def ticket_category_set(
                 clocks.complaint_proposal_terms(locked.brand, start=at, language=locked.language),
             )
     ticket.category, ticket.is_urgent = category, urgent
+    ticket.is_incomplete = locked.is_incomplete
     return ticket
 
 

@@ -119,16 +119,16 @@ def test_events_show_on_the_ticket_and_in_their_own_list_scoped_by_brand(
 
 
 @pytest.mark.django_db
-def test_admin_refuses_a_complaint_without_an_order_number(client, kendrascottes):
+def test_a_complaint_without_an_order_number_is_kept_incomplete_in_admin(client, kendrascottes):
     ticket = TicketFactory(brand=kendrascottes, received_at=MONDAY)
     complaint = kendrascottes.categories.get(slug="complaint")
     client.force_login(agent_of(kendrascottes))
     page = client.get(page_url(ticket))
-    refused = client.post(page_url(ticket), admin_form_data(page, {"category": complaint.pk}))
-    assert refused.status_code == 200
-    assert "An order number is required for Complaints." in refused.content.decode()
+    saved = client.post(page_url(ticket), admin_form_data(page, {"category": complaint.pk}))
+    assert saved.status_code == 302
     ticket.refresh_from_db()
-    assert ticket.category is None
+    assert (ticket.category, ticket.is_incomplete) == (complaint, True)
+    assert ticket.outbox.filter(kind="order_number_request").exists()
 
 
 @pytest.mark.django_db

@@ -443,7 +443,11 @@ def test_the_order_numbers_are_set_in_the_side_panel_and_shown_on_the_customer_c
     )
     ticket.refresh_from_db()
     assert ticket.order_numbers == ["104233", "104234"]
-    assert "Orders: 104233, 104234" in agent_client.get(page_url(ticket)).content.decode()
+    page = agent_client.get(page_url(ticket)).content.decode()
+    assert "Orders: 104233, 104234" in page
+    # The timeline says who changed them.
+    assert "Order numbers none → 104233, 104234" in page
+    assert ticket.events.get(kind="order_numbers").actor.username == "kim"
 
 
 @pytest.mark.django_db

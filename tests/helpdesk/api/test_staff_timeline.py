@@ -46,3 +46,17 @@ def test_a_language_change_serves_the_clocks_recompute_as_the_agents(staff, ks_t
     assert recompute["actor"] == "Kim Agent"
     assert recompute["text"].startswith("First response clock recomputed: due ")
     assert " → " in recompute["text"]  # the language extension moved the due time
+
+
+def test_order_numbers_set_through_the_api_are_served_as_the_agents(staff, ks_ticket):
+    url = f"/api/v1/staff/tickets/{ks_ticket.reference}/"
+    assert staff.post(f"{url}order-numbers/", {"order_numbers": ["104233"]}).status_code == 200
+
+    timeline = staff.get(f"{url}timeline/").json()
+
+    [change] = [entry for entry in timeline if entry["kind"] == "order_numbers"]
+    assert (change["text"], change["actor_kind"], change["actor"]) == (
+        "Order numbers none → 104233",
+        "agent",
+        "Kim Agent",
+    )

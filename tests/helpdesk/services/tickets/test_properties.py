@@ -1,11 +1,14 @@
 """An agent changes a ticket's urgency, category or tier, and the clocks follow the policy."""
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from helpdesk.errors import ApplicationError
-from helpdesk.models import SlaClock, SlaEvent, TicketEvent
+from helpdesk.models import Message, SlaClock, SlaEvent, Ticket, TicketEvent
+from helpdesk.services.intake.storefront import ticket_reply_from_customer
 from helpdesk.services.sla.clocks import first_response_terms
+from helpdesk.services.tickets.lifecycle import ticket_customer_reply
 from helpdesk.services.tickets.properties import (
     ticket_category_set,
     ticket_tier_set,
@@ -59,18 +62,66 @@ def test_a_complaint_category_starts_the_resolution_proposal_clock(kendrascottes
 
 
 @pytest.mark.django_db
-def test_another_brands_category_or_a_missing_order_number_is_refused(kendrascottes, crocso):
+def test_another_brands_category_is_refused(kendrascottes, crocso):
     ticket = TicketFactory(brand=kendrascottes)
     with pytest.raises(ApplicationError) as other_brand:
         ticket_category_set(ticket, crocso.categories.first())
     assert "category" in other_brand.value.fields
-    needs_number = kendrascottes.categories.filter(requires_order_number=True).first()
-    if needs_number is not None:
-        with pytest.raises(ApplicationError) as no_number:
-            ticket_category_set(ticket, needs_number)
-        assert "order_number" in no_number.value.fields
     ticket.refresh_from_db()
     assert ticket.category is None
+
+
+@pytest.mark.django_db
+def test_a_category_needing_a_missing_order_number_asks_the_customer_in_their_language(
+    kendrascottes, django_capture_on_commit_callbacks
+):
+    ticket = TicketFactory(brand=kendrascottes, language="fr", customer_name="Anne")
+    shipping = kendrascottes.categories.get(slug="shipping")
+    kim = agent_of(kendrascottes, username="kim")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_category_set(ticket, shipping, actor=kim)
+
+    ticket.refresh_from_db()
+    assert (ticket.category, ticket.is_incomplete) == (shipping, True)
+    [request] = mail.outbox
+    assert request.to == [ticket.customer_email]
+    assert "répondez-nous avec votre numéro de commande" in request.body
+    assert request.subject.endswith("votre numéro de commande, s'il vous plaît")
+    assert ticket.messages.filter(kind=Message.Kind.OUTBOUND, body_text=request.body).exists()
+
+
+@pytest.mark.django_db
+def test_the_customer_is_asked_again_only_after_writing_since(
+    kendrascottes, django_capture_on_commit_callbacks
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    shipping = kendrascottes.categories.get(slug="shipping")
+    account = kendrascottes.categories.get(slug="account")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_category_set(ticket, shipping)
+        ticket_category_set(ticket, account)  # needs no number: complete again
+        assert not Ticket.objects.get(pk=ticket.pk).is_incomplete
+        ticket_category_set(ticket, shipping)  # the first request still stands
+    assert len(mail.outbox) == 1
+
+    ticket_customer_reply(ticket, body="What do you need?")
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_category_set(ticket, account)
+        ticket_category_set(ticket, shipping)
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_the_number_the_customer_gives_on_the_status_page_completes_the_ticket(kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_category_set(ticket, kendrascottes.categories.get(slug="shipping"))
+
+    ticket_reply_from_customer(ticket, message="Sorry! It was order #556677.")
+
+    ticket.refresh_from_db()
+    assert (ticket.order_number, ticket.is_incomplete) == ("556677", False)
 
 
 @pytest.mark.django_db
