@@ -437,8 +437,9 @@ class TicketWorkViews:
         field, value = request.POST.get("field", ""), request.POST.get("value", "").strip()
         try:
             if field == "status" and value == Ticket.Status.RESOLVED:
-                # As the bulk action: a ticket never answered needs a reason, given there.
-                ticket_resolve(ticket, actor=request.user)
+                # A ticket never answered needs a reason (the panel's field beside the status).
+                reason = request.POST.get("reason", "")
+                ticket_resolve(ticket, reason=reason, actor=request.user)
             elif field == "status":
                 ticket_set_status(ticket, value, actor=request.user)
             elif field == "urgency":

@@ -17,6 +17,7 @@ from helpdesk.models import (
     HeldReplyFile,
     Macro,
     OutboundEmail,
+    PendingStatusNotice,
     Signature,
     Ticket,
 )
@@ -481,3 +482,21 @@ def test_a_ticket_never_answered_is_not_resolved_from_the_side_panel(agent_clien
     )
     assert "never answered" in response.content.decode()
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.NEW
+
+
+@pytest.mark.django_db
+def test_a_ticket_never_answered_is_resolved_from_the_side_panel_with_a_reason(
+    agent_client, kendrascottes
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    page = agent_client.get(page_url(ticket)).content.decode()
+    assert 'name="reason" id="prop-status-reason"' in page
+
+    agent_client.post(
+        page_url(ticket, "properties"),
+        {"field": "status", "value": "resolved", "reason": "Sent to us by mistake"},
+    )
+
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.RESOLVED
+    # The customer is told why, as the list's bulk action tells them.
+    assert PendingStatusNotice.objects.get(ticket=ticket).reason == "Sent to us by mistake"
