@@ -9,17 +9,23 @@ and its filters' choices come from settings and small tables, never from the tic
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, SEARCH_VAR, ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.core.paginator import Page, Paginator
 from django.db.models import F, OrderBy, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from brands.models import EscalationTier
 from brands.selectors import staffed_brands
 from helpdesk.models import Ticket
-from helpdesk.selectors.search import search_snippets, search_text, tickets_search
+from helpdesk.selectors.search import (
+    RANK_WINDOW,
+    search_snippets,
+    search_text,
+    tickets_search,
+)
 
 
 class NextPagePaginator(Paginator):
@@ -106,8 +112,19 @@ class TicketChangeList(ChangeList):
         self.previous_page_url = (
             self.get_query_string({PAGE_VAR: self.page_num - 1}) if self.page_num > 1 else ""
         )
+        # What the page shows, never a total ("50+ results" when more follow). Admin offers
+        # to select "all N" when this differs from the page's rows: a bulk action never
+        # reaches tickets nobody has seen.
+        self.result_count = len(self.result_list)
+        self.more_results = has_next
+        self.search_window = 0
         if not search_text(self.query):
             return
+        if ORDER_VAR not in self.params and "received" in self.list_display:
+            # Ranked among the newest matches only: say so, with the way to every match.
+            self.search_window = RANK_WINDOW
+            received = self.list_display.index("received")
+            self.every_match_url = self.get_query_string({ORDER_VAR: f"-{received}"})
         rows = list(self.result_list)
         snippets = search_snippets(rows, self.query)
         for ticket in rows:
@@ -158,12 +175,9 @@ class TicketSearchMixin:
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Ticket], search_term: str
     ) -> tuple[QuerySet[Ticket], bool]:
-        found = tickets_search(queryset, search_term)
-        if ORDER_VAR in request.GET and found is not queryset:
-            # The agent sorted by a column: that order (admin set it before searching), not
-            # the best match first.
-            found = found.order_by(*queryset.query.order_by)
-        return found, False
+        # Sorted by a column, every match in that order; else the best matches first (among
+        # the newest RANK_WINDOW, which the list says).
+        return tickets_search(queryset, search_term, ranked=ORDER_VAR not in request.GET), False
 
     def get_changelist(self, request: HttpRequest, **kwargs):
         return TicketChangeList
@@ -175,14 +189,14 @@ class TicketSearchMixin:
             number = 1
         return NextPagePaginator(queryset, per_page, page_number=number)
 
-    def get_list_display(self, request: HttpRequest):
-        shown = list(super().get_list_display(request))
-        if search_text(request.GET.get(SEARCH_VAR, "")) and "subject" in shown:
-            shown.insert(shown.index("subject") + 1, "search_match")
-        return shown
-
-    def search_match(self, ticket: Ticket) -> str:
+    @admin.display(description="Subject")
+    def subject_and_match(self, ticket: Ticket) -> str:
+        # When searching, the matching message's snippet under the subject, in the same
+        # column: a column of its own would renumber the sortable ones (`o=` counts columns).
+        snippet = getattr(ticket, "search_snippet", "")
+        if not snippet:
+            return ticket.subject
         # The selector escaped the mail's text; only its <mark> tags are markup.
-        return mark_safe(getattr(ticket, "search_snippet", ""))
-
-    search_match.short_description = "Matching message"
+        return format_html(
+            '{}<div class="search-match">{}</div>', ticket.subject, mark_safe(snippet)
+        )

@@ -174,7 +174,7 @@ class TicketAdmin(
     # after the subject, the brand last (and only for those who work for several).
     list_display = [
         "reference",
-        "subject",
+        "subject_and_match",
         "status",
         "urgency",
         "next_due",

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 
 from helpdesk.models import Ticket
-from helpdesk.selectors.search import SEARCH_MAX_CHARS, tickets_search
+from helpdesk.selectors.search import RANK_WINDOW, SEARCH_MAX_CHARS, tickets_search
 
 BIGINT_MAX = 2**63 - 1
 
@@ -102,7 +102,8 @@ class StaffTicketFilter(django_filters.FilterSet):
         method="search",
         max_length=SEARCH_MAX_CHARS,
         help_text="Words of the conversation, a reference, an order number, a customer's name "
-        "or address; best match first unless `ordering` is given.",
+        f"or address: the best matches first among the newest {RANK_WINDOW} that match, or, "
+        "with `ordering`, every match in that order.",
     )
     ordering = StableOrderingFilter(
         fields=(
@@ -121,4 +122,4 @@ class StaffTicketFilter(django_filters.FilterSet):
 
     @extend_schema_field({"type": "string", "maxLength": SEARCH_MAX_CHARS})
     def search(self, queryset: QuerySet[Ticket], name: str, value: str):
-        return tickets_search(queryset, value)
+        return tickets_search(queryset, value, ranked=not self.data.get("ordering"))

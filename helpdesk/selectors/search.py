@@ -60,14 +60,18 @@ class _Matches(Func):
     output_field = BooleanField()
 
 
-def tickets_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
+def tickets_search(
+    tickets: QuerySet[Ticket], text: str, *, ranked: bool = True
+) -> QuerySet[Ticket]:
     """The tickets among `tickets` that match `text`, best first, annotated with
     `search_rank`. A reference typed in full comes first. Blank text narrows nothing.
 
     On PostgreSQL the ranking reads the newest RANK_WINDOW matches, not all of them: a word
     most tickets hold ("order") would otherwise rank a brand's every ticket for one page,
     while an agent looks for the recent ones; a rarer word has fewer matches than that and
-    all of them are ranked.
+    all of them are ranked. Unranked (`ranked=False`, for a caller that orders the results by
+    a column of its own) every match is there, in no particular order: read in the order of
+    an index, a page of them costs no more than a page of the window.
     """
     text = search_text(text)
     if not text:
@@ -77,6 +81,8 @@ def tickets_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
     if _is_postgresql():
         query = _TsQuery(Value(text))
         matched = tickets.filter(reference | Q(_Matches(F("search_vector"), query)))
+        if not ranked:
+            return matched
         newest = matched.order_by("-received_at", "-id").values("pk")[:RANK_WINDOW]
         rank = Func(F("search_vector"), query, function="ts_rank", output_field=FloatField())
         found = tickets.filter(pk__in=newest)
@@ -93,6 +99,8 @@ def tickets_search(tickets: QuerySet[Ticket], text: str) -> QuerySet[Ticket]:
                 | Q(Exists(_messages_containing(word)))
             )
         found = tickets.filter(reference | words)
+        if not ranked:
+            return found
         rank = Value(0.0, output_field=FloatField())
     return found.annotate(search_rank=rank + exact).order_by("-search_rank", "-received_at", "-id")
 

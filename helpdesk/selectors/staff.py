@@ -78,9 +78,9 @@ def with_next_due(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     running clock that falls due first (the ticket's stored `next_due_at`; paused and stopped
     clocks owe nothing now, so a ticket waiting on the customer has none). Read for a page's
     rows only."""
-    running = SlaClock.objects.filter(
-        ticket=OuterRef("pk"), state=SlaClock.State.RUNNING
-    ).order_by("latest_at", "id")
+    running = SlaClock.objects.filter(ticket=OuterRef("pk"), state=SlaClock.State.RUNNING).order_by(
+        "latest_at", "id"
+    )
     return tickets.annotate(
         next_due_kind=Subquery(running.values("kind")[:1]),
         next_due_target_at=Subquery(running.values("target_at")[:1]),

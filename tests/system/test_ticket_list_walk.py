@@ -33,7 +33,9 @@ def test_the_list_keeps_every_column_in_view_and_sorts_by_the_next_due_time(
     now = timezone.now()
     breached = TicketFactory(
         brand=kendrascottes,
-        subject="My engagement ring arrived with a bent prong and a scratched band",
+        subject="Engagement ring",
+        body="My engagement ring arrived with a bent prong and a scratched band, in a box "
+        "that had clearly been opened and taped shut again by someone on the way.",
         is_urgent=True,
         received_at=now - timedelta(days=9),
     )
@@ -71,6 +73,19 @@ def test_the_list_keeps_every_column_in_view_and_sorts_by_the_next_due_time(
         page.wait_for_url("**o=-*")
         assert references(page)[0] == waiting.reference
         assert references(page)[-1] == breached.reference
+        assert list_columns_cut_off(page) == []
+
+        # Searching shows the matching message under the subject: everything still fits, and
+        # the sort chosen before (by next due, reversed) is kept.
+        page.fill("#searchbar", "prong")
+        page.press("#searchbar", "Enter")
+        page.wait_for_selector("#result_list mark")
+        shoot(page, "ticket-list-two-brands-search")
+        assert references(page) == [breached.reference]
+        assert "prong and a scratched" in page.inner_text(
+            "#result_list td.field-subject_and_match .search-match"
+        )
+        assert page.locator("#result_list thead th.column-next_due.sorted").count() == 1
         assert list_columns_cut_off(page) == []
     finally:
         context.close()

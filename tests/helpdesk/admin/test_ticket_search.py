@@ -1,6 +1,8 @@
 """The ticket list's search box: the staff search, with the matching message's snippet, only
 the agent's brands, and a pager that counts nothing."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -118,7 +120,8 @@ def test_the_list_sorts_by_the_columns_an_index_serves_both_ways(ks_agent_client
     # A column no index orders by (and a crafted number) sorts nothing: the newest made first,
     # not the subjects' A, B, C.
     newest_made = [waiting.reference, newer.reference, older.reference]
-    assert shown(ks_agent_client.get(TICKETS_URL, {"o": column("subject")})) == newest_made
+    by_subject = ks_agent_client.get(TICKETS_URL, {"o": column("subject_and_match")})
+    assert shown(by_subject) == newest_made
     assert shown(ks_agent_client.get(TICKETS_URL, {"o": "99"})) == newest_made
 
 
@@ -130,3 +133,44 @@ def test_a_chosen_sort_is_read_in_its_index_order_whatever_admin_added():
         F("id").desc(),
     ]
     assert list_sort_order(["subject", "-pk"]) == ["subject", "-pk"]
+
+
+@pytest.mark.django_db
+def test_the_list_says_it_ranks_the_newest_matches_and_links_to_every_match(
+    ks_agent_client, kendrascottes, monkeypatch
+):
+    monkeypatch.setattr("helpdesk.selectors.search.RANK_WINDOW", 2)
+    monkeypatch.setattr("helpdesk.admin.ticket_search.RANK_WINDOW", 2)
+    now = timezone.now()
+    tickets = [
+        TicketFactory(
+            brand=kendrascottes, subject=f"Necklace {i}", received_at=now - timedelta(days=i)
+        )
+        for i in range(3)
+    ]
+
+    ranked = ks_agent_client.get(TICKETS_URL, {"q": "necklace"})
+    content = ranked.content.decode()
+    every_url = re.search(r'<a href="([^"]+)" class="every-match">', content)[1]
+    every = ks_agent_client.get(TICKETS_URL + html.unescape(every_url))
+
+    assert "among the 2 newest tickets that match" in content
+    assert set(shown(ranked)) == {tickets[0].reference, tickets[1].reference}
+    assert shown(every) == [t.reference for t in tickets]  # the oldest too, newest first
+    assert "every-match" not in every.content.decode()  # sorted: nothing left out to say
+
+
+@pytest.mark.django_db
+def test_a_page_says_more_follow_and_never_offers_to_select_tickets_not_shown(
+    ks_agent_client, kendrascottes
+):
+    for i in range(51):
+        TicketFactory(brand=kendrascottes, received_at=timezone.now() - timedelta(minutes=i))
+
+    first = ks_agent_client.get(TICKETS_URL, {"q": "order"}).content.decode()
+    last = ks_agent_client.get(TICKETS_URL, {"q": "order", "p": 2}).content.decode()
+
+    assert "50+ results" in first
+    assert "51 results" not in first
+    assert "1 result" in last
+    assert "select the objects across all pages" not in first  # only the tickets ticked

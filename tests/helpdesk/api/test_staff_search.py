@@ -112,3 +112,29 @@ def test_order_numbers_are_refused_when_malformed_or_of_another_brand(staff, cro
     assert elsewhere.status_code == 404
     theirs.refresh_from_db()
     assert theirs.order_numbers == []
+
+
+@pytest.mark.django_db
+def test_q_ranks_the_newest_matches_and_with_an_ordering_lists_every_match(
+    staff, kendrascottes, monkeypatch
+):
+    monkeypatch.setattr("helpdesk.selectors.search.RANK_WINDOW", 2)
+    now = timezone.now()
+    oldest = TicketFactory(
+        brand=kendrascottes, subject="Necklace", received_at=now - timedelta(days=3)
+    )
+    newer = [
+        TicketFactory(
+            brand=kendrascottes,
+            subject="Question",
+            body="About a necklace.",
+            received_at=now - timedelta(days=2 - i),
+        )
+        for i in range(2)
+    ]
+
+    ranked = [row["reference"] for row in results(staff, q="necklace")]
+    every = [row["reference"] for row in results(staff, q="necklace", ordering="-created")]
+
+    assert sorted(ranked) == sorted(t.reference for t in newer)  # the newest two, ranked
+    assert every == [newer[1].reference, newer[0].reference, oldest.reference]
