@@ -206,7 +206,9 @@ def customer_notices_send_due(now: datetime | None = None, *, batch: int = 500) 
 
 def customer_escalation_notice(ticket: Ticket, clock: SlaClock | None) -> None:
     """Tell the customer their request went to the next tier, and (from its response clock,
-    when the tier has one) by when it answers."""
+    when the tier has one and it runs) by when it answers: a clock paused while the ticket
+    waits on the customer promises no time yet."""
+    running = clock is not None and clock.state == SlaClock.State.RUNNING
     customer_notice(
         ticket,
         kind=OutboundEmail.Kind.ESCALATION_NOTICE,
@@ -214,7 +216,7 @@ def customer_escalation_notice(ticket: Ticket, clock: SlaClock | None) -> None:
         template="escalation_notice",
         context={
             "tier": ticket.brand.tiers.get(level=ticket.tier),
-            "reply_by": _promise(ticket, clock.latest_at if clock else None),
+            "reply_by": _promise(ticket, clock.latest_at if running else None),
         },
     )
 

@@ -59,6 +59,19 @@ class Person(NamedTuple):
     delivery: str
 
 
+def tier_role(tier: int) -> str:
+    """Who works a tier: agents the first, senior agents the ones above. Its alerts go to
+    them, routing gives them its tickets, and an escalation keeps an assignee who does."""
+    return BrandMembership.Role.AGENT if tier < SENIOR_TIER else BrandMembership.Role.SENIOR
+
+
+def works_tier(brand_id: int, user_id: int, tier: int) -> bool:
+    """Whether the user is active staff of the brand in the role that works `tier`."""
+    return BrandMembership.objects.filter(
+        brand_id=brand_id, user_id=user_id, user__is_active=True, role=tier_role(tier)
+    ).exists()
+
+
 def _delivery(value: str | None) -> str:
     return value or Delivery.BOTH
 
@@ -88,12 +101,11 @@ class StaffDirectory:
             self._people[(brand_id, role)].add(Person(user_id, email, _delivery(delivery)))
 
     def recipients(self, ticket: Ticket, tier: int) -> list[Person]:
-        """The assignee when the ticket is with them at that tier, else the tier's group:
-        agents for tier 1, senior agents above."""
+        """The assignee when the ticket is with them at that tier, else the tier's group
+        (`tier_role`)."""
         if ticket.assignee_id and ticket.tier == tier:
             return people([ticket.assignee])
-        role = BrandMembership.Role.AGENT if tier < SENIOR_TIER else BrandMembership.Role.SENIOR
-        return sorted(self._people[(ticket.brand_id, role)])
+        return sorted(self._people[(ticket.brand_id, tier_role(tier))])
 
 
 def _alerts_and_mail(

@@ -1,4 +1,5 @@
-"""The tiers a ticket climbs: handing it to the next one starts that tier's response window."""
+"""The tiers a ticket climbs: handing it to the next one starts that tier's response window
+(paused while the ticket waits on the customer, as every answer owed is)."""
 
 from datetime import datetime
 
@@ -8,7 +9,7 @@ from brands.models import Brand
 from brands.promises import promise_text
 from helpdesk.models import SlaClock, SlaEvent, Ticket, TicketEvent
 from helpdesk.services.audit import SYSTEM, Actor, ticket_event_record
-from helpdesk.services.notices.staff import staff_alert
+from helpdesk.services.notices.staff import staff_alert, works_tier
 from helpdesk.services.sla import clocks
 
 
@@ -29,7 +30,13 @@ def ticket_move_to_tier(
 ) -> SlaClock | None:
     """Hand a locked ticket to `tier`: its response window starts and its group is told. The
     escalation is recorded with its reason and who did it (an agent, the customer, or the
-    sweep after a breach) in the audit trail, and on its SLA event when a staff member did."""
+    sweep after a breach) in the audit trail, and on its SLA event when a staff member did.
+
+    An assignee who works the new tier (`works_tier`: a senior agent of the brand, above the
+    first tier) keeps the ticket; anyone else is unassigned, the tier's group taking it on.
+    A ticket waiting on the customer stays so, and its window starts paused: it runs from
+    their next message, as the other clocks resume then.
+    """
     ticket_event_record(
         ticket.pk,
         TicketEvent.Kind.TIER,
@@ -39,7 +46,8 @@ def ticket_move_to_tier(
         detail=reason,
         at=at,
     )
-    if ticket.assignee_id is not None:
+    assignee_id = ticket.assignee_id
+    if assignee_id is not None and not works_tier(ticket.brand_id, assignee_id, tier):
         ticket_event_record(
             ticket.pk,
             TicketEvent.Kind.ASSIGNEE,
@@ -48,8 +56,8 @@ def ticket_move_to_tier(
             detail=f"handed to tier {tier}",
             at=at,
         )
+        ticket.assignee = None
     ticket.tier = tier
-    ticket.assignee = None
     if ticket.status in Ticket.FINISHED_STATES:
         ticket_event_record(
             ticket.pk,
@@ -68,6 +76,8 @@ def ticket_move_to_tier(
         return None
     clocks.clock_restart(ticket, terms, tier=tier)
     clock = clocks.live_clocks(ticket).get(kind=SlaClock.Kind.TIER_RESPONSE)
+    if ticket.status == Ticket.Status.WAITING:
+        clocks.clock_pause(clock, at)
     SlaEvent.objects.get_or_create(
         clock=clock,
         kind=SlaEvent.Kind.ESCALATION,
@@ -87,7 +97,12 @@ def ticket_move_to_tier(
         template="staff_escalation",
         context={
             "reason": reason,
-            "due": promise_text(clock.latest_at, ticket.brand.time_zone),
+            # A paused window has no due time until the customer writes.
+            "due": (
+                promise_text(clock.latest_at, ticket.brand.time_zone)
+                if clock.state == SlaClock.State.RUNNING
+                else ""
+            ),
         },
     )
     return clock

@@ -19,16 +19,14 @@ from django.utils import timezone
 from brands.models import Brand, BrandMembership
 from brands.selectors import brand_staff
 from helpdesk.models import Ticket
-from helpdesk.services.notices.staff import SENIOR_TIER
 
-
-def _tier_role(tier: int) -> str:
-    """Who works a tier: agents the first, seniors the ones above."""
-    return BrandMembership.Role.AGENT if tier < SENIOR_TIER else BrandMembership.Role.SENIOR
+# Who works a tier is said where the SLA's escalation can ask it too (it keeps an assignee who
+# works the tier a ticket climbs to), below this rung.
+from helpdesk.services.notices.staff import SENIOR_TIER, tier_role
 
 
 def _role_tiers(role: str) -> Q:
-    """The tickets' tiers `_tier_role` gives `role`, as a filter."""
+    """The tickets' tiers `tier_role` gives `role`, as a filter."""
     return (
         Q(tier__lt=SENIOR_TIER) if role == BrandMembership.Role.AGENT else Q(tier__gte=SENIOR_TIER)
     )
@@ -46,7 +44,7 @@ def auto_assignee(brand: Brand, tier: int) -> AbstractBaseUser | None:
     that creates the ticket."""
     if brand.auto_assign == Brand.AutoAssign.OFF:
         return None
-    candidates = _available(BrandMembership.objects.filter(brand=brand, role=_tier_role(tier)))
+    candidates = _available(BrandMembership.objects.filter(brand=brand, role=tier_role(tier)))
     locked = list(candidates.select_for_update(of=("self",)).values_list("pk", flat=True))
     if not locked:
         return None
