@@ -463,14 +463,14 @@ def ticket_reply(
                 "ticket": ticket,
                 "body": body,
                 "author": author,
+                # The agent's own signature signs the reply: the template's sign-off would
+                # sign it a second time.
+                "signed": bool(signature.strip()),
                 # The reply that resolves asks for a rating on the status page.
                 "resolves": status == Ticket.Status.RESOLVED,
             },
             ticket=ticket,
             thread_message={
-                # The agent's own signature signs the reply: the template's sign-off would
-                # sign it a second time.
-                "signed": bool(signature.strip()),
                 "author": author,
                 "body_text": body,
                 "created_at": at,
