@@ -24,7 +24,11 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import HeldReplyFile, Macro, Message, Ticket
 from helpdesk.services.stored_files import files_removed_on_error, upload_store
 from helpdesk.services.tickets.lifecycle import reply_held_back, ticket_reply
-from helpdesk.services.tickets.macros import macro_apply, macro_reply_status
+from helpdesk.services.tickets.macros import (
+    macro_apply,
+    macro_reply_status,
+    placeholder_markers_left,
+)
 
 
 def held_files_of(ticket: Ticket, agent: AbstractBaseUser) -> QuerySet[HeldReplyFile]:
@@ -49,11 +53,18 @@ def composer_reply_send(
     `attachments` are the files uploaded with this try, `held_files` the ids of files kept
     from the agent's try the guard held back; both go with the mail.
 
+    A reply still holding a blank its macro left (`placeholder_markers_left`) is not sent.
     Held files must be the agent's own on this ticket, or nothing is sent. When the collision
     guard holds the reply back, its ApplicationError is raised (`reply_held_back`) and this
     try's uploads are kept beside the named held files. Either way the agent's held files on
     the ticket that were not named are dropped.
     """
+    blanks = placeholder_markers_left(body)
+    if blanks:
+        raise ApplicationError(
+            "Nothing was sent: the reply has blanks to fill in.",
+            {"body": f"Replace {', '.join(blanks)} with what the customer should read."},
+        )
     held_ids = set(held_files)
     try:
         with transaction.atomic():

@@ -29,6 +29,19 @@ PLACEHOLDERS = {
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
+def placeholder_marker(name: str) -> str:
+    """What a placeholder with no value for the ticket leaves in the macro's text: a visible
+    blank ("[order number]") the agent fills in, where an empty value would read as a slip
+    ("About order  for Ann")."""
+    return f"[{name.replace('_', ' ')}]"
+
+
+def placeholder_markers_left(body: str) -> list[str]:
+    """The blanks a macro left that are still in a reply (`placeholder_marker`): such a
+    reply is not sent (`composer.composer_reply_send`)."""
+    return [marker for name in PLACEHOLDERS if (marker := placeholder_marker(name)) in body]
+
+
 def macro_placeholders_unknown(body: str) -> list[str]:
     """The {names} in a macro's body that no ticket fills in (a typo, usually)."""
     return sorted({name for name in PLACEHOLDER.findall(body) if name not in PLACEHOLDERS})
@@ -59,7 +72,8 @@ def promised_time(ticket: Ticket, now: datetime) -> datetime:
 def macro_render(
     macro: Macro, ticket: Ticket, agent: AbstractBaseUser, *, now: datetime | None = None
 ) -> str:
-    """The macro's body with its placeholders filled in for `ticket`, answered by `agent`."""
+    """The macro's body with its placeholders filled in for `ticket`, answered by `agent`;
+    one the ticket has no value for is left as a blank to fill in (`placeholder_marker`)."""
     values = {
         "customer_name": ticket.customer_name or ticket.customer_email,
         "customer_email": ticket.customer_email,
@@ -73,7 +87,14 @@ def macro_render(
         moment = promised_time(ticket, now or timezone.now())
         # In the language the reply mail is written in, as every due time the customer reads.
         values["promised_time"] = customer_promise_text(ticket, moment)
-    return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), macro.body)
+
+    def filled(match: re.Match) -> str:
+        name = match[1]
+        if name not in values:
+            return match[0]
+        return values[name] or placeholder_marker(name)
+
+    return PLACEHOLDER.sub(filled, macro.body)
 
 
 # What sending with a macro does, in the composer's words (after "This macro sends the reply

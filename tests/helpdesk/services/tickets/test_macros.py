@@ -7,8 +7,14 @@ import pytest
 
 from brands.promises import promise_text
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Macro
-from helpdesk.services.tickets.macros import macro_apply, macro_placeholders_unknown, macro_render
+from helpdesk.models import Macro, OutboundEmail
+from helpdesk.services.tickets.composer import composer_reply_send
+from helpdesk.services.tickets.macros import (
+    macro_apply,
+    macro_placeholders_unknown,
+    macro_render,
+    placeholder_markers_left,
+)
 from helpdesk.services.tickets.tags import ticket_tags_set
 from tests.factories import TicketFactory, agent_of, first_response
 
@@ -35,6 +41,35 @@ def test_a_macro_fills_in_the_customer_the_reference_the_promise_and_the_agent(k
         "Kim Lee of Kendrascottes. {unknown} {customer_name.__class__} stay as written."
     )
     assert macro_placeholders_unknown(macro.body) == ["unknown"]
+
+
+@pytest.mark.django_db
+def test_a_placeholder_the_ticket_has_no_value_for_is_left_as_a_blank_to_fill_in(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes, customer_name="Ann", order_number="")
+    macro = Macro.objects.create(
+        brand=kendrascottes, name="Order", body="About order {order_number} for {customer_name}."
+    )
+
+    text = macro_render(macro, ticket, kim)
+
+    assert text == "About order [order number] for Ann."
+    assert placeholder_markers_left(text) == ["[order number]"]
+    assert placeholder_markers_left("About order 104233 for Ann.") == []
+
+
+@pytest.mark.django_db
+def test_a_reply_still_holding_a_macros_blank_is_not_sent(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes)
+
+    with pytest.raises(ApplicationError) as refused:
+        composer_reply_send(ticket, author=kim, body="About order [order number] for Ann.")
+
+    assert "Replace [order number]" in refused.value.fields["body"]
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
+    sent = composer_reply_send(ticket, author=kim, body="About order 104233 for Ann.")
+    assert sent.body_text == "About order 104233 for Ann."
 
 
 @pytest.mark.django_db
