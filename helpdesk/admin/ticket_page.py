@@ -36,6 +36,7 @@ from helpdesk.errors import ApplicationError
 from helpdesk.models import Attachment, SlaClock, Ticket
 from helpdesk.selectors.staff import customer_other_tickets, staff_signature, tickets_for_user
 from helpdesk.selectors.timeline import ticket_timeline
+from helpdesk.services.notices.staff import ticket_alerts_mark_read
 from helpdesk.services.presence import ticket_presence_beat, ticket_presence_leave
 from helpdesk.services.rendering.status_links import status_path
 from helpdesk.services.sla.tiers import next_tier
@@ -300,6 +301,8 @@ class TicketWorkViews:
     # -- the ticket page ------------------------------------------------------------------
 
     def ticket_page_context(self, request: HttpRequest, ticket: Ticket) -> dict:
+        # Before the page's header counts them: the alerts about this ticket are read now.
+        ticket_alerts_mark_read(request.user, ticket)
         thread = ticket_thread(ticket)
         live, done = clock_badges(ticket, timezone.now())
         # A reply the collision guard held back comes back as it was written, with its macro

@@ -260,5 +260,13 @@ def alert_mark_read(alert: Alert) -> Alert:
     return alert
 
 
+def ticket_alerts_mark_read(user: AbstractBaseUser, ticket: Ticket) -> int:
+    """Mark read the user's unread alerts about `ticket`, as they open its page: what they
+    told of is in front of them, however they came there (one UPDATE; the count of those
+    marked)."""
+    unread = Alert.objects.filter(user=user, ticket=ticket, read_at__isnull=True)
+    return unread.update(read_at=timezone.now())
+
+
 def alerts_mark_all_read(user: AbstractBaseUser) -> int:
     return Alert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -84,3 +84,39 @@ def test_someone_who_left_the_brand_no_longer_reads_its_alerts(client, kendrasco
     client.force_login(kim)
     assert count_in_header(client) == "0"
     assert "Secret subject" not in client.get("/admin/alerts/").content.decode()
+
+
+def test_opening_a_tickets_page_marks_the_viewers_alerts_about_it_read(client, kendrascottes):
+    kim, lee = agent_of(kendrascottes, username="kim"), agent_of(kendrascottes, username="lee")
+    first, second = TicketFactory(brand=kendrascottes), TicketFactory(brand=kendrascottes)
+    for ticket in (first, second):
+        ticket_assign(ticket, kim)
+        ticket_assign(ticket, lee)
+    client.force_login(kim)
+    assert count_in_header(client) == "2"
+
+    page = client.get(page_url(first)).content.decode()
+
+    # The page's own header already counts without them.
+    start = page.index('class="alert-count"')
+    assert page[page.index(">", start) + 1 : page.index("</span>", start)] == "1"
+    assert Alert.objects.get(user=kim, ticket=first).read_at is not None
+    assert Alert.objects.get(user=kim, ticket=second).read_at is None
+    assert Alert.objects.filter(user=lee, read_at__isnull=True).count() == 2
+
+
+def test_opening_a_tickets_page_marks_its_alerts_read_in_one_update(client, kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket = TicketFactory(brand=kendrascottes)
+    for _ in range(3):
+        ticket_assign(ticket, None)
+        ticket_assign(ticket, kim)
+    client.force_login(kim)
+    client.get(page_url(TicketFactory(brand=kendrascottes)))  # warm the per-process caches
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(page_url(ticket))
+
+    updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "helpdesk_alert"')]
+    assert len(updates) == 1
+    assert not Alert.objects.filter(user=kim, read_at__isnull=True).exists()
