@@ -198,6 +198,19 @@ def _draft_key(ticket: Ticket) -> str:
     return f"reply-draft:{ticket.pk}"
 
 
+def _draft_keep(request: HttpRequest, ticket: Ticket, draft: dict) -> None:
+    """Keep the agent's unsent reply (its text, macro and the newest message they had seen)
+    for the page's next showing: a reply held back or refused, or one being typed while
+    something else on the page was saved. One per ticket, taken back by the page."""
+    if draft.get("body", "").strip() or draft.get("macro") or draft.get("refused"):
+        request.session[_draft_key(ticket)] = draft
+
+
+def _refusal(error: ApplicationError) -> str:
+    """A service's refusal in one sentence for the page: what happened, then why."""
+    return f"{error.message} {'; '.join(error.fields.values())}".strip()
+
+
 def _int(value: str) -> int | None:
     return int(value) if value.isdigit() and len(value) < 19 else None
 
@@ -305,8 +318,9 @@ class TicketWorkViews:
         ticket_alerts_mark_read(request.user, ticket)
         thread = ticket_thread(ticket)
         live, done = clock_badges(ticket, timezone.now())
-        # A reply the collision guard held back comes back as it was written, with its macro
-        # (and its files, kept by the service until sent or stale).
+        # A reply not sent (held back by the collision guard, refused) or being typed while
+        # something else was saved comes back as it was written, with its macro (and, held
+        # back, its files, kept by the service until sent or stale).
         draft = request.session.pop(_draft_key(ticket), None) or {}
         macros = list(ticket.brand.macros.all())
         draft_macro = next((macro for macro in macros if macro.pk == draft.get("macro")), None)
@@ -330,6 +344,8 @@ class TicketWorkViews:
             "thread": thread,
             "unseen_after": draft.get("seen"),
             "collision": draft.get("collision"),
+            "refused": draft.get("refused"),
+            "attach_again": draft.get("attach_again", []),
             "clock_badges": live,
             "finished_clocks": done,
             "choices": property_choices(ticket),
@@ -361,26 +377,44 @@ class TicketWorkViews:
             raise PermissionDenied
         return ticket
 
-    def _back(self, ticket: Ticket, anchor: str = "") -> HttpResponseRedirect:
+    def _back(self, request: HttpRequest, ticket: Ticket, anchor: str = "") -> HttpResponseRedirect:
+        """The ticket's page again, keeping the reply the agent was typing: the page's script
+        sends it with every form on the page but the composer's own (`draft_*` fields)."""
+        _draft_keep(
+            request,
+            ticket,
+            {
+                "body": request.POST.get("draft_body", ""),
+                "macro": _int(request.POST.get("draft_macro", "")),
+                "seen": _int(request.POST.get("draft_seen", "")),
+            },
+        )
         url = reverse("admin:helpdesk_ticket_change", args=[ticket.pk])
         return HttpResponseRedirect(url + anchor)
 
     def _refused(self, request: HttpRequest, error: ApplicationError) -> None:
-        detail = "; ".join(error.fields.values())
-        self.message_user(request, f"{error.message} {detail}".strip(), messages.ERROR)
+        self.message_user(request, _refusal(error), messages.ERROR)
 
     def reply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         ticket = self._work_ticket(request, pk)
         form = ReplyForm(request.POST)
+        # Refused, the reply comes back in the composer saying why; files cannot come back
+        # with a page, so it names this try's to attach again (a held reply's are kept).
+        draft = {
+            "body": request.POST.get("body", ""),
+            "macro": _int(request.POST.get("macro", "")),
+            "seen": _int(request.POST.get("last_seen_message", "")),
+            "attach_again": [upload.name for upload in request.FILES.getlist("attachments")],
+        }
         if not form.is_valid():
             if form.has_error("body", "required"):
                 problem = "Write a reply before sending."
             else:
                 problem = "Not sent: " + " ".join(" ".join(e) for e in form.errors.values())
-            self.message_user(request, problem, messages.ERROR)
-            return self._back(ticket)
+            _draft_keep(request, ticket, {**draft, "refused": problem})
+            return self._back(request, ticket, "#composer")
         data = form.cleaned_data
         macro = ticket.brand.macros.filter(pk=data["macro"]).first() if data["macro"] else None
         try:
@@ -399,15 +433,11 @@ class TicketWorkViews:
             if reply_held_back(error):
                 # Shown again with what changed marked, the draft and its macro kept (its
                 # files too, by the service), and the page's newer view: sending confirms.
-                request.session[_draft_key(ticket)] = {
-                    "body": data["body"],
-                    "macro": macro.pk if macro else None,
-                    "seen": data["last_seen_message"],
-                    "collision": error.fields["last_seen_message"],
-                }
-                return self._back(ticket, "#composer")
-            self._refused(request, error)
-            return self._back(ticket)
+                collision = error.fields["last_seen_message"]
+                _draft_keep(request, ticket, {**draft, "attach_again": [], "collision": collision})
+                return self._back(request, ticket, "#composer")
+            _draft_keep(request, ticket, {**draft, "refused": _refusal(error)})
+            return self._back(request, ticket, "#composer")
         ticket.refresh_from_db()
         self.message_user(
             request,
@@ -415,7 +445,7 @@ class TicketWorkViews:
             f"{ticket.get_status_display().lower()}.",
             messages.SUCCESS,
         )
-        return self._back(ticket)
+        return self._back(request, ticket)
 
     def note_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
@@ -430,7 +460,7 @@ class TicketWorkViews:
             )
         else:
             self.message_user(request, "Write a note before adding it.", messages.ERROR)
-        return self._back(ticket)
+        return self._back(request, ticket)
 
     def properties_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """One property changed in place from the side panel, through its service."""
@@ -471,7 +501,7 @@ class TicketWorkViews:
             self._refused(request, error)
         else:
             self.message_user(request, f"{ticket.reference}: {field} changed.", messages.SUCCESS)
-        return self._back(ticket)
+        return self._back(request, ticket)
 
     def macro_view(self, request: HttpRequest, pk: int, macro_pk: int) -> JsonResponse:
         """A macro filled in for this ticket, for the composer to insert."""
@@ -511,7 +541,7 @@ class TicketWorkViews:
             self.message_user(
                 request, f"Your signature for {ticket.brand} is saved.", messages.SUCCESS
             )
-        return self._back(ticket, "#composer")
+        return self._back(request, ticket, "#composer")
 
     def assign_to_me_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
@@ -523,7 +553,7 @@ class TicketWorkViews:
             self._refused(request, error)
         else:
             self.message_user(request, f"{ticket.reference} is assigned to you.", messages.SUCCESS)
-        return self._back(ticket)
+        return self._back(request, ticket)
 
     def escalate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
@@ -538,7 +568,7 @@ class TicketWorkViews:
             self.message_user(
                 request, f"{ticket.reference} is escalated to tier {ticket.tier}.", messages.SUCCESS
             )
-        return self._back(ticket)
+        return self._back(request, ticket)
 
     def revoke_links_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if request.method != "POST":
@@ -551,7 +581,7 @@ class TicketWorkViews:
             "new mail carries a new one.",
             messages.SUCCESS,
         )
-        return self._back(ticket)
+        return self._back(request, ticket)
 
     def merge_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         duplicate = self._work_ticket(request, pk)
@@ -573,7 +603,7 @@ class TicketWorkViews:
                     f"{duplicate.reference} is merged into {target.reference} and closed.",
                     messages.SUCCESS,
                 )
-                return self._back(target)
+                return self._back(request, target)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -11,9 +11,31 @@
   const thread = document.getElementById("thread");
   if (thread && !location.hash) thread.scrollTop = thread.scrollHeight;
 
+  // Whatever else is saved on the page brings back the reply being typed: each other form
+  // carries the composer's text, macro and the newest message seen, for the page that
+  // comes back to put in the composer again.
+  const replyForm = page.querySelector("form.reply-form");
+  function carryDraft(form) {
+    if (!replyForm || form === replyForm) return;
+    [["draft_body", "body"], ["draft_macro", "macro"], ["draft_seen", "last_seen_message"]]
+      .forEach(function (names) {
+        let carried = form.querySelector("input[name=" + names[0] + "]");
+        if (!carried) {
+          carried = document.createElement("input");
+          carried.type = "hidden";
+          carried.name = names[0];
+          form.appendChild(carried);
+        }
+        carried.value = replyForm.elements[names[1]].value;
+      });
+  }
+  page.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function () { carryDraft(form); });
+  });
+
   // A property changes as soon as another value is chosen.
   page.querySelectorAll("form.property select").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
+    select.addEventListener("change", function () { carryDraft(select.form); select.form.submit(); });
   });
 
   // A macro is filled in for this ticket by the server and inserted where the cursor is.

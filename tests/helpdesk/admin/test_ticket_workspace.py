@@ -319,6 +319,93 @@ def test_a_held_reply_comes_back_with_its_files_and_its_macro_and_sends_them_onc
 
 
 @pytest.mark.django_db
+def test_a_refused_attachment_brings_the_draft_back_and_names_the_files_to_attach_again(
+    agent_client, kendrascottes, settings
+):
+    settings.ATTACHMENT_MAX_BYTES = 10
+    ticket = TicketFactory(brand=kendrascottes)
+    macro = Macro.objects.create(
+        brand=kendrascottes, name="Label", body="x", status=Ticket.Status.WAITING
+    )
+
+    response = agent_client.post(
+        page_url(ticket, "reply"),
+        {
+            "body": "Here is your label.",
+            "last_seen_message": newest_id(ticket),
+            "macro": macro.pk,
+            "attachments": [
+                SimpleUploadedFile("label.pdf", b"%PDF-1.4 a long label", "application/pdf"),
+                SimpleUploadedFile("note.txt", b"ok", "text/plain"),
+            ],
+        },
+    )
+
+    assert response["Location"].endswith("#composer")
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
+    page = agent_client.get(page_url(ticket)).content.decode()
+    assert "Here is your label.</textarea>" in page
+    assert "label.pdf is larger than 10" in page
+    assert "Attach your files again: label.pdf, note.txt." in page
+    assert f'name="macro" value="{macro.pk}"' in page
+    assert "This macro sends the reply and waits on the customer." in page
+    # Taken back once: the next showing is an empty composer.
+    assert "Here is your label." not in agent_client.get(page_url(ticket)).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_reply_with_a_macros_blank_left_is_refused_with_its_draft_kept(
+    agent_client, kendrascottes
+):
+    ticket = TicketFactory(brand=kendrascottes, customer_name="Ann", order_number="")
+    macro = Macro.objects.create(
+        brand=kendrascottes, name="Order", body="About order {order_number} for {customer_name}."
+    )
+    body = agent_client.get(page_url(ticket, f"macro/{macro.pk}")).json()["body"]
+    assert body == "About order [order number] for Ann."
+
+    agent_client.post(
+        page_url(ticket, "reply"),
+        {"body": body, "send": "open", "last_seen_message": newest_id(ticket)},
+    )
+
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
+    page = agent_client.get(page_url(ticket)).content.decode()
+    assert "Nothing was sent: the reply has blanks to fill in." in page
+    assert "Replace [order number] with what the customer should read." in page
+    assert "About order [order number] for Ann.</textarea>" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("properties", {"field": "urgency", "value": "urgent"}),
+        ("properties", {"field": "tags", "value": "vip"}),
+        ("signature", {"signature": "Kim"}),
+        ("note", {"body": "Checking the warehouse"}),
+    ],
+)
+def test_saving_anything_else_on_the_page_keeps_the_reply_being_typed(
+    agent_client, kendrascottes, action, data
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    macro = Macro.objects.create(brand=kendrascottes, name="Sorry", body="x")
+    seen = newest_id(ticket)
+    ticket_customer_reply(ticket, body="Any news?")
+    # What the page's script adds to each of its forms but the composer's.
+    typed = {"draft_body": "We are so sorry", "draft_macro": macro.pk, "draft_seen": seen}
+
+    agent_client.post(page_url(ticket, action), {**data, **typed})
+
+    page = agent_client.get(page_url(ticket)).content.decode()
+    assert "We are so sorry</textarea>" in page
+    assert f'name="macro" value="{macro.pk}"' in page
+    assert "new since you opened the ticket" in page
+    assert "Not sent" not in page and "Nothing was sent" not in page
+
+
+@pytest.mark.django_db
 def test_another_agents_held_files_are_not_listed_for_nor_sent_by_a_colleague(
     client, kendrascottes, agent
 ):
