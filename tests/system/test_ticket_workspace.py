@@ -2,8 +2,9 @@
 by its order number, opens it, inserts a macro (which says what it does and makes its status
 the main button), attaches a file and sends; the other, whose page is now stale, attaches a
 file, meets the collision guard, reads what changed, finds the file still attached, adds
-another and confirms. The customer gets each reply once with its files, and the timeline
-shows both replies."""
+another and confirms. The first, whose page is now stale, starts a reply, marks the ticket
+urgent and finds the words still there to send. The customer gets each reply once with its
+files, and the timeline shows the replies. On a phone the clocks come first."""
 
 from pathlib import Path
 
@@ -122,11 +123,31 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
         assert "Open → Waiting on customer by Kim Lee" in timeline
         assert "Waiting on customer → Open by Lee Senior" in timeline
 
-        # On a phone the same page stacks the panel under the conversation.
+        # Kim, whose page Lee's reply made stale, starts another reply and marks the ticket
+        # urgent in the side panel: the page comes back with the words still in the composer,
+        # Lee's reply marked new, and sends them.
+        kim.fill("#id_reply_body", "A courier brings the new ring tomorrow.")
+        with kim.expect_navigation():
+            kim.select_option("#prop-urgency", "urgent")
+        kim.wait_for_selector("text=urgency changed")
+        assert kim.input_value("#id_reply_body") == "A courier brings the new ring tomorrow."
+        assert "new ring" in kim.inner_text(".message-unseen")
+        assert not kim.is_visible(".ticket-glance .badge-urgent")  # wide: in the panel only
+        kim.click("button[name=send][value=open]")
+        kim.wait_for_selector("text=Reply sent to ann@customer.example")
+        assert Ticket.objects.get(pk=ticket.pk).is_urgent
+
+        # On a phone the clocks, status and urgency come first, a strip above the
+        # conversation; the panel stacks under it.
         kim.set_viewport_size(PHONE)
         kim.reload()
         kim.wait_for_selector(".clock-badge")
         assert no_horizontal_scroll(kim), "the ticket page scrolls sideways on a phone"
+        badge = kim.locator(".clock-badge").first.bounding_box()
+        assert badge["y"] < PHONE["height"], f"the first clock is at {badge['y']} px on a phone"
+        assert kim.is_visible(".ticket-glance .badge-urgent")
+        thread = kim.locator("#thread").bounding_box()
+        assert badge["y"] < thread["y"]
         shoot(kim, "workspace-phone")
         kim.goto(f"{live_server.url}/admin/helpdesk/ticket/")
         shoot(kim, "workspace-list-phone")
@@ -137,16 +158,18 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
         lee_context.close()
 
     replies = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).order_by("created_at")
-    assert [reply.status for reply in replies] == ["sent", "sent"]
+    assert [reply.status for reply in replies] == ["sent", "sent", "sent"]
     to_ann = [message for message in mail.outbox if message.to == ["ann@customer.example"]]
     first = next(message for message in to_ann if "return label" in message.body)
     assert first.attachments == [
         ("return-label.pdf", b"%PDF-1.4 a return label", "application/pdf")
     ]
-    second = next(message for message in to_ann if "new ring" in message.body)
+    second = next(message for message in to_ann if "We will send a new ring" in message.body)
     assert sorted(second.attachments) == [
         ("delivery-note.pdf", b"%PDF-1.4 a delivery note", "application/pdf"),
         ("new-ring.png", PHOTO, "image/png"),
     ]
+    third = next(message for message in to_ann if "A courier brings" in message.body)
+    assert third.attachments == []
     assert not HeldReplyFile.objects.exists()
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.OPEN

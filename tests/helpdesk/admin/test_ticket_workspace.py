@@ -45,16 +45,23 @@ def newest_id(ticket: Ticket) -> int:
 
 
 @pytest.mark.django_db
-def test_the_page_puts_the_conversation_first_and_the_clocks_in_the_side_panel(
+def test_the_page_shows_the_clocks_once_before_the_conversation_and_the_panel_after_it(
     agent_client, kendrascottes
 ):
-    ticket = TicketFactory(brand=kendrascottes, received_at=timezone.now() - timedelta(days=9))
+    ticket = TicketFactory(
+        brand=kendrascottes, received_at=timezone.now() - timedelta(days=9), is_urgent=True
+    )
     content = agent_client.get(page_url(ticket)).content.decode()
 
+    # One strip of clocks (the panel's top on a wide screen, above the thread on a phone).
+    assert content.count('class="side-block side-clocks ticket-glance"') == 1
+    assert content.index("ticket-glance") < content.index('class="thread"')
     assert content.index('class="thread"') < content.index('id="composer"')
     assert content.index('id="composer"') < content.index('class="ticket-side"')
     assert 'class="clock-badge clock-breached"' in content
     assert "First response" in content and "breached" in content
+    glance = content[content.index("ticket-glance") : content.index('class="clock-badges"')]
+    assert "New" in glance and "Urgent" in glance
 
 
 @pytest.mark.django_db
