@@ -189,6 +189,11 @@ def pages(brands: list[Brand], ticket_id: int, reference: str) -> dict[str, str]
         "ticket page": f"{tickets}{ticket_id}/change/",
         "api list": api,
         "api list open, due": f"{api}?status=open&ordering=due",
+        **{
+            f"api ordering {way}{field}": f"{api}?ordering={way}{field}"
+            for field in ("created", "updated", "due", "tier", "status", "reference")
+            for way in ("", "-")
+        },
         "api q one word": f"{api}?q=necklace",
         "api q reference": f"{api}?q={reference}",
     }

@@ -156,7 +156,7 @@ class Ticket(models.Model):
             models.UniqueConstraint(fields=["brand", "number"], name="unique_ticket_number")
         ]
         indexes = [
-            models.Index(fields=["brand", "status"]),
+            models.Index(fields=["brand", "status", "id"], name="ticket_brand_status"),
             # A storefront's "my tickets": one customer's tickets of the brand, newest first.
             # Both columns together, so a planner without statistics never prefers the
             # brand's own index and walks all its tickets.
@@ -167,12 +167,17 @@ class Ticket(models.Model):
             # The same order across brands: an agent of several brands (or a search's newest
             # matches) reads a page in order, without sorting all their tickets.
             models.Index(fields=["-received_at", "-id"], name="ticket_newest"),
-            # The list's other sorts (admin.ticket_search.LIST_SORTS), each in one brand's
+            # The lists' other orders (selectors.staff.INDEX_ORDERS), each in one brand's
             # tickets and across brands, so a page is read in order from either end.
             models.Index(fields=["brand", "is_urgent", "received_at", "id"]),
             models.Index(fields=["is_urgent", "received_at", "id"], name="ticket_urgency"),
             models.Index(fields=["brand", "next_due_at", "id"]),
             models.Index(fields=["next_due_at", "id"], name="ticket_next_due"),
+            models.Index(fields=["brand", "updated_at", "id"], name="ticket_brand_updated"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
+            models.Index(fields=["brand", "tier", "id"], name="ticket_brand_tier"),
+            models.Index(fields=["tier", "id"], name="ticket_tier"),
+            models.Index(fields=["status", "id"], name="ticket_status"),
             # The open tickets by their next due instant: the queue's order.
             # (Its condition is the queue's own words, so the planner sees that it applies.)
             models.Index(

@@ -26,6 +26,7 @@ from helpdesk.selectors.search import (
     search_text,
     tickets_search,
 )
+from helpdesk.selectors.staff import INDEX_ORDERS, index_order
 
 
 class NextPagePaginator(Paginator):
@@ -57,22 +58,10 @@ class NextPagePaginator(Paginator):
         return self._get_page(self._rows[: self.per_page], number, self)
 
 
-# The sorts the list offers, by the column's ordering field: the columns each is read in, in
-# the order of an index over one brand's tickets and one across brands (Ticket.Meta.indexes),
-# so a page of a million tickets is read from the index's end, never sorted. The reference
-# is ordered by the brand's number: its text sorts KS-1000000 before KS-999999.
-LIST_SORTS = {
-    "reference": ("brand_id", "number"),
-    "received_at": ("received_at", "id"),
-    "is_urgent": ("is_urgent", "received_at", "id"),
-    "next_due_at": ("next_due_at", "id"),
-}
-
-
 def list_sort_order(ordering: list) -> list:
-    """The list's order when the agent chose a sort: that sort's columns, all in its
-    direction (where the next due instant is missing, last when ascending, as the index keeps
-    it). Any other order is left as it is."""
+    """The list's order when the agent chose a sort: the sorted column's index order
+    (selectors.staff.INDEX_ORDERS), whatever admin added after it. Any other order is left as
+    it is."""
     chosen = ordering[0] if ordering else None
     if isinstance(chosen, OrderBy) and isinstance(chosen.expression, F):
         name, descending = chosen.expression.name, chosen.descending
@@ -80,9 +69,9 @@ def list_sort_order(ordering: list) -> list:
         name, descending = chosen.removeprefix("-"), chosen.startswith("-")
     else:
         return ordering
-    if name not in LIST_SORTS:
+    if name not in INDEX_ORDERS:
         return ordering
-    return [F(column).desc() if descending else F(column).asc() for column in LIST_SORTS[name]]
+    return index_order(name, descending=descending)
 
 
 class TicketChangeList(ChangeList):
@@ -167,7 +156,7 @@ class TicketSearchMixin:
     show_facets = admin.ShowFacets.NEVER
     # Rows are drawn in Python: half admin's hundred keeps a page's drawing short.
     list_per_page = 50
-    # Only orders an index serves (LIST_SORTS; newest first by default): sorting a million
+    # Only orders an index serves (INDEX_ORDERS; newest first by default): sorting a million
     # tickets by subject, status or assignee would read them all for a page, and those are
     # the filters' work. The queue orders open tickets by their due times.
     sortable_by = ["reference", "urgency", "received", "next_due"]

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from helpdesk.models import Ticket
 from helpdesk.selectors.search import RANK_WINDOW, SEARCH_MAX_CHARS, tickets_search
+from helpdesk.selectors.staff import INDEX_ORDERS, index_order
 
 BIGINT_MAX = 2**63 - 1
 
@@ -50,10 +51,15 @@ class UserIdFilter(IntegerFilter):
 
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Orders by the chosen fields, then by id, so pages never overlap on ties; an empty
-    choice ("?ordering=,") keeps the default order instead of none."""
+    choice ("?ordering=,") keeps the default order instead of none. One field is read in its
+    index's order (selectors.staff.index_order: the reference by the brand's number, ties by
+    id the same way), so a page is never a sort of every ticket."""
 
     def filter(self, qs: QuerySet, value):
         ordering = [self.get_ordering_value(p) for p in value or [] if p not in ("", None)]
+        if len(ordering) == 1 and ordering[0].removeprefix("-") in INDEX_ORDERS:
+            field = ordering[0].removeprefix("-")
+            return qs.order_by(*index_order(field, descending=ordering[0].startswith("-")))
         return qs.order_by(*ordering, "-id") if ordering else qs
 
 

@@ -190,6 +190,28 @@ def test_the_list_orders_by_due_time_and_creation(staff, kendrascottes):
 
 
 @pytest.mark.django_db
+def test_each_ordering_reads_ties_by_id_the_same_way_and_the_reference_by_number(
+    staff, kendrascottes
+):
+    tickets = [StorefrontTicketFactory(brand=kendrascottes) for _ in range(3)]
+    # Past a million the reference grows a digit: by its text KS-1000000 would come first.
+    for ticket, number in zip(tickets, (999_999, 1_000_000, 1_000_001), strict=True):
+        Ticket.objects.filter(pk=ticket.pk).update(number=number, reference=f"KS-{number}")
+    refs_in_order = [f"KS-{number}" for number in (999_999, 1_000_000, 1_000_001)]
+    Ticket.objects.filter(pk=tickets[0].pk).update(
+        tier=2, status=Ticket.Status.WAITING, updated_at=timezone.now() + timedelta(minutes=1)
+    )
+
+    assert refs(staff, "?ordering=reference") == refs_in_order
+    assert refs(staff, "?ordering=-reference") == refs_in_order[::-1]
+    # Equal tiers and statuses: by id in the order's direction, as the index keeps them.
+    assert refs(staff, "?ordering=tier") == [refs_in_order[1], refs_in_order[2], refs_in_order[0]]
+    assert refs(staff, "?ordering=-tier") == [refs_in_order[0], refs_in_order[2], refs_in_order[1]]
+    assert refs(staff, "?ordering=status")[-1] == refs_in_order[0]  # "new" before "waiting"
+    assert refs(staff, "?ordering=-updated")[0] == refs_in_order[0]  # changed last
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "query",
     ["tier=0", "tier=1.5", "assignee=99999999999999999999", "ordering=secret", "due_before=x"],
