@@ -177,6 +177,7 @@ def pages(brands: list[Brand], ticket_id: int, reference: str) -> dict[str, str]
     }
     # Each sortable column, both ways (the list's columns are counted after its checkbox).
     columns = ["action_checkbox", *TicketAdmin.list_display]
+    received = columns.index("received")
     for column in TicketAdmin.sortable_by:
         listed[f"sort by {column}"] = f"{tickets}?o={columns.index(column)}"
         listed[f"sort by {column} desc"] = f"{tickets}?o=-{columns.index(column)}"
@@ -186,6 +187,10 @@ def pages(brands: list[Brand], ticket_id: int, reference: str) -> dict[str, str]
         "search two words": f"{tickets}?q=clasp+broken",
         "search reference": f"{tickets}?q={reference}",
         "search order number": f"{tickets}?q=1000042",
+        # Sorted by a column, every match in that order: a common word, and a rare one (one
+        # customer's name), which no index walk in received order should have to look for.
+        "search one word, by received": f"{tickets}?q=necklace&o=-{received}",
+        "search rare word, by received": f"{tickets}?q=123456&o=-{received}",
         "ticket page": f"{tickets}{ticket_id}/change/",
         "api list": api,
         "api list open, due": f"{api}?status=open&ordering=due",
@@ -196,6 +201,8 @@ def pages(brands: list[Brand], ticket_id: int, reference: str) -> dict[str, str]
         },
         "api q one word": f"{api}?q=necklace",
         "api q reference": f"{api}?q={reference}",
+        "api q one word, by created": f"{api}?q=necklace&ordering=-created",
+        "api q rare word, by created": f"{api}?q=123456&ordering=-created",
     }
 
 
@@ -217,6 +224,7 @@ def main() -> None:
     parser.add_argument("--messages-per-ticket", type=int, default=3)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="measure the data already loaded")
+    parser.add_argument("--only", default="", help="measure only pages whose name has this")
     args = parser.parse_args()
     logging.disable(logging.INFO)  # each login's access log line, not figures
     connection.ensure_connection()
@@ -248,6 +256,8 @@ def main() -> None:
     print(f"{count:,} tickets, {messages:,} messages, {len(brands)} brands")
     print(f"{'page':<24} {'who':<6} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'status':>7}")
     for name, url in pages(brands, ticket_id, reference).items():
+        if args.only not in name:
+            continue
         for who, user in users.items():
             client = Client()
             client.force_login(user)

@@ -32,6 +32,9 @@ from helpdesk.models import Message, Ticket
 SEARCH_MAX_CHARS = 200
 # How many of the newest matching tickets are ranked (see tickets_search).
 RANK_WINDOW = 200
+# Up to how many matches a search sorted by a column reads them all before its page (see
+# _matches_in_any_order).
+RARE_MATCHES = 1000
 # Marks around matched words in a snippet: characters no mail text holds, so the text can be
 # escaped as a whole and the marks turned into <mark> afterwards.
 _START, _STOP = "\x02", "\x03"
@@ -82,7 +85,7 @@ def tickets_search(
         query = _TsQuery(Value(text))
         matched = tickets.filter(reference | Q(_Matches(F("search_vector"), query)))
         if not ranked:
-            return matched
+            return _matches_in_any_order(tickets, matched)
         newest = matched.order_by("-received_at", "-id").values("pk")[:RANK_WINDOW]
         rank = Func(F("search_vector"), query, function="ts_rank", output_field=FloatField())
         found = tickets.filter(pk__in=newest)
@@ -103,6 +106,19 @@ def tickets_search(
             return found
         rank = Value(0.0, output_field=FloatField())
     return found.annotate(search_rank=rank + exact).order_by("-search_rank", "-received_at", "-id")
+
+
+def _matches_in_any_order(tickets: QuerySet[Ticket], matched: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Every match, for a caller that orders them by a column. PostgreSQL finds a page in
+    that order by walking the column's index until the page is full: quick when many
+    tickets match, but a walk of all of them when the words are rare, which its statistics
+    cannot tell apart (a customer's name, a number). So the matches are first taken from the
+    search index, without order, up to RARE_MATCHES: when that is all of them, the page is
+    sorted from those few rows alone."""
+    few = list(matched.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
+    if len(few) <= RARE_MATCHES:
+        return tickets.filter(pk__in=few)
+    return matched
 
 
 def _messages_containing(word: str) -> QuerySet[Message]:

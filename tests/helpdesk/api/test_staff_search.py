@@ -115,10 +115,12 @@ def test_order_numbers_are_refused_when_malformed_or_of_another_brand(staff, cro
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("rare_matches", [1000, 1])  # read first, or found in the order's walk
 def test_q_ranks_the_newest_matches_and_with_an_ordering_lists_every_match(
-    staff, kendrascottes, monkeypatch
+    staff, kendrascottes, monkeypatch, rare_matches
 ):
     monkeypatch.setattr("helpdesk.selectors.search.RANK_WINDOW", 2)
+    monkeypatch.setattr("helpdesk.selectors.search.RARE_MATCHES", rare_matches)
     now = timezone.now()
     oldest = TicketFactory(
         brand=kendrascottes, subject="Necklace", received_at=now - timedelta(days=3)
