@@ -32,6 +32,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from brands.models import Brand, BrandMembership  # noqa: E402
 from helpdesk.admin.tickets import TicketAdmin  # noqa: E402
+from helpdesk.models import Tag, Ticket  # noqa: E402
+from helpdesk.selectors.saved_views import SAVED_VIEWS  # noqa: E402
 
 TRIGGERS = (
     "ALTER TABLE helpdesk_message {0} TRIGGER helpdesk_message_search_insert; "
@@ -54,6 +56,31 @@ def people(brands: list[Brand]) -> dict[str, object]:
         for brand in brands:
             BrandMembership.objects.get_or_create(user=colleague, brand=brand, role="agent")
     return {"agent": agent, "owner": owner}
+
+
+def tag_and_assign(brand: Brand, agent) -> dict[str, int]:
+    """A rare tag (25 tickets) and a common one (a tenth of the brand's tickets), and 30 open
+    tickets for the measured agent: their saved view "mine" holds a few among a million.
+    Done once per database; returns the tags' ids by name."""
+    tags = {}
+    with connection.cursor() as cursor:
+        for name, every in (("vip", 20_000), ("gift", 10)):
+            tag, created = Tag.objects.get_or_create(brand=brand, name=name)
+            tags[name] = tag.pk
+            if created:
+                cursor.execute(
+                    "INSERT INTO helpdesk_ticket_tags (ticket_id, tag_id) SELECT id, %s "
+                    "FROM helpdesk_ticket WHERE brand_id = %s AND number %% %s = 0",
+                    [tag.pk, brand.pk, every],
+                )
+        if not Ticket.objects.filter(assignee=agent).exists():
+            cursor.execute(
+                "UPDATE helpdesk_ticket SET assignee_id = %s WHERE id IN (SELECT id FROM "
+                "helpdesk_ticket WHERE brand_id = %s AND status = 'open' ORDER BY id LIMIT 30)",
+                [agent.pk, brand.pk],
+            )
+        cursor.execute("ANALYZE helpdesk_ticket_tags")
+    return tags
 
 
 def populate(brands: list[Brand], tickets: int, per_ticket: int, assignees: list[int]) -> float:
@@ -160,7 +187,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def pages(brands: list[Brand], ticket_id: int, reference: str) -> dict[str, str]:
+def pages(
+    brands: list[Brand], ticket_id: int, reference: str, tags: dict[str, int]
+) -> dict[str, str]:
     tickets = "/admin/helpdesk/ticket/"
     api = "/api/v1/staff/tickets/"
     listed = {
@@ -174,6 +203,8 @@ def pages(brands: list[Brand], ticket_id: int, reference: str) -> dict[str, str]
         "filter tier 2": f"{tickets}?tier__exact=2",
         "filter breached": f"{tickets}?sla=breached",
         "filter due soon": f"{tickets}?sla=due_soon",
+        **{f"view {view}": f"{tickets}?view={view}" for view, _label in SAVED_VIEWS},
+        **{f"tag {name}": f"{tickets}?tag={pk}" for name, pk in tags.items()},
     }
     # Each sortable column, both ways (the list's columns are counted after its checkbox).
     columns = ["action_checkbox", *TicketAdmin.list_display]
@@ -255,7 +286,8 @@ def main() -> None:
         ticket_id, reference = cursor.fetchone()
     print(f"{count:,} tickets, {messages:,} messages, {len(brands)} brands")
     print(f"{'page':<24} {'who':<6} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'status':>7}")
-    for name, url in pages(brands, ticket_id, reference).items():
+    tags = tag_and_assign(brands[0], users["agent"])
+    for name, url in pages(brands, ticket_id, reference, tags).items():
         if args.only not in name:
             continue
         for who, user in users.items():
