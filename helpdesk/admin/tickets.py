@@ -293,12 +293,16 @@ class TicketAdmin(
         routed = {"status", "assignee", "language", "order_numbers"}
         plain = [name for name in form.changed_data if name not in routed]
         try:
+            # The numbers first: a category that needs one, chosen in the same save, then
+            # finds it there (no request to the customer for a number they just gave).
+            if "order_numbers" in form.changed_data:
+                ticket_order_numbers_set(obj, obj.order_numbers, actor=request.user)
+                kept = {"order_numbers", "order_number", "is_incomplete"} - set(plain)
+                obj.refresh_from_db(fields=sorted(kept))
             if plain:
                 ticket_details_save(obj, plain, actor=request.user)
             if "assignee" in form.changed_data:
                 ticket_assign(obj, obj.assignee, actor=request.user)
-            if "order_numbers" in form.changed_data:
-                ticket_order_numbers_set(obj, obj.order_numbers, actor=request.user)
             if "language" in form.changed_data:
                 ticket_language_set(obj, obj.language, actor=request.user)
             if "status" in form.changed_data:

@@ -54,3 +54,27 @@ def test_emptying_the_list_a_category_needs_marks_the_ticket_incomplete_and_asks
     assert ticket.outbox.filter(kind=OutboundEmail.Kind.ORDER_NUMBER_REQUEST).exists()
     event = ticket.events.get(kind=TicketEvent.Kind.ORDER_NUMBERS)
     assert (event.before, event.after, event.actor.username) == ("104233", "", "kim")
+
+
+@pytest.mark.django_db
+def test_a_category_and_its_order_number_given_in_one_save_ask_the_customer_nothing(
+    ks_agent_client, kendrascottes, django_capture_on_commit_callbacks
+):
+    complaint = kendrascottes.categories.get(slug="complaint")
+    ticket = TicketFactory(brand=kendrascottes, subject="Broken ring")
+    page = ks_agent_client.get(page_url(ticket))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ks_agent_client.post(
+            page_url(ticket),
+            admin_form_data(page, {"category": complaint.pk, "order_numbers": "104233"}),
+        )
+
+    ticket.refresh_from_db()
+    assert (ticket.category, ticket.order_number, ticket.is_incomplete) == (
+        complaint,
+        "104233",
+        False,
+    )
+    assert not ticket.outbox.filter(kind=OutboundEmail.Kind.ORDER_NUMBER_REQUEST).exists()
+    assert ticket.events.filter(kind=TicketEvent.Kind.ORDER_NUMBERS).count() == 1
