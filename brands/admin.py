@@ -538,7 +538,7 @@ class BrandMembershipAdmin(admin.ModelAdmin):
 
     # Admin access follows memberships: every save and deletion goes through the service.
     def save_model(self, request: HttpRequest, obj: BrandMembership, form, change: bool) -> None:
-        previous = BrandMembership.objects.get(pk=obj.pk).user if change else None
+        previous = BrandMembership.objects.select_related("user").get(pk=obj.pk) if change else None
         obj.save()
         membership_change(obj, previous)
 

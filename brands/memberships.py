@@ -44,14 +44,19 @@ def membership_grant(user: AbstractBaseUser, brand: Brand, role: str) -> BrandMe
     return membership
 
 
-def membership_change(membership: BrandMembership, previous_user: AbstractBaseUser | None) -> None:
-    """After a membership was saved (perhaps moved to another user): both users' access."""
+def membership_change(membership: BrandMembership, previous: BrandMembership | None) -> None:
+    """After a membership was saved, perhaps moved to another user, brand or role (`previous`
+    is the row as it was, None for a new one): both users' access, and whether either no
+    longer works the brand it was for."""
     with transaction.atomic():
         staff_access_sync(membership.user)
         _tell_if_no_longer_staff(membership.user, membership.brand_id)
-        if previous_user is not None and previous_user.pk != membership.user_id:
-            staff_access_sync(previous_user)
-            _tell_if_no_longer_staff(previous_user, membership.brand_id)
+        if previous is None:
+            return
+        if previous.user_id != membership.user_id:
+            staff_access_sync(previous.user)
+        if (previous.user_id, previous.brand_id) != (membership.user_id, membership.brand_id):
+            _tell_if_no_longer_staff(previous.user, previous.brand_id)
 
 
 def membership_revoke(membership: BrandMembership) -> None:

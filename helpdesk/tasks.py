@@ -54,6 +54,12 @@ def assign_unowned_tickets() -> int:
     return lifecycle.unowned_tickets_assign()
 
 
+# Sent when someone leaves a brand's staff or is deactivated; a database blip retries it.
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, max_retries=8)
+def hand_on_departed_assignee_tickets(user_id: int, brand_id: int | None) -> int:
+    return lifecycle.departed_assignee_tickets_hand_on(user_id, brand_id)
+
+
 @shared_task
 def apply_retention() -> dict:
     return retention.retention_apply()

@@ -46,6 +46,7 @@ from helpdesk.services.tickets.erasure import (
 )
 from helpdesk.services.tickets.language import ticket_language_set
 from helpdesk.services.tickets.lifecycle import (
+    RESOLVE_REASON_MAX_CHARS,
     category_errors,
     ticket_assign,
     ticket_details_save,
@@ -61,7 +62,7 @@ class TicketActionForm(helpers.ActionForm):
 
     reason = forms.CharField(
         required=False,
-        max_length=1000,
+        max_length=RESOLVE_REASON_MAX_CHARS,
         label="Reason (for tickets never answered)",
         widget=forms.TextInput(attrs={"size": 50}),
     )

@@ -16,6 +16,7 @@ from helpdesk.models import Message, SlaClock, Ticket
 from helpdesk.selectors.storefront import StorefrontTicket
 from helpdesk.services.rendering.status_links import status_url
 from helpdesk.services.tickets.customer_escalation import customer_escalation_refusal
+from helpdesk.services.tickets.lifecycle import RESOLVE_REASON_MAX_CHARS
 from helpdesk.services.tickets.order_numbers import ORDER_NUMBER_MAX_CHARS, ORDER_NUMBERS_MAX
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
@@ -505,7 +506,7 @@ class StaffResolveInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        max_length=1000,
+        max_length=RESOLVE_REASON_MAX_CHARS,
         help_text="Needed for a ticket that was never answered: its resolution notice gives it "
         "to the customer.",
     )

@@ -92,3 +92,24 @@ def test_an_agent_removed_in_admin_leaves_their_open_tickets_to_the_team(
     ticket.refresh_from_db()
     assert ticket.assignee is None
     assert ticket.events.last().detail == "the assignee no longer works for the brand"
+
+
+def test_an_agent_moved_to_another_brand_in_admin_leaves_the_first_brand_s_tickets(
+    client, kendrascottes, crocso, django_capture_on_commit_callbacks
+):
+    root = UserFactory(username="root", is_superuser=True)
+    person = UserFactory(username="person")
+    membership = membership_grant(person, kendrascottes, AGENT)
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_assign(ticket, person)
+    client.force_login(root)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/admin/brands/brandmembership/{membership.pk}/change/",
+            {"user": person.pk, "brand": crocso.pk, "role": AGENT},
+        )
+
+    assert response.status_code == 302, response.content
+    ticket.refresh_from_db()
+    assert ticket.assignee is None

@@ -56,6 +56,8 @@ from helpdesk.services.tickets.order_numbers import (
 from helpdesk.services.tickets.routing import assignee_gone, auto_assignee, unowned_ticket_ids
 
 REFERENCE_DIGITS = 6
+# A resolution's reason goes to the customer in a mail: a sentence or two, never a file.
+RESOLVE_REASON_MAX_CHARS = 1000
 
 
 def ticket_reference(brand: Brand, number: int) -> str:
@@ -594,22 +596,23 @@ def ticket_auto_assign(ticket: Ticket) -> AbstractBaseUser | None:
     return assignee
 
 
-def departed_assignee_tickets_hand_on(user: AbstractBaseUser, brand_id: int | None = None) -> int:
+def departed_assignee_tickets_hand_on(user_id: int, brand_id: int | None = None) -> int:
     """Someone can no longer be given tickets (they left `brand_id`'s staff, or, with no brand,
     were deactivated): each of their live tickets there goes to whom its brand's rule chooses,
     else back to unassigned, as the system with the reason, so it shows in colleagues' queues
     instead of sitting with nobody. A ticket whose assignee is still allowed (they came back
-    meanwhile) is left. Returns how many tickets moved."""
-    theirs = Ticket.objects.filter(assignee=user).exclude(status__in=Ticket.FINISHED_STATES)
+    meanwhile) is left, so running this twice is harmless. Returns how many tickets moved."""
+    theirs = Ticket.objects.filter(assignee_id=user_id)
+    theirs = theirs.exclude(status__in=Ticket.FINISHED_STATES)
     if brand_id is not None:
         theirs = theirs.filter(brand_id=brand_id)
     moved = 0
     for ticket_id in theirs.values_list("pk", flat=True):
         with transaction.atomic():
             ticket = Ticket.objects.locked(ticket_id)
-            if ticket.assignee_id != user.pk or not assignee_gone(ticket):
+            if ticket.assignee_id != user_id or not assignee_gone(ticket):
                 continue
-            if ticket_auto_assign(ticket) is None and ticket.assignee_id == user.pk:
+            if ticket_auto_assign(ticket) is None and ticket.assignee_id == user_id:
                 # The brand's rule is off: nobody is chosen, the ticket is simply freed.
                 ticket_assign(ticket, None, detail="the assignee no longer works for the brand")
             moved += 1
@@ -685,6 +688,11 @@ def ticket_resolve(
     Otherwise the brand's usual notice goes out (with the reason, when one is given).
     """
     reason = reason.strip()
+    if len(reason) > RESOLVE_REASON_MAX_CHARS:
+        raise ApplicationError(
+            "The reason is too long.",
+            {"reason": f"At most {RESOLVE_REASON_MAX_CHARS} characters."},
+        )
     if ticket.status == Ticket.Status.RESOLVED:
         return ticket
     if ticket.first_responded_at is None and not reason:

@@ -4,7 +4,7 @@ is resolved only with a reason, which its resolution notice tells the customer."
 import pytest
 
 from helpdesk.errors import ApplicationError
-from helpdesk.models import OutboundEmail, Ticket
+from helpdesk.models import OutboundEmail, PendingStatusNotice, Ticket
 from helpdesk.services.tickets.lifecycle import (
     ticket_customer_reply,
     ticket_reply,
@@ -39,6 +39,19 @@ def test_an_agents_status_change_still_tells_crocsos_customer(crocso):
     ticket_set_status(ticket, Ticket.Status.OPEN)
 
     assert len(status_notices(ticket)) == 1
+
+
+@pytest.mark.django_db
+def test_a_reason_longer_than_a_mail_should_carry_is_refused(kendrascottes):
+    ticket = TicketFactory(brand=kendrascottes)
+
+    with pytest.raises(ApplicationError) as refused:
+        ticket_resolve(ticket, reason="x" * 1001)
+
+    assert refused.value.fields["reason"] == "At most 1000 characters."
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.NEW
+    assert not PendingStatusNotice.objects.filter(ticket=ticket).exists()
 
 
 @pytest.mark.django_db

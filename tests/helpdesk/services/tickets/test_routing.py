@@ -239,9 +239,10 @@ def test_an_agent_who_leaves_hands_their_open_tickets_to_whom_the_rule_chooses(
     with django_capture_on_commit_callbacks(execute=True):
         # Made an owner only: no longer one who answers the brand's tickets.
         membership = BrandMembership.objects.get(user=ann)
+        previous = BrandMembership.objects.get(pk=membership.pk)
         membership.role = BrandMembership.Role.OWNER
         membership.save()
-        membership_change(membership, ann)
+        membership_change(membership, previous)
 
     ticket.refresh_from_db()
     assert ticket.assignee == bob
