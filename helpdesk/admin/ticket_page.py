@@ -201,9 +201,14 @@ def _draft_key(ticket: Ticket) -> str:
 def _draft_keep(request: HttpRequest, ticket: Ticket, draft: dict) -> None:
     """Keep the agent's unsent reply (its text, macro and the newest message they had seen)
     for the page's next showing: a reply held back or refused, or one being typed while
-    something else on the page was saved. One per ticket, taken back by the page."""
-    if draft.get("body", "").strip() or draft.get("macro") or draft.get("refused"):
-        request.session[_draft_key(ticket)] = draft
+    something else on the page was saved. One per ticket, taken back by the page.
+
+    The text is kept up to the reply's own limit: the session is a database row, and the
+    composer's box takes no more than that, so only a client other than the page sends more
+    (a reply that long is refused for its length)."""
+    body = draft.get("body", "")[: ReplyForm.base_fields["body"].max_length]
+    if body.strip() or draft.get("macro") or draft.get("refused"):
+        request.session[_draft_key(ticket)] = {**draft, "body": body}
 
 
 def _refusal(error: ApplicationError) -> str:
@@ -326,7 +331,13 @@ class TicketWorkViews:
         draft_macro = next((macro for macro in macros if macro.pk == draft.get("macro")), None)
         primary = macro_reply_status(draft_macro)
         # The guard compares ids: the highest shown, whatever order the times put them in.
-        seen = max((row["message"].pk for row in thread), default=0)
+        newest = max((row["message"].pk for row in thread), default=0)
+        # A draft carried over (something else saved, a reply refused) stays on the view it
+        # was written on, so a message that came in meanwhile holds it back with the guard's
+        # banner, not a badge alone. One the guard held back is on this page's newer view:
+        # sending it again confirms.
+        carried = draft.get("seen")
+        seen = newest if carried is None or draft.get("collision") else carried
         reply_form = ReplyForm(
             auto_id="id_reply_%s",
             initial={

@@ -1,6 +1,7 @@
 """The ticket page as an agent's workspace: clocks as badges, properties changed in place,
 the customer's card, macros, the signature, attachments, the collision guard and presence."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -410,6 +411,76 @@ def test_saving_anything_else_on_the_page_keeps_the_reply_being_typed(
     assert f'name="macro" value="{macro.pk}"' in page
     assert "new since you opened the ticket" in page
     assert "Not sent" not in page and "Nothing was sent" not in page
+    # Still on the view it was typed on: the customer's message holds it at the next Send.
+    assert f'name="last_seen_message" value="{seen}"' in page
+
+
+def composer_seen(page: str) -> int:
+    """The newest message the composer's view was built on, as it will send it."""
+    return int(re.search(r'name="last_seen_message" value="(\d+)"', page).group(1))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first", ["side panel saved", "reply refused"])
+def test_a_carried_over_draft_meets_the_guard_for_a_message_that_came_while_it_was_typed(
+    agent_client, kendrascottes, settings, first
+):
+    settings.ATTACHMENT_MAX_BYTES = 10
+    ticket = TicketFactory(brand=kendrascottes)
+    seen = composer_seen(agent_client.get(page_url(ticket)).content.decode())
+    if first == "side panel saved":
+        typed = {"draft_body": "It ships today.", "draft_seen": seen}
+        agent_client.post(
+            page_url(ticket, "properties"), {"field": "urgency", "value": "urgent"} | typed
+        )
+    else:
+        too_large = SimpleUploadedFile("label.pdf", b"%PDF-1.4 a long label", "application/pdf")
+        agent_client.post(
+            page_url(ticket, "reply"),
+            {"body": "It ships today.", "last_seen_message": seen, "attachments": [too_large]},
+        )
+    ticket_customer_reply(ticket, body="Cancel it, please.")
+
+    page = agent_client.get(page_url(ticket)).content.decode()
+    held = agent_client.post(
+        page_url(ticket, "reply"),
+        {"body": "It ships today.", "send": "open", "last_seen_message": composer_seen(page)},
+    )
+
+    assert held["Location"].endswith("#composer")
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
+    page = agent_client.get(page_url(ticket)).content.decode()
+    assert "Not sent: the ticket changed since you opened it." in page
+    assert "the customer wrote at" in page
+    # One click confirms: the page's view now includes the customer's message.
+    agent_client.post(
+        page_url(ticket, "reply"),
+        {"body": "It ships today.", "send": "open", "last_seen_message": composer_seen(page)},
+    )
+    assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        ("reply", {"send": "open"}),  # refused for its length, the draft kept
+        ("properties", {"field": "urgency", "value": "urgent"}),  # carried by the page's script
+    ],
+)
+def test_a_kept_draft_is_no_longer_than_a_reply_may_be(
+    agent_client, kendrascottes, settings, action, data
+):
+    ticket = TicketFactory(brand=kendrascottes)
+    limit = settings.API_MESSAGE_MAX_CHARS
+    text = "x" * (limit + 500)
+    typed = {"body": text} if action == "reply" else {"draft_body": text}
+
+    agent_client.post(page_url(ticket, action), {**data, **typed})
+
+    kept = agent_client.session[f"reply-draft:{ticket.pk}"]
+    assert kept["body"] == "x" * limit
+    assert not OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).exists()
 
 
 @pytest.mark.django_db
