@@ -282,7 +282,7 @@ class Attachment(models.Model):
 
 class HeldReplyFile(models.Model):
     """A file of a reply the collision guard held back, kept for the agent's next try on the
-    ticket (`services.tickets.held_files`): only that agent sees, drops or sends it; it goes
+    ticket (`services.tickets.composer`): only that agent sees, drops or sends it; it goes
     when sent (becoming the reply's attachment) or, left unsent, after HELD_REPLY_FILES_HOURS."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")

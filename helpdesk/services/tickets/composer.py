@@ -56,8 +56,9 @@ def composer_reply_send(
     A reply still holding a blank its macro left (`placeholder_markers_left`) is not sent.
     Held files must be the agent's own on this ticket, or nothing is sent. When the collision
     guard holds the reply back, its ApplicationError is raised (`reply_held_back`) and this
-    try's uploads are kept beside the named held files. Either way the agent's held files on
-    the ticket that were not named are dropped.
+    try's uploads are kept beside the named held files. Sent or held back, the agent's held
+    files on the ticket that were not named are dropped; refused for another reason, nothing
+    changes.
     """
     blanks = placeholder_markers_left(body)
     if blanks:
@@ -68,6 +69,10 @@ def composer_reply_send(
     held_ids = set(held_files)
     try:
         with transaction.atomic():
+            # The ticket's lock first, as every reply takes it, then the files: two sends of
+            # one agent (a double click, two tabs) queue on the ticket instead of each
+            # holding files the other waits for.
+            Ticket.objects.locked(ticket.pk)
             held = list(held_files_of(ticket, author).filter(pk__in=held_ids).select_for_update())
             if len(held) != len(held_ids):
                 # Someone else's, another ticket's, or gone stale: the same answer for each,
