@@ -1,12 +1,9 @@
-from importlib import import_module
-
 from django.db import migrations, models
 
-# Built concurrently on PostgreSQL, as the storefront's list indexes were: a large ticket
-# table keeps taking writes while these are made.
-AddIndexConcurrentlyOnPostgres = import_module(
-    "helpdesk.migrations.0006_storefront_list_indexes"
-).AddIndexConcurrentlyOnPostgres
+from helpdesk.migrations._postgres import (
+    AddIndexConcurrentlyOnPostgres,
+    RemoveIndexConcurrentlyOnPostgres,
+)
 
 
 class Migration(migrations.Migration):
@@ -45,5 +42,7 @@ class Migration(migrations.Migration):
             model_name="ticket",
             index=models.Index(fields=["status", "id"], name="ticket_status"),
         ),
-        migrations.RemoveIndex(model_name="ticket", name="helpdesk_ti_brand_i_a1abc1_idx"),
+        RemoveIndexConcurrentlyOnPostgres(
+            model_name="ticket", name="helpdesk_ti_brand_i_a1abc1_idx"
+        ),
     ]
