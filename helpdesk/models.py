@@ -185,6 +185,13 @@ class Ticket(models.Model):
                 name="ticket_live_next_due",
                 condition=~Q(status__in=["resolved", "closed"]),
             ),
+            # The open tickets nobody owns, most pressing first: the automatic assignment's
+            # round every minute reads them without walking every open ticket.
+            models.Index(
+                fields=["next_due_at", "received_at", "id"],
+                name="ticket_unowned_live",
+                condition=Q(assignee__isnull=True) & ~Q(status__in=["resolved", "closed"]),
+            ),
             # Resolved tickets by when: the rating requests' scan of the last days.
             models.Index(
                 fields=["resolved_at"],
