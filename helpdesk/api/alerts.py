@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.api.pagination import NextPagePagination
 from helpdesk.api.schema import RETRY_AFTER, errors
 from helpdesk.api.serializers import ErrorOutput
 from helpdesk.api.views import STAFF, StaffMixin, path_id
@@ -49,6 +50,9 @@ class MarkedReadOutput(serializers.Serializer):
 
 class StaffAlertListApi(StaffMixin, GenericAPIView):
     queryset = Alert.objects.none()  # for schema introspection; rows come from the selector
+    # An inbox only grows: counting every alert ever (joined for the brands) would cost
+    # more than the page.
+    pagination_class = NextPagePagination
 
     @extend_schema(
         operation_id="staff_alerts_list",

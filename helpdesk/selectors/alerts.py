@@ -11,17 +11,19 @@ from helpdesk.models import Alert
 INBOX_SIZE = 100
 
 
-def _alerts(user: AbstractBaseUser) -> QuerySet[Alert]:
+def user_alerts(user: AbstractBaseUser) -> QuerySet[Alert]:
+    """Every alert the user may read: theirs, about tickets of brands they still work for.
+    What lists them and what marks them read both start here."""
     return Alert.objects.filter(user=user, ticket__brand__in=staffed_brands(user))
 
 
 def alerts_for_user(user: AbstractBaseUser) -> QuerySet[Alert]:
     """The user's newest alerts, with each one's ticket."""
-    return _alerts(user).select_related("ticket")[:INBOX_SIZE]
+    return user_alerts(user).select_related("ticket")[:INBOX_SIZE]
 
 
 def unread_alert_count(user: AbstractBaseUser) -> int:
-    return _alerts(user).filter(read_at__isnull=True).count()
+    return user_alerts(user).filter(read_at__isnull=True).count()
 
 
 def alerts_list(
@@ -29,7 +31,7 @@ def alerts_list(
 ) -> QuerySet[Alert]:
     """All the user's alerts with their tickets, newest first (or the unread ones first, each
     part newest first), for a paged list such as the staff API's."""
-    alerts = _alerts(user).select_related("ticket")
+    alerts = user_alerts(user).select_related("ticket")
     if unread_only:
         alerts = alerts.filter(read_at__isnull=True)
     newest = ["-created_at", "-id"]
@@ -41,4 +43,4 @@ def alerts_list(
 
 def user_alert(user: AbstractBaseUser, alert_id: int) -> Alert | None:
     """One of the user's alerts (None: another user's, of a brand they left, or none)."""
-    return _alerts(user).select_related("ticket").filter(pk=alert_id).first()
+    return user_alerts(user).select_related("ticket").filter(pk=alert_id).first()

@@ -24,6 +24,7 @@ from django.utils import timezone
 from brands.models import BrandMembership, StaffPreference
 from brands.selectors import brand_staff
 from helpdesk.models import Alert, Message, OutboundEmail, Ticket
+from helpdesk.selectors.alerts import user_alerts
 from helpdesk.services.outbox.sending import email_build, emails_queue_many
 
 SENIOR_TIER = 2
@@ -269,4 +270,7 @@ def ticket_alerts_mark_read(user: AbstractBaseUser, ticket: Ticket) -> int:
 
 
 def alerts_mark_all_read(user: AbstractBaseUser) -> int:
-    return Alert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    """Mark read the user's unread alerts that their inbox lists (those of brands they left
+    stay as they were, unseen); one UPDATE, the count of those marked."""
+    unread = user_alerts(user).filter(read_at__isnull=True)
+    return unread.update(read_at=timezone.now())

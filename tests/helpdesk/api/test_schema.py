@@ -87,3 +87,13 @@ def test_the_staff_reply_requires_the_newest_message_the_client_showed():
     reply = schemas["StaffReplyInputRequest"]
     assert set(reply["required"]) == {"body", "last_seen_message"}
     assert "newest message" in reply["properties"]["last_seen_message"]["description"]
+
+
+def test_the_staff_lists_page_by_next_links_and_promise_no_count():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path in ("/api/v1/staff/tickets/", "/api/v1/staff/alerts/"):
+        page = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        name = page["schema"]["$ref"].rsplit("/", 1)[-1]
+        listed = schema["components"]["schemas"][name]
+        assert set(listed["properties"]) == {"next", "previous", "results"}, path
+        assert listed["required"] == ["results"], path
