@@ -6,13 +6,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import formats, timezone
 
 from brands.models import Brand, BrandMembership
-from helpdesk.models import Message, SlaClock, Ticket
+from helpdesk.models import Feedback, Message, SlaClock, Ticket
 from helpdesk.services.sla.clocks import first_response_terms
-from helpdesk.services.tickets.lifecycle import ticket_add_note, ticket_set_status
+from helpdesk.services.tickets.lifecycle import (
+    ticket_add_note,
+    ticket_assign,
+    ticket_reply,
+    ticket_set_status,
+)
+from helpdesk.services.tickets.tags import ticket_tags_set
 from tests.factories import MessageFactory, TicketFactory, UserFactory, admin_form_data, agent_of
 from tests.helpdesk.admin.pages import TICKETS_URL, page_url
 
@@ -471,17 +478,47 @@ def test_clocks_of_other_brands_do_not_leak_into_the_sla_filter(client, cr_agent
     assert listed(response) == []
 
 
+def worked_ticket(brand: Brand, n: int, people: list, **fields) -> Ticket:
+    """The `n`th ticket of a busy day: assigned to one of `people` in turn or to nobody, some
+    urgent, tagged, waiting on the customer, or resolved and rated; its clocks running as
+    ticket_create starts them unless a reply paused or stopped them."""
+    ticket = TicketFactory(
+        brand=brand,
+        is_urgent=n % 5 == 0,
+        received_at=timezone.now() - timedelta(hours=n),
+        **fields,
+    )
+    assignee = [*people, None][n % (len(people) + 1)]
+    if assignee is not None:
+        ticket_assign(ticket, assignee, actor=people[0])
+    ticket_tags_set(ticket, [["vip"], ["damaged", "returns"], []][n % 3], actor=people[0])
+    replier = assignee or people[0]
+    if n % 4 == 1:
+        ticket_reply(ticket, author=replier, body="Which size?", status=Ticket.Status.WAITING)
+    elif n % 7 == 3:
+        ticket_reply(ticket, author=replier, body="Refunded.", status=Ticket.Status.RESOLVED)
+        Feedback.objects.create(ticket=ticket, rating=1 + n % 5, created_at=timezone.now())
+    return ticket
+
+
 @pytest.mark.django_db
 def test_the_queue_and_the_ticket_page_read_as_many_queries_for_1_and_50_tickets(client, crocso):
-    """The agent's queue, and a ticket page whose customer card lists the customer's other
-    tickets, cost the same queries with 1 ticket as with 50."""
-    client.force_login(agent_of(crocso, username="counted"))
-    first = TicketFactory(brand=crocso, customer_email="ann@customer.example")
+    """The agent's queue, the whole list and a ticket page whose customer card lists the
+    customer's other tickets cost the same queries with 1 ticket as with 50: tickets of
+    several assignees, urgent or not, tagged, waiting, resolved and rated, clocks running."""
+    counted = agent_of(crocso, username="counted")
+    people = [
+        counted,
+        agent_of(crocso, username="lee"),
+        agent_of(crocso, BrandMembership.Role.SENIOR, username="sam"),
+    ]
+    client.force_login(counted)
+    first = worked_ticket(crocso, 0, people, customer_email="ann@customer.example")
 
-    def queue_queries(rows: int) -> int:
-        client.get(TICKETS_URL, {"queue": "mine"})  # warm the per-process caches
+    def list_queries(rows: int, **query: str) -> int:
+        client.get(TICKETS_URL, query)  # warm the per-process caches
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(TICKETS_URL, {"queue": "mine"})
+            response = client.get(TICKETS_URL, query)
         assert len(response.context["cl"].result_list) == rows
         return len(queries)
 
@@ -492,15 +529,19 @@ def test_the_queue_and_the_ticket_page_read_as_many_queries_for_1_and_50_tickets
         assert response.status_code == 200
         return len(queries)
 
-    one = (queue_queries(rows=1), page_queries())
-    for i in range(49):
-        TicketFactory(
-            brand=crocso,
-            customer_email="ann@customer.example",
-            is_urgent=i % 5 == 0,
-            received_at=timezone.now() - timedelta(hours=i),
-        )
-    fifty = (queue_queries(rows=50), page_queries())
+    def queued() -> int:
+        """Open tickets that are the counted agent's or nobody's at their tier."""
+        mine_or_nobodys = Q(assignee=counted) | Q(assignee__isnull=True, tier=1)
+        live = Ticket.objects.exclude(status__in=Ticket.FINISHED_STATES)
+        return live.filter(mine_or_nobodys).count()
+
+    one = (list_queries(queued(), queue="mine"), list_queries(1), page_queries())
+    for n in range(1, 50):
+        worked_ticket(crocso, n, people, customer_email="ann@customer.example")
+    assert queued() > 10
+    assert Ticket.objects.filter(status=Ticket.Status.WAITING).count() > 10
+    fifty = (list_queries(queued(), queue="mine"), list_queries(50), page_queries())
 
     assert one == fifty
-    assert "CR-000002" in client.get(page_url(first)).content.decode()  # on the card
+    card = client.get(page_url(first)).content.decode()
+    assert "CR-000002" in card and "rated " in card
