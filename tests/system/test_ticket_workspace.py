@@ -3,8 +3,9 @@ by its order number, opens it, inserts a macro (which says what it does and make
 the main button), attaches a file and sends; the other, whose page is now stale, attaches a
 file, meets the collision guard, reads what changed, finds the file still attached, adds
 another and confirms. The first, whose page is now stale, starts a reply, marks the ticket
-urgent and finds the words still there to send. The customer gets each reply once with its
-files, and the timeline shows the replies. On a phone the clocks come first."""
+urgent and finds the words still there; the guard holds them once, and they go on confirming.
+The customer gets each reply once with its files, and the timeline shows the replies. On a
+phone the clocks come first."""
 
 from pathlib import Path
 
@@ -125,7 +126,8 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
 
         # Kim, whose page Lee's reply made stale, starts another reply and marks the ticket
         # urgent in the side panel: the page comes back with the words still in the composer,
-        # Lee's reply marked new, and sends them.
+        # Lee's reply marked new, and the reply still on the view it was typed on: the guard
+        # holds it once with its banner, and sending again confirms.
         kim.fill("#id_reply_body", "A courier brings the new ring tomorrow.")
         with kim.expect_navigation():
             kim.select_option("#prop-urgency", "urgent")
@@ -133,6 +135,10 @@ def test_two_agents_answer_one_ticket_and_the_customer_gets_one_answer_with_its_
         assert kim.input_value("#id_reply_body") == "A courier brings the new ring tomorrow."
         assert "new ring" in kim.inner_text(".message-unseen")
         assert not kim.is_visible(".ticket-glance .badge-urgent")  # wide: in the panel only
+        kim.click("button[name=send][value=open]")
+        kim.wait_for_selector(".collision")
+        assert "Lee Senior replied at" in kim.inner_text(".collision")
+        assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.REPLY).count() == 2
         kim.click("button[name=send][value=open]")
         kim.wait_for_selector("text=Reply sent to ann@customer.example")
         assert Ticket.objects.get(pk=ticket.pk).is_urgent
