@@ -90,7 +90,8 @@ class SlaEventInline(AgentPermissions, admin.TabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SlaEvent]:
-        return super().get_queryset(request).select_related("clock")
+        # Each event's clock and, for an escalation by an agent, who: with the rows.
+        return super().get_queryset(request).select_related("clock", "actor")
 
 
 class QueueFilter(admin.SimpleListFilter):

@@ -152,11 +152,6 @@ def test_the_page_reads_the_same_number_of_queries_for_1_and_50_messages(
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="The clocks' event inline (admin/tickets.py SlaEventInline) reads each event's "
-    "actor with a query of its own: its queryset wants select_related('clock', 'actor').",
-)
 def test_escalations_by_agents_cost_the_page_no_query_each(agent_client, kendrascottes, agent):
     def queries_for(escalations: int) -> int:
         ticket = TicketFactory(brand=kendrascottes)
