@@ -248,8 +248,9 @@ def alert_mentions(ticket: Ticket, note: Message, users: Iterable[AbstractBaseUs
 
 
 def alert_open(user: AbstractBaseUser, alert_id: int) -> Alert | None:
-    """The user's alert, marked read now if it was not (None: not theirs, or no such alert)."""
-    alert = Alert.objects.filter(pk=alert_id, user=user).select_related("ticket").first()
+    """The user's alert, marked read now if it was not (None: not theirs, of a brand they no
+    longer work for, or no such alert)."""
+    alert = user_alerts(user).filter(pk=alert_id).select_related("ticket").first()
     return alert_mark_read(alert) if alert is not None else None
 
 

@@ -121,3 +121,13 @@ def test_opening_an_alert_marks_it_read_only_for_its_owner(kendrascottes):
     first_read = Alert.objects.get(pk=alert.pk).read_at
     alert_open(kim, alert.pk)
     assert Alert.objects.get(pk=alert.pk).read_at == first_read
+
+
+def test_an_alert_of_a_brand_the_agent_left_is_not_theirs_to_open(kendrascottes):
+    kim = agent_of(kendrascottes, username="kim")
+    ticket_assign(TicketFactory(brand=kendrascottes), kim)
+    alert = Alert.objects.get(user=kim)
+    BrandMembership.objects.filter(user=kim).delete()
+
+    assert alert_open(kim, alert.pk) is None
+    assert Alert.objects.get(pk=alert.pk).read_at is None
