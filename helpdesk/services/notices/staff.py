@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
 from django.utils import timezone
 
 from brands.models import BrandMembership, StaffPreference
@@ -64,6 +65,13 @@ def tier_role(tier: int) -> str:
     """Who works a tier: agents the first, senior agents the ones above. Its alerts go to
     them, routing gives them its tickets, and an escalation keeps an assignee who does."""
     return BrandMembership.Role.AGENT if tier < SENIOR_TIER else BrandMembership.Role.SENIOR
+
+
+def role_tiers(role: str) -> Q:
+    """The tickets' tiers `tier_role` gives `role`, as a filter of tickets."""
+    return (
+        Q(tier__lt=SENIOR_TIER) if role == BrandMembership.Role.AGENT else Q(tier__gte=SENIOR_TIER)
+    )
 
 
 def works_tier(brand_id: int, user_id: int, tier: int) -> bool:

@@ -22,14 +22,7 @@ from helpdesk.models import Ticket
 
 # Who works a tier is said where the SLA's escalation can ask it too (it keeps an assignee who
 # works the tier a ticket climbs to), below this rung.
-from helpdesk.services.notices.staff import SENIOR_TIER, tier_role
-
-
-def _role_tiers(role: str) -> Q:
-    """The tickets' tiers `tier_role` gives `role`, as a filter."""
-    return (
-        Q(tier__lt=SENIOR_TIER) if role == BrandMembership.Role.AGENT else Q(tier__gte=SENIOR_TIER)
-    )
+from helpdesk.services.notices.staff import role_tiers, tier_role
 
 
 def _available(memberships: QuerySet[BrandMembership]) -> QuerySet[BrandMembership]:
@@ -86,7 +79,7 @@ def unowned_ticket_ids(limit: int) -> list[int]:
     )
     served = Q()
     for brand_id, role in staffed.order_by().values_list("brand_id", "role").distinct():
-        served |= Q(brand_id=brand_id) & _role_tiers(role)
+        served |= Q(brand_id=brand_id) & role_tiers(role)
     if not served:
         return []
     waiting = (
