@@ -34,12 +34,13 @@ def _live_clocks():
 
 def _due_soon(brands: list[Brand], now: datetime) -> Q:
     """Tickets with a running clock whose latest instant falls within the next 4 business
-    hours of their brand (breached ones included: they are due already)."""
-    running = SlaClock.objects.filter(ticket=OuterRef("pk"), state=SlaClock.State.RUNNING)
+    hours of their brand (breached ones included: they are due already): their next due
+    instant, the earliest of their running clocks', is that soon. Read from the ticket's
+    own indexed column, not a subquery per ticket."""
     due = Q(pk__in=[])
     for brand in brands:
         horizon = clock_deadline(brand, SlaClock.Mode.BUSINESS, now, DUE_SOON_SECONDS)
-        due |= Q(Exists(running.filter(latest_at__lte=horizon)), brand_id=brand.pk)
+        due |= Q(brand_id=brand.pk, next_due_at__lte=horizon)
     return due
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from helpdesk.models import SlaClock, Ticket
 from helpdesk.selectors.saved_views import saved_view_q
+from helpdesk.services.sla.clocks import ticket_next_due_refresh
 from helpdesk.services.sla.sweep import sla_sweep
 from helpdesk.services.tickets.lifecycle import ticket_assign, ticket_set_status
 from tests.factories import TicketFactory, agent_of
@@ -23,6 +24,7 @@ def view(name: str, user, brands, now) -> list[str]:
 
 def due_at(ticket: Ticket, latest: datetime) -> None:
     SlaClock.objects.filter(ticket=ticket).update(latest_at=latest, target_at=latest)
+    ticket_next_due_refresh(ticket.pk)  # as the clock service does on every change
 
 
 def test_due_within_4_business_hours_counts_the_brands_open_hours(kendrascottes):
