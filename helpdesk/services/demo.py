@@ -28,7 +28,7 @@ from brands.calendars import clock_open_seconds
 from brands.memberships import membership_grant
 from brands.models import Brand, BrandMembership, SlaPolicy
 from helpdesk.errors import ApplicationError
-from helpdesk.models import Message, Ticket
+from helpdesk.models import Macro, Message, Ticket
 from helpdesk.services.intake.inbound import inbound_process, inbound_store
 from helpdesk.services.intake.storefront import ticket_open
 from helpdesk.services.sla.sweep import sla_sweep
@@ -109,7 +109,36 @@ def demo_load(brands: list[Brand], now: datetime | None = None) -> tuple[int, li
     return _history_load(brands, now or timezone.now()), logins
 
 
+# A brand's canned replies, as an owner would write them: one per way a reply leaves a ticket.
+DEMO_MACROS = [
+    (
+        "We are on it",
+        "Hello {customer_name},\n\nThank you for writing. We are looking into {reference} and "
+        "you will hear from us by {promised_time}.\n\n{agent_name}",
+        Ticket.Status.OPEN,
+    ),
+    (
+        "Return label",
+        "Hello {customer_name},\n\nHere is the return label for {reference}: print it, stick "
+        "it on the parcel and drop it at any post office. We will write as soon as it "
+        "arrives.\n\n{agent_name}",
+        Ticket.Status.WAITING,
+    ),
+    (
+        "Solved, anything else?",
+        "Hello {customer_name},\n\nI am glad this is sorted. If anything else comes up, just "
+        "reply to this mail and {reference} opens again.\n\n{agent_name}",
+        Ticket.Status.RESOLVED,
+    ),
+]
+
+
 def _history_load(brands: list[Brand], now: datetime) -> int:
+    for brand in brands:
+        for name, body, status in DEMO_MACROS:
+            Macro.objects.get_or_create(
+                brand=brand, name=name, defaults={"body": body, "status": status}
+            )
     steps: list[tuple[datetime, Callable[[], None]]] = []
     for brand in brands:
         steps.extend(_BrandStory(brand, now).steps())

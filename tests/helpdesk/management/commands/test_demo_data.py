@@ -5,11 +5,13 @@ import re
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from helpdesk.models import Feedback, Message, SlaClock, SlaEvent, Ticket
+from helpdesk.models import Feedback, Macro, Message, SlaClock, SlaEvent, Ticket
 from helpdesk.services.demo import DEMO_DOMAIN
+from helpdesk.services.tickets.macros import macro_placeholders_unknown, macro_render
 from tests.factories import TicketFactory
 
 LOGIN = re.compile(r"^  (\S+)\s+(\S+)\s+(.+)$", re.M)
@@ -65,6 +67,18 @@ def test_the_demo_has_every_state_a_newcomer_should_see_in_both_brands(demo):
             ticket__brand__slug=slug, kind="next_reply", stopped_at__isnull=False
         ).exists()
     assert not Ticket.objects.exclude(customer_email__endswith=f"@{DEMO_DOMAIN}").exists()
+
+
+def test_the_demo_brands_have_canned_replies_that_fill_in_for_a_ticket(demo):
+    for slug in ("kendrascottes", "crocso"):
+        macros = Macro.objects.filter(brand__slug=slug)
+        assert set(macros.values_list("status", flat=True)) == {"open", "waiting", "resolved"}
+        ticket = Ticket.objects.filter(brand__slug=slug, status="open").first()
+        agent = User.objects.get(username=f"{slug}-agent")
+        for macro in macros:
+            assert macro_placeholders_unknown(macro.body) == []
+            text = macro_render(macro, ticket, agent)
+            assert ticket.reference in text and "{" not in text and "[" not in text
 
 
 def test_the_demo_clocks_are_the_engines_from_the_real_timestamps(demo):
