@@ -1,6 +1,8 @@
 """Admin access follows brand memberships: a role lets a person into admin with that brand's
 rights, and taking their last role away takes admin away."""
 
+import pytest
+
 from brands.memberships import membership_grant, membership_revoke
 from brands.models import BrandMembership
 from helpdesk.services.tickets.lifecycle import ticket_assign
@@ -76,15 +78,21 @@ def test_a_superuser_keeps_admin_without_memberships(kendrascottes):
     assert root.is_staff
 
 
-def test_an_agent_removed_in_admin_leaves_their_open_tickets_to_the_team(
-    client, kendrascottes, django_capture_on_commit_callbacks
-):
-    root = UserFactory(username="root", is_superuser=True)
+@pytest.fixture
+def agent_with_a_ticket(client, kendrascottes):
+    """A Kendrascottes agent with an open ticket, and a superuser signed in to change them."""
+    client.force_login(UserFactory(username="root", is_superuser=True))
     person = UserFactory(username="person")
     membership = membership_grant(person, kendrascottes, AGENT)
     ticket = TicketFactory(brand=kendrascottes)
     ticket_assign(ticket, person)
-    client.force_login(root)
+    return membership, ticket
+
+
+def test_an_agent_removed_in_admin_leaves_their_open_tickets_to_the_team(
+    client, agent_with_a_ticket, django_capture_on_commit_callbacks
+):
+    membership, ticket = agent_with_a_ticket
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/admin/brands/brandmembership/{membership.pk}/delete/", {"post": "yes"})
@@ -95,19 +103,14 @@ def test_an_agent_removed_in_admin_leaves_their_open_tickets_to_the_team(
 
 
 def test_an_agent_moved_to_another_brand_in_admin_leaves_the_first_brand_s_tickets(
-    client, kendrascottes, crocso, django_capture_on_commit_callbacks
+    client, agent_with_a_ticket, crocso, django_capture_on_commit_callbacks
 ):
-    root = UserFactory(username="root", is_superuser=True)
-    person = UserFactory(username="person")
-    membership = membership_grant(person, kendrascottes, AGENT)
-    ticket = TicketFactory(brand=kendrascottes)
-    ticket_assign(ticket, person)
-    client.force_login(root)
+    membership, ticket = agent_with_a_ticket
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/admin/brands/brandmembership/{membership.pk}/change/",
-            {"user": person.pk, "brand": crocso.pk, "role": AGENT},
+            {"user": membership.user_id, "brand": crocso.pk, "role": AGENT},
         )
 
     assert response.status_code == 302, response.content
