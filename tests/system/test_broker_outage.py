@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
+from brands.memberships import membership_revoke
 from brands.models import BrandMembership
 from helpdesk.models import OutboundEmail, SlaEvent
 from helpdesk.services.outbox.sending import outbox_requeue_stuck
 from helpdesk.services.sla.sweep import sla_sweep
-from helpdesk.services.tickets.lifecycle import ticket_escalate
+from helpdesk.services.tickets.lifecycle import ticket_assign, ticket_escalate
 from tests.conftest import celery_broker
 from tests.factories import TicketFactory, agent_of
 
@@ -47,3 +48,18 @@ def test_tickets_and_alerts_are_kept_while_the_broker_is_down_and_sent_after(
     assert requeued == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["agent@ks.example", "senior@ks.example"]
     assert not OutboundEmail.objects.exclude(status=OutboundEmail.Status.SENT).exists()
+
+
+@pytest.mark.django_db
+def test_an_agent_who_leaves_while_the_broker_is_down_still_hands_their_tickets_on(
+    kendrascottes, broker_down, django_capture_on_commit_callbacks
+):
+    ann = agent_of(kendrascottes, username="ann")
+    ticket = TicketFactory(brand=kendrascottes)
+    ticket_assign(ticket, ann)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_revoke(BrandMembership.objects.get(user=ann))
+
+    ticket.refresh_from_db()
+    assert ticket.assignee is None  # no row would have remembered it for later
