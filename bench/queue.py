@@ -24,6 +24,7 @@ import _django
 
 _django.setup()
 
+from _bulk import percentile, search_triggers_off, search_vectors_build  # noqa: E402
 from _vocabulary import WORDS  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -34,11 +35,6 @@ from brands.models import Brand, BrandMembership  # noqa: E402
 from helpdesk.admin.tickets import TicketAdmin  # noqa: E402
 from helpdesk.models import Tag, Ticket  # noqa: E402
 from helpdesk.selectors.saved_views import SAVED_VIEWS  # noqa: E402
-
-TRIGGERS = (
-    "ALTER TABLE helpdesk_message {0} TRIGGER helpdesk_message_search_insert; "
-    "ALTER TABLE helpdesk_ticket {0} TRIGGER helpdesk_ticket_search"
-)
 
 
 def people(brands: list[Brand]) -> dict[str, object]:
@@ -87,7 +83,7 @@ def populate(brands: list[Brand], tickets: int, per_ticket: int, assignees: list
     started = time.perf_counter()
     words = "{" + ",".join(WORDS) + "}"
     with connection.cursor() as cursor:
-        cursor.execute(TRIGGERS.format("DISABLE"))
+        search_triggers_off(cursor)
         share = tickets // len(brands)
         for brand in brands:
             # Newest first by number; a ticket every ~minute over two years. Statuses: most
@@ -171,20 +167,10 @@ def populate(brands: list[Brand], tickets: int, per_ticket: int, assignees: list
             """,
             {"per_ticket": per_ticket, "words": words},
         )
-        cursor.execute(TRIGGERS.format("ENABLE"))
-        cursor.execute("DROP INDEX IF EXISTS helpdesk_ticket_search_gin")
-        cursor.execute("UPDATE helpdesk_ticket t SET search_vector = helpdesk_ticket_vector(t)")
-        cursor.execute(
-            "CREATE INDEX helpdesk_ticket_search_gin ON helpdesk_ticket USING gin (search_vector)"
-        )
+        search_vectors_build(cursor)
         for table in ("helpdesk_ticket", "helpdesk_message", "helpdesk_slaclock"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     return time.perf_counter() - started
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def pages(

@@ -18,6 +18,7 @@ import _django
 
 _django.setup()
 
+from _bulk import percentile, search_triggers_off, search_vectors_build  # noqa: E402
 from _vocabulary import FOREIGN, WORDS  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -25,11 +26,6 @@ from django.db import connection  # noqa: E402
 from brands.models import Brand, BrandMembership  # noqa: E402
 from helpdesk.selectors.search import search_snippets, tickets_search  # noqa: E402
 from helpdesk.selectors.staff import tickets_for_user  # noqa: E402
-
-TRIGGERS = (
-    "ALTER TABLE helpdesk_message {0} TRIGGER helpdesk_message_search_insert; "
-    "ALTER TABLE helpdesk_ticket {0} TRIGGER helpdesk_ticket_search"
-)
 
 
 def reset() -> tuple[list[Brand], object]:
@@ -48,10 +44,7 @@ def populate(brands: list[Brand], tickets: int, per_ticket: int) -> float:
     started = time.perf_counter()
     words = "{" + ",".join(WORDS) + "}"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "ALTER TABLE helpdesk_message DISABLE TRIGGER helpdesk_message_search_insert"
-        )
-        cursor.execute("ALTER TABLE helpdesk_ticket DISABLE TRIGGER helpdesk_ticket_search")
+        search_triggers_off(cursor)
         for brand in brands:
             share = tickets // len(brands)
             cursor.execute(
@@ -105,12 +98,7 @@ def populate(brands: list[Brand], tickets: int, per_ticket: int) -> float:
             .replace("%(de)s", FOREIGN["de"]),
             {"per_ticket": per_ticket, "words": words},
         )
-        cursor.execute(TRIGGERS.format("ENABLE"))
-        cursor.execute("DROP INDEX IF EXISTS helpdesk_ticket_search_gin")
-        cursor.execute("UPDATE helpdesk_ticket t SET search_vector = helpdesk_ticket_vector(t)")
-        cursor.execute(
-            "CREATE INDEX helpdesk_ticket_search_gin ON helpdesk_ticket USING gin (search_vector)"
-        )
+        search_vectors_build(cursor)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE helpdesk_ticket")
         cursor.execute("VACUUM ANALYZE helpdesk_message")
@@ -125,11 +113,6 @@ def page_ms(agent, query: str) -> tuple[float, float, int]:
     search_snippets(page, query)
     done = time.perf_counter()
     return (found - started) * 1000, (done - started) * 1000, len(page)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
