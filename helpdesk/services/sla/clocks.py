@@ -299,8 +299,8 @@ def clock_restart(ticket: Ticket, terms: ClockTerms | None, *, tier: int | None 
     if terms is None:
         return
     for clock in live_clocks(ticket).filter(kind=terms.kind):
-        clock_stop(clock, terms.started_at)
-    clock_start(ticket, terms, tier=tier)
+        _clock_stopped(clock, terms.started_at, SYSTEM)
+    clock_start(ticket, terms, tier=tier)  # refreshes the ticket's next due instant, once
 
 
 # The clocks that say the customer is owed an answer to what they wrote.
@@ -467,13 +467,19 @@ def ticket_recompute_clocks(ticket: Ticket, now: datetime, *, actor: Actor = SYS
 def clock_stop(clock: SlaClock, at: datetime, actor: Actor = SYSTEM) -> None:
     if clock.state == SlaClock.State.STOPPED:
         return
+    _clock_stopped(clock, at, actor)
+    ticket_next_due_refresh(clock.ticket_id)
+
+
+def _clock_stopped(clock: SlaClock, at: datetime, actor: Actor) -> None:
+    """The clock stopped at `at` and its event recorded; the ticket's next due instant is
+    the caller's to refresh."""
     clock.state = SlaClock.State.STOPPED
     clock.stopped_at = at
     clock.running_since = None
     clock.next_check_at = None
     clock.save(update_fields=["state", "stopped_at", "running_since", "next_check_at"])
     _clock_event(clock, TicketEvent.Kind.CLOCK_STOP, at, actor)
-    ticket_next_due_refresh(clock.ticket_id)
 
 
 def live_clocks(ticket: Ticket) -> QuerySet[SlaClock]:
